@@ -1,0 +1,83 @@
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import { RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { ErrorResponseDto } from './common/http/error-response.dto';
+import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
+import { AppConfig } from './config/app-config';
+import { MAX_AVATAR_BYTES } from './users/avatar-image-type';
+
+export const API_PREFIX = 'api/v1';
+
+/** Builds the app exactly as production runs it; main.ts and the end-to-end tests both call this. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Keep-alive sockets would hold a graceful shutdown open until they time out.
+    forceCloseConnections: 'idle',
+  });
+  // Fastify's own JSON parser stays; Nest's urlencoded parser is left out: the API takes JSON only.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  await configureApp(app, config);
+  return app;
+}
+
+async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Swagger UI sets inline styles and shows inline SVG icons.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.http.corsOrigins,
+    exposedHeaders: ['x-request-id', 'retry-after', 'etag'],
+    maxAge: 600,
+  });
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  await app.register(multipart, {
+    limits: { fileSize: MAX_AVATAR_BYTES, files: 1, fields: 0, parts: 2 },
+  });
+  app.getHttpAdapter().getInstance().addHook('preValidation', rejectUnexpectedMultipart);
+  setUpOpenApi(app);
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Chat backend')
+      .setDescription(
+        'Accounts, friends, direct and group chats. Errors share one shape: ' +
+          '`{ statusCode, error, message, code }`. Lists are `{ items, nextCursor }`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+    { extraModels: [ErrorResponseDto] },
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
+}

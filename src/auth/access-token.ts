@@ -1,0 +1,5 @@
+/** Claims of our access tokens. */
+export interface AccessTokenClaims {
+  sub: string;
+  username: string;
+}

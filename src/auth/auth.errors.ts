@@ -1,0 +1,26 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
+
+export enum AuthErrorCode {
+  INVALID_CREDENTIALS = 'INVALID_CREDENTIALS',
+  INVALID_REFRESH_TOKEN = 'INVALID_REFRESH_TOKEN',
+  REFRESH_TOKEN_REUSED = 'REFRESH_TOKEN_REUSED',
+  TOKEN_MISSING = 'TOKEN_MISSING',
+  TOKEN_INVALID = 'TOKEN_INVALID',
+  TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+}
+
+const STATUS: Record<AuthErrorCode, HttpStatus> = {
+  [AuthErrorCode.INVALID_CREDENTIALS]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.INVALID_REFRESH_TOKEN]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.REFRESH_TOKEN_REUSED]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.TOKEN_MISSING]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.TOKEN_INVALID]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.TOKEN_EXPIRED]: HttpStatus.UNAUTHORIZED,
+};
+
+export class AuthError extends DomainError {
+  constructor(code: AuthErrorCode, message: string) {
+    super(code, message, STATUS[code]);
+  }
+}

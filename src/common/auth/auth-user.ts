@@ -1,0 +1,5 @@
+/** The authenticated caller, as the access token names it. */
+export interface AuthUser {
+  id: number;
+  username: string;
+}

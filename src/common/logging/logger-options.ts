@@ -1,0 +1,37 @@
+import { RequestMethod } from '@nestjs/common';
+import { Params } from 'nestjs-pino';
+import { AppConfig } from '../../config/app-config';
+import { generateRequestId } from '../http/request-id';
+
+/** Paths pino blanks out wherever they appear in a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token',
+];
+
+export function loggerOptions(config: AppConfig): Params {
+  return {
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    pinoHttp: {
+      level: config.log.level,
+      genReqId: generateRequestId,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+      },
+    },
+  };
+}

@@ -1,0 +1,39 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface RateLimitRule {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface AppConfig {
+  env: NodeEnv;
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+    /** `true` reflects any origin; an empty list allows none. */
+    corsOrigins: string[] | true;
+  };
+  database: {
+    /** Null until the embedded server is started in development. */
+    url: string | null;
+    poolSize: number;
+    runMigrations: boolean;
+    embedded: { dir: string; port: number };
+  };
+  auth: {
+    accessTokenSecret: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+  };
+  rateLimits: {
+    loginPerIp: RateLimitRule | null;
+    loginPerAccount: RateLimitRule | null;
+    registerPerIp: RateLimitRule | null;
+  };
+  log: { level: string };
+  shutdownTimeoutMs: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { AppConfig, RateLimitRule } from './app-config';
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface LoadedConfig {
+  config: AppConfig;
+  warnings: string[];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_SECRET_LENGTH = 32;
+const WEAK_SECRETS = /^(change.?me|secret|password|test|dev|development|example)/i;
+
+/** Reads and validates every setting the app takes from the environment. */
+export function loadConfig(env: Env): LoadedConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+
+  const databaseUrl = read.postgresUrl('DATABASE_URL');
+  if (production && !databaseUrl) {
+    problems.push(
+      'DATABASE_URL is required when NODE_ENV=production (postgres://user:pass@host/db)',
+    );
+  }
+
+  const config: AppConfig = {
+    env: nodeEnv,
+    http: {
+      host: read.string('HOST', '0.0.0.0'),
+      port: read.integer('PORT', 3000, 0, 65535),
+      bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+      trustProxy: read.boolean('TRUST_PROXY', false),
+      corsOrigins: read.origins('CORS_ORIGINS', production ? [] : true),
+    },
+    database: {
+      url: databaseUrl,
+      poolSize: read.integer('DATABASE_POOL_SIZE', 10, 2, 200),
+      runMigrations: read.boolean('DATABASE_MIGRATIONS_RUN', true),
+      embedded: {
+        dir: read.string('EMBEDDED_DATABASE_DIR', '.data/postgres'),
+        port: read.integer('EMBEDDED_DATABASE_PORT', 54329, 1, 65535),
+      },
+    },
+    auth: {
+      accessTokenSecret: accessTokenSecret(read, env, production, problems, warnings),
+      accessTokenTtlSeconds: read.integer('JWT_ACCESS_TTL_SECONDS', 900, 10, 24 * 3600),
+      refreshTokenTtlSeconds: read.integer(
+        'REFRESH_TOKEN_TTL_SECONDS',
+        30 * 86400,
+        60,
+        365 * 86400,
+      ),
+    },
+    rateLimits: {
+      loginPerIp: read.rateLimit('RATE_LIMIT_LOGIN_PER_IP', '30/60'),
+      loginPerAccount: read.rateLimit('RATE_LIMIT_LOGIN_PER_ACCOUNT', '10/300'),
+      registerPerIp: read.rateLimit('RATE_LIMIT_REGISTER_PER_IP', '20/3600'),
+    },
+    log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info') },
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, warnings };
+}
+
+function accessTokenSecret(
+  read: EnvReader,
+  env: Env,
+  production: boolean,
+  problems: string[],
+  warnings: string[],
+): string {
+  const secret = read.string('JWT_ACCESS_SECRET', '');
+  if (secret) {
+    const weak = secret.length < MIN_SECRET_LENGTH || WEAK_SECRETS.test(secret);
+    if (weak && production) {
+      problems.push(
+        `JWT_ACCESS_SECRET is too weak: use at least ${MIN_SECRET_LENGTH} random characters (e.g. openssl rand -base64 48)`,
+      );
+    } else if (weak) {
+      warnings.push('JWT_ACCESS_SECRET is weak; it would be refused with NODE_ENV=production');
+    }
+    return secret;
+  }
+  if (production) {
+    problems.push('JWT_ACCESS_SECRET is required when NODE_ENV=production');
+    return '';
+  }
+  if (env.NODE_ENV !== 'test') {
+    warnings.push(
+      'JWT_ACCESS_SECRET is not set: using a random secret for this run, so tokens stop working on restart',
+    );
+  }
+  return randomBytes(48).toString('base64url');
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string, fallback: string): string {
+    const value = this.raw(name);
+    return value ?? fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+  oneOf(name: string, allowed: readonly string[], fallback: string): string;
+  oneOf(name: string, allowed: readonly string[], fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (allowed.includes(value)) return value;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+    return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  postgresUrl(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return value;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} must be a postgres:// URL`);
+    return null;
+  }
+
+  origins(name: string, fallback: string[] | true): string[] | true {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value === '*') return true;
+    const origins = value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (!isOrigin(origin)) {
+        this.problems.push(
+          `${name} must be * or a comma-separated list of origins like https://app.example.com (got "${origin}")`,
+        );
+      }
+    }
+    return origins;
+  }
+
+  rateLimit(name: string, fallback: string): RateLimitRule | null {
+    const value = this.raw(name) ?? fallback;
+    if (value === 'off') return null;
+    const match = /^(\d{1,9})\/(\d{1,9})$/.exec(value);
+    if (match && Number(match[1]) > 0 && Number(match[2]) > 0) {
+      return { points: Number(match[1]), durationSeconds: Number(match[2]) };
+    }
+    this.problems.push(
+      `${name} must be "<requests>/<seconds>" such as 10/60, or "off" (got "${value}")`,
+    );
+    return null;
+  }
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}

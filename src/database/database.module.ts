@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+import { runMigrationsLocked } from './run-migrations';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: ({ database }: AppConfig) => {
+        if (!database.url) throw new Error('database.url must be resolved before the app starts');
+        return {
+          ...dataSourceOptions(database.url, database.poolSize),
+          autoLoadEntities: true,
+          migrationsRun: database.runMigrations,
+          retryAttempts: 5,
+          retryDelay: 2000,
+        };
+      },
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        const { migrationsRun, ...rest } = options!;
+        const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
+        if (migrationsRun) await runMigrationsLocked(dataSource);
+        return dataSource;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,4 @@
+import { Accounts1795224717327 } from './1795224717327-accounts';
+
+/** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
+export const MIGRATIONS = [Accounts1795224717327];

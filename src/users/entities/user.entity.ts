@@ -1,0 +1,31 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity({ name: 'users' })
+@Index('users_username_lower_key', { synchronize: false })
+@Check('users_username_format', `"username" ~ '^[A-Za-z0-9_.-]{3,32}$'`)
+@Check('users_display_name_length', `char_length("display_name") BETWEEN 1 AND 64`)
+export class User {
+  @PrimaryGeneratedColumn('identity', {
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'users_pkey',
+  })
+  id!: number;
+
+  /** Unique case-insensitively through the expression index users_username_lower_key. */
+  @Column({ type: 'varchar', length: 32 })
+  username!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 64 })
+  displayName!: string;
+
+  /** argon2id PHC string: algorithm, parameters, the per-user random salt and the hash. */
+  @Column({ name: 'password_hash', type: 'text' })
+  passwordHash!: string;
+
+  /** ETag of the current avatar in user_avatars, or null when there is none. */
+  @Column({ name: 'avatar_etag', type: 'varchar', length: 64, nullable: true })
+  avatarEtag!: string | null;
+
+  @CreateDateColumn({ name: 'joined_at', type: 'timestamptz', precision: 3 })
+  joinedAt!: Date;
+}

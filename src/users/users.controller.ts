@@ -1,0 +1,125 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpStatus,
+  Param,
+  Patch,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentUser } from '../common/auth/current-user.decorator';
+import { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { readUploadedFile } from '../common/http/multipart';
+import { PageOf } from '../common/pagination/page-of.dto';
+import { ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { MAX_AVATAR_BYTES } from './avatar-image-type';
+import { SearchUsersQueryDto } from './dto/search-users-query.dto';
+import { UpdateProfileDto } from './dto/update-profile.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { UsersService } from './users.service';
+
+const UserPageDto = PageOf(UserResponseDto);
+
+@ApiTags('users')
+@ApiBearerAuth()
+@ApiErrors(401)
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @ApiOperation({ summary: 'My profile' })
+  @ApiOkResponse({ type: UserResponseDto })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
+    return this.users.getOrThrow(user.id);
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Change my display name' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors(400)
+  updateMe(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateProfileDto,
+  ): Promise<UserResponseDto> {
+    return this.users.updateProfile(user.id, body.displayName);
+  }
+
+  @Put('me/avatar')
+  @RouteConfig({ multipart: true })
+  @ApiOperation({
+    summary: 'Upload my avatar (PNG, JPEG or WebP, recognised from its bytes; at most 1 MiB)',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors(400, 413, 415)
+  async uploadAvatar(
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+  ): Promise<UserResponseDto> {
+    const data = await readUploadedFile(request, 'file', MAX_AVATAR_BYTES);
+    return this.users.setAvatar(user.id, data);
+  }
+
+  @Get(':userId/avatar')
+  @ApiOperation({ summary: "A user's avatar image; supports If-None-Match" })
+  @ApiProduces('image/png', 'image/jpeg', 'image/webp')
+  @ApiOkResponse({ description: 'The image bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiErrors(400, 404)
+  async avatar(
+    @Param('userId', ParseIdPipe) userId: number,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const avatar = await this.users.getAvatar(userId);
+    const etag = `"${avatar.etag}"`;
+    reply
+      .header('etag', etag)
+      .header('cache-control', 'private, no-cache')
+      .header('last-modified', avatar.updatedAt.toUTCString());
+    if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag)) {
+      await reply.status(HttpStatus.NOT_MODIFIED).send();
+      return;
+    }
+    await reply.type(avatar.contentType).send(avatar.data);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Find users whose username starts with q, in username order' })
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiErrors(400)
+  search(@Query() query: SearchUsersQueryDto) {
+    return this.users.search(query.q, query.limit, query.cursor);
+  }
+
+  @Get(':userId')
+  @ApiOperation({ summary: 'A user’s public profile' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors(400, 404)
+  get(@Param('userId', ParseIdPipe) userId: number): Promise<UserResponseDto> {
+    return this.users.getOrThrow(userId);
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
+import { UserAvatar } from './entities/user-avatar.entity';
+import { User } from './entities/user.entity';
+import { UsersError, UsersErrorCode } from './users.errors';
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export interface NewAvatar {
+  contentType: string;
+  data: Buffer;
+  etag: string;
+}
+
+/** `lower(username)` under the C collation: what the unique index holds, in byte order. */
+const USERNAME_KEY = `lower(u.username) COLLATE "C"`;
+
+@Injectable()
+export class UsersRepository {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async insert(user: NewUser): Promise<User> {
+    try {
+      return await this.users.save(this.users.create({ ...user, avatarEtag: null }));
+    } catch (error) {
+      if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_lower_key')) {
+        throw new UsersError(UsersErrorCode.USERNAME_TAKEN, 'This username is already taken');
+      }
+      throw error;
+    }
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async existsById(id: number): Promise<boolean> {
+    return this.users.existsBy({ id });
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .where(`${USERNAME_KEY} = lower(:username)`, { username })
+      .getOne();
+  }
+
+  async updateDisplayName(id: number, displayName: string): Promise<User | null> {
+    await this.users.update({ id }, { displayName });
+    return this.findById(id);
+  }
+
+  /** Keyset page of users whose lowercased username starts with `prefix`, after `afterKey`. */
+  searchByPrefix(prefix: string, afterKey: string | null, limit: number): Promise<User[]> {
+    const query = this.users
+      .createQueryBuilder('u')
+      .where(`${USERNAME_KEY} LIKE :pattern`, { pattern: `${escapeLike(prefix.toLowerCase())}%` })
+      .orderBy(USERNAME_KEY)
+      .limit(limit);
+    if (afterKey !== null) query.andWhere(`${USERNAME_KEY} > :afterKey`, { afterKey });
+    return query.getMany();
+  }
+
+  /** Stores the avatar and points the user at it in one transaction. */
+  async saveAvatar(userId: number, avatar: NewAvatar): Promise<User | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.upsert(UserAvatar, { userId, ...avatar }, ['userId']);
+      await manager.update(User, { id: userId }, { avatarEtag: avatar.etag });
+      return manager.findOneBy(User, { id: userId });
+    });
+  }
+
+  findAvatar(userId: number): Promise<UserAvatar | null> {
+    return this.dataSource.getRepository(UserAvatar).findOneBy({ userId });
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
+import { UserResponseDto } from './dto/user-response.dto';
+import { toUserResponse } from './users.mapper';
+import { UsersError, UsersErrorCode } from './users.errors';
+import { NewUser, UsersRepository } from './users.repository';
+
+export interface Credentials {
+  userId: number;
+  passwordHash: string;
+}
+
+export interface Avatar {
+  contentType: string;
+  data: Buffer;
+  etag: string;
+  updatedAt: Date;
+}
+
+interface SearchCursor {
+  u: string;
+}
+
+const isSearchCursor = (value: unknown): value is SearchCursor =>
+  typeof (value as SearchCursor | null)?.u === 'string';
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  async register(user: NewUser): Promise<UserResponseDto> {
+    return toUserResponse(await this.users.insert(user));
+  }
+
+  /** What login needs to check a password; null when no such user exists. */
+  async findCredentials(username: string): Promise<Credentials | null> {
+    const user = await this.users.findByUsername(username);
+    return user && { userId: user.id, passwordHash: user.passwordHash };
+  }
+
+  exists(userId: number): Promise<boolean> {
+    return this.users.existsById(userId);
+  }
+
+  async getOrThrow(userId: number): Promise<UserResponseDto> {
+    const user = await this.users.findById(userId);
+    if (!user) throw UsersError.notFound();
+    return toUserResponse(user);
+  }
+
+  async updateProfile(userId: number, displayName: string): Promise<UserResponseDto> {
+    const user = await this.users.updateDisplayName(userId, displayName);
+    if (!user) throw UsersError.notFound();
+    return toUserResponse(user);
+  }
+
+  async search(prefix: string, limit: number, cursor?: string): Promise<Page<UserResponseDto>> {
+    const after = cursor === undefined ? null : decodeCursor(cursor, isSearchCursor).u;
+    const rows = await this.users.searchByPrefix(prefix, after, limit + 1);
+    return toPage(rows, limit, (user) => ({ u: user.username.toLowerCase() }), toUserResponse);
+  }
+
+  async setAvatar(userId: number, data: Buffer): Promise<UserResponseDto> {
+    if (data.length === 0) {
+      throw new UsersError(UsersErrorCode.AVATAR_MISSING, 'The avatar file is empty');
+    }
+    if (data.length > MAX_AVATAR_BYTES) {
+      throw new UsersError(UsersErrorCode.AVATAR_TOO_LARGE, 'The avatar must be at most 1 MiB');
+    }
+    const contentType = sniffAvatarType(data);
+    if (!contentType) {
+      throw new UsersError(
+        UsersErrorCode.AVATAR_UNSUPPORTED_TYPE,
+        'The avatar must be a PNG, JPEG or WebP image',
+      );
+    }
+    const etag = createHash('sha256').update(data).digest('hex');
+    const user = await this.users.saveAvatar(userId, { contentType, data, etag });
+    if (!user) throw UsersError.notFound();
+    return toUserResponse(user);
+  }
+
+  async getAvatar(userId: number): Promise<Avatar> {
+    const avatar = await this.users.findAvatar(userId);
+    if (!avatar) throw new UsersError(UsersErrorCode.AVATAR_NOT_FOUND, 'This user has no avatar');
+    const { contentType, data, etag, updatedAt } = avatar;
+    return { contentType, data, etag, updatedAt };
+  }
+}
