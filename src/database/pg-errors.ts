@@ -2,6 +2,8 @@
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
+/** Text the database cannot store, such as a NUL character. */
+const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 interface PgError {
   code?: string;
@@ -17,4 +19,35 @@ function driverErrorOf(error: unknown): PgError | undefined {
 export function isPgError(error: unknown, code: string, constraint?: string): boolean {
   const pgError = driverErrorOf(error);
   return pgError?.code === code && (constraint === undefined || pgError.constraint === constraint);
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly/i;
+
+/** True when the database could not be reached or went away: retrying later may work. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const pgError = driverErrorOf(error) as (PgError & { message?: string }) | undefined;
+  if (!pgError) return false;
+  return (
+    UNAVAILABLE_CODES.has(pgError.code ?? '') || UNAVAILABLE_MESSAGE.test(pgError.message ?? '')
+  );
+}
+
+/** True when input text held a character PostgreSQL cannot store (NUL): the client's fault. */
+export function isUnstorableText(error: unknown): boolean {
+  return PG_UNSTORABLE_TEXT.has(driverErrorOf(error)?.code ?? '');
 }

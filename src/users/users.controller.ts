@@ -100,7 +100,7 @@ export class UsersController {
       .header('etag', etag)
       .header('cache-control', 'private, no-cache')
       .header('last-modified', avatar.updatedAt.toUTCString());
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag)) {
+    if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
       await reply.status(HttpStatus.NOT_MODIFIED).send();
       return;
     }
@@ -122,4 +122,12 @@ export class UsersController {
   get(@Param('userId', ParseIdPipe) userId: number): Promise<UserResponseDto> {
     return this.users.getOrThrow(userId);
   }
+}
+
+/** If-None-Match compares weakly (RFC 9110 13.1.2): W/ prefixes are ignored and * matches. */
+function matchesEtag(ifNoneMatch: string, etag: string): boolean {
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
 import { UserResponseDto } from './dto/user-response.dto';
+import { USERNAME_PATTERN } from './dto/username.validator';
 import { toUserResponse } from './users.mapper';
 import { UsersError, UsersErrorCode } from './users.errors';
 import { NewUser, UsersRepository } from './users.repository';
@@ -23,8 +24,10 @@ interface SearchCursor {
   u: string;
 }
 
-const isSearchCursor = (value: unknown): value is SearchCursor =>
-  typeof (value as SearchCursor | null)?.u === 'string';
+const isSearchCursor = (value: unknown): value is SearchCursor => {
+  const key = (value as SearchCursor | null)?.u;
+  return typeof key === 'string' && key.length <= 32 && USERNAME_PATTERN.test(key);
+};
 
 @Injectable()
 export class UsersService {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { quoteIdentifier, startEmbeddedDatabase } from '../../src/database/embedded-database';
+import { freePort } from '../utils/free-port';
 import { ADMIN_URL_VAR, databaseUrl, TEMPLATE_VAR } from './test-database';
 
 /**
@@ -35,15 +35,4 @@ export default async function globalSetup(): Promise<void> {
 
   process.env[ADMIN_URL_VAR] = adminUrl;
   process.env[TEMPLATE_VAR] = template;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -16,6 +16,7 @@ export default async function globalTeardown(): Promise<void> {
     `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
     [template, `${template.replace('chat_template_', 'chat_test_')}%`],
   );
-  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)} WITH (FORCE)`);
+  for (const { datname } of rows)
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)} WITH (FORCE)`);
   await admin.end();
 }

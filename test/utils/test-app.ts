@@ -25,8 +25,12 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-to-pass-checks-0
  * Boots the real AppModule, exactly as main.ts does, on a fresh database cloned from the migrated
  * template and on a random port.
  */
-export async function startTestApp(env: Env = {}): Promise<TestApp> {
-  const url = await createTestDatabase();
+export async function startTestApp(
+  env: Env = {},
+  options: { databaseUrl?: string } = {},
+): Promise<TestApp> {
+  // A database of the caller's (an empty one) is migrated at start, as in production.
+  const url = options.databaseUrl ?? (await createTestDatabase());
   const { config } = loadConfig({
     NODE_ENV: 'test',
     JWT_ACCESS_SECRET: TEST_JWT_SECRET,
@@ -36,7 +40,7 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
     DATABASE_URL: url,
-    DATABASE_MIGRATIONS_RUN: 'false',
+    DATABASE_MIGRATIONS_RUN: options.databaseUrl ? 'true' : 'false',
   });
   const app = await createApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -64,7 +68,9 @@ async function createTestDatabase(): Promise<string> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`);
+    await admin.query(
+      `CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`,
+    );
   } finally {
     await admin.end();
   }
@@ -73,6 +79,7 @@ async function createTestDatabase(): Promise<string> {
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through jest (npm test)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the end-to-end tests through jest (npm test)`);
   return value;
 }

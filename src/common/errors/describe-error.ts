@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable, isUnstorableText } from '../../database/pg-errors';
 import { DomainError } from './domain-error';
 import { RateLimitedError, ValidationFailedError } from './common-error';
 
@@ -50,6 +51,17 @@ export function describeError(exception: unknown, requestId?: string): Described
   const clientStatus = clientErrorStatus(exception);
   if (clientStatus) {
     return described(clientStatus, (exception as Error).message, requestId);
+  }
+  if (isUnstorableText(exception)) {
+    return described(HttpStatus.BAD_REQUEST, 'Text must not contain NUL characters', requestId);
+  }
+  if (isDatabaseUnavailable(exception)) {
+    const unavailable = described(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'The database is unavailable; retry shortly',
+      requestId,
+    );
+    return { ...unavailable, headers: { 'retry-after': '5' } };
   }
   return described(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
 }

@@ -1,0 +1,115 @@
+import { ConfigError, loadConfig } from './load-config';
+
+const STRONG_SECRET = 'Zq8mN3vR7tY1wE5uI9oP2aS6dF4gH0jK8lZ3xC7vB1nM5';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has working development defaults', () => {
+    const { config, warnings } = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBeNull();
+    expect(config.database.runMigrations).toBe(true);
+    expect(config.http.corsOrigins).toBe(true);
+    expect(config.auth.accessTokenSecret.length).toBeGreaterThanOrEqual(32);
+    expect(warnings.join()).toContain('JWT_ACCESS_SECRET is not set');
+  });
+
+  it('mints a different development secret on each start', () => {
+    expect(loadConfig({}).config.auth.accessTokenSecret).not.toBe(
+      loadConfig({}).config.auth.accessTokenSecret,
+    );
+  });
+
+  it('requires DATABASE_URL and a strong secret in production, naming each variable', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual([
+      expect.stringContaining('DATABASE_URL is required'),
+      expect.stringContaining('JWT_ACCESS_SECRET is required'),
+    ]);
+  });
+
+  it.each(['changeme-changeme-changeme-changeme-x', 'short'])(
+    'refuses the weak production secret %s',
+    (secret) => {
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u:p@db/chat',
+        JWT_ACCESS_SECRET: secret,
+      });
+      expect(problems).toEqual([expect.stringContaining('JWT_ACCESS_SECRET is too weak')]);
+    },
+  );
+
+  it('accepts a complete production configuration without warnings', () => {
+    const { config, warnings } = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/chat',
+      JWT_ACCESS_SECRET: STRONG_SECRET,
+      CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
+    });
+    expect(warnings).toEqual([]);
+    expect(config.http.corsOrigins).toEqual([
+      'https://app.example.com',
+      'https://admin.example.com',
+    ]);
+    expect(config.auth.accessTokenSecret).toBe(STRONG_SECRET);
+  });
+
+  it('closes CORS by default in production', () => {
+    const { config } = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/chat',
+      JWT_ACCESS_SECRET: STRONG_SECRET,
+    });
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be an integer'],
+    [{ PORT: '1e3' }, 'PORT must be an integer'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a postgres:// URL'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [
+      { CORS_ORIGINS: 'example.com' },
+      'CORS_ORIGINS must be * or a comma-separated list of origins',
+    ],
+    [{ CORS_ORIGINS: 'https://example.com/path' }, 'CORS_ORIGINS must be'],
+    [{ RATE_LIMIT_LOGIN_PER_IP: '10' }, 'RATE_LIMIT_LOGIN_PER_IP must be "<requests>/<seconds>"'],
+    [{ RATE_LIMIT_LOGIN_PER_IP: '0/60' }, 'RATE_LIMIT_LOGIN_PER_IP must be'],
+    [{ JWT_ACCESS_TTL_SECONDS: '5' }, 'JWT_ACCESS_TTL_SECONDS must be an integer from 10'],
+    [{ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE must be an integer from 2'],
+  ])('reports %j clearly', (env, message) => {
+    expect(problemsOf(env)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', TRUST_PROXY: 'z' })).toHaveLength(3);
+  });
+
+  it('parses rate limits and lets them be switched off', () => {
+    const { config } = loadConfig({
+      RATE_LIMIT_LOGIN_PER_IP: '5/60',
+      RATE_LIMIT_REGISTER_PER_IP: 'off',
+    });
+    expect(config.rateLimits.loginPerIp).toEqual({ points: 5, durationSeconds: 60 });
+    expect(config.rateLimits.registerPerIp).toBeNull();
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: ' ' }).config.http.port).toBe(3000);
+  });
+});

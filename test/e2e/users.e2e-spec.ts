@@ -1,0 +1,669 @@
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { Session, TestContext, uniqueUsername } from '../utils/context';
+import { HttpResponse } from '../utils/http-client';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const MIB = 1024 * 1024;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Tiny files that only need the leading bytes the server sniffs. */
+function png(size = 64): Buffer {
+  const bytes = randomBytes(size);
+  Buffer.from(PNG_SIGNATURE).copy(bytes);
+  return bytes;
+}
+
+function jpeg(size = 64): Buffer {
+  const bytes = randomBytes(size);
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0]).copy(bytes);
+  return bytes;
+}
+
+function webp(size = 64): Buffer {
+  const bytes = randomBytes(size);
+  bytes.write('RIFF', 0, 'latin1');
+  bytes.writeUInt32LE(size - 8, 4);
+  bytes.write('WEBP', 8, 'latin1');
+  return bytes;
+}
+
+function fileForm(bytes: Buffer, filename = 'avatar.png', field = 'file', type?: string): FormData {
+  const form = new FormData();
+  form.append(field, new Blob([new Uint8Array(bytes)], type ? { type } : {}), filename);
+  return form;
+}
+
+/** A prefix no other test (or earlier run on the same database) shares; it has letters to case-fold. */
+function searchPrefix(): string {
+  return `s${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+const byLowerUsername = (a: string, b: string) => {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function expectError(res: HttpResponse, status: number, code?: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(res.body).toEqual({
+    statusCode: status,
+    error: STATUS_CODES[status],
+    message: expect.anything(),
+    code: code ?? expect.any(String),
+  });
+  const { message } = res.body;
+  expect(
+    typeof message === 'string' ||
+      (Array.isArray(message) && message.every((m: unknown) => typeof m === 'string')),
+  ).toBe(true);
+}
+
+function expectUser(body: unknown, session: Session, extra: Record<string, unknown> = {}): void {
+  expect(body).toEqual({
+    id: session.id,
+    username: session.username,
+    displayName: expect.any(String),
+    displayPictureUrl: null,
+    joinedAt: expect.stringMatching(ISO_MS),
+    ...extra,
+  });
+}
+
+describe('users', () => {
+  let t: TestApp;
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ctx = new TestContext(t);
+  });
+  afterAll(() => t.close());
+
+  /** Raw fetch: the avatar is binary, which the text-decoding HttpClient would mangle. */
+  async function fetchBytes(path: string, token: string, headers: Record<string, string> = {}) {
+    const response = await fetch(t.baseUrl + path, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
+    return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+  }
+
+  async function avatarRows(userId: number): Promise<number> {
+    const { rows } = await t.db.query(
+      'SELECT count(*)::int AS n FROM user_avatars WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0].n;
+  }
+
+  const upload = (session: Session, form: FormData) =>
+    t.http.put('/api/v1/users/me/avatar', { token: session.accessToken, rawBody: form });
+
+  describe('GET /users/me', () => {
+    it('returns my profile', async () => {
+      const session = await ctx.newUser(uniqueUsername('Me'), 'Me Myself');
+      const res = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(res.status).toBe(200);
+      expectUser(res.body, session, { displayName: 'Me Myself' });
+      const { rows } = await t.db.query('SELECT joined_at FROM users WHERE id = $1', [session.id]);
+      expect(res.body.joinedAt).toBe((rows[0].joined_at as Date).toISOString());
+    });
+
+    it('never exposes the password hash', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body).sort()).toEqual(
+        ['displayName', 'displayPictureUrl', 'id', 'joinedAt', 'username'].sort(),
+      );
+      expect(res.text).not.toMatch(/argon2|password/i);
+    });
+  });
+
+  describe('PATCH /users/me', () => {
+    it('changes the display name and persists it', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        body: { displayName: 'Renamed User' },
+      });
+      expect(res.status).toBe(200);
+      expectUser(res.body, session, { displayName: 'Renamed User' });
+      const { rows } = await t.db.query('SELECT display_name FROM users WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0].display_name).toBe('Renamed User');
+      const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(me.body.displayName).toBe('Renamed User');
+    });
+
+    it('trims the display name', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        body: { displayName: '   Padded Name \t ' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.displayName).toBe('Padded Name');
+      const { rows } = await t.db.query('SELECT display_name FROM users WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0].display_name).toBe('Padded Name');
+    });
+
+    it('accepts exactly 64 characters', async () => {
+      const session = await ctx.newUser();
+      const displayName = 'x'.repeat(64);
+      const res = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        body: { displayName },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.displayName).toBe(displayName);
+    });
+
+    it.each([
+      ['missing', {}, 'displayName must be a string'],
+      ['empty after trimming', { displayName: '   ' }, 'displayName must be longer than'],
+      ['65 characters', { displayName: 'x'.repeat(65) }, 'displayName must be shorter than'],
+      ['a number', { displayName: 42 }, 'displayName must be a string'],
+      ['null', { displayName: null }, 'displayName must be a string'],
+      [
+        'an unknown extra field',
+        { displayName: 'Fine Name', avatar: 'x' },
+        'property avatar should not exist',
+      ],
+      [
+        'a username change',
+        { displayName: 'Fine Name', username: 'hijacked_name' },
+        'property username should not exist',
+      ],
+    ])('rejects a body with %s (400)', async (_label, body, message) => {
+      const session = await ctx.newUser();
+      const res = await t.http.patch('/api/v1/users/me', { token: session.accessToken, body });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect((res.body.message as string[]).some((m) => m.includes(message))).toBe(true);
+      const { rows } = await t.db.query('SELECT username, display_name FROM users WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0]).toEqual({ username: session.username, display_name: session.username });
+    });
+
+    it('rejects a non-JSON body with 415', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        rawBody: 'displayName=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expectError(res, 415);
+    });
+  });
+
+  describe('GET /users/:userId', () => {
+    it("returns another user's public profile", async () => {
+      const me = await ctx.newUser();
+      const other = await ctx.newUser(uniqueUsername('Other'), 'The Other');
+      const res = await t.http.get(`/api/v1/users/${other.id}`, { token: me.accessToken });
+      expect(res.status).toBe(200);
+      expectUser(res.body, other, { displayName: 'The Other' });
+      expect(res.text).not.toMatch(/argon2|password/i);
+    });
+
+    it('answers 404 USER_NOT_FOUND for an id nobody has', async () => {
+      const me = await ctx.newUser();
+      const res = await t.http.get('/api/v1/users/2147483647', { token: me.accessToken });
+      expectError(res, 404, 'USER_NOT_FOUND');
+    });
+
+    it('answers 404 for a deleted user', async () => {
+      const me = await ctx.newUser();
+      const gone = await ctx.newUser();
+      await t.db.query('DELETE FROM users WHERE id = $1', [gone.id]);
+      const res = await t.http.get(`/api/v1/users/${gone.id}`, { token: me.accessToken });
+      expectError(res, 404, 'USER_NOT_FOUND');
+    });
+  });
+
+  describe('path ids', () => {
+    const badIds = [
+      'abc',
+      '-1',
+      '0',
+      '1e3',
+      '0x10',
+      '1.5',
+      '007',
+      '99999999999999999999',
+      '2147483648',
+    ];
+    let session: Session;
+
+    beforeAll(async () => {
+      session = await ctx.newUser();
+    });
+
+    it.each(badIds)('GET /users/%s is a 400', async (id) => {
+      const res = await t.http.get(`/api/v1/users/${id}`, { token: session.accessToken });
+      expectError(res, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each(badIds)('GET /users/%s/avatar is a 400', async (id) => {
+      const res = await t.http.get(`/api/v1/users/${id}/avatar`, { token: session.accessToken });
+      expectError(res, 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('authentication', () => {
+    it.each([
+      ['GET', '/api/v1/users/me'],
+      ['PATCH', '/api/v1/users/me'],
+      ['PUT', '/api/v1/users/me/avatar'],
+      ['GET', '/api/v1/users/1'],
+      ['GET', '/api/v1/users/1/avatar'],
+      ['GET', '/api/v1/users?q=abc'],
+    ])('%s %s without a token is a 401', async (method, path) => {
+      const res = await t.http.request(method, path, {
+        ...(method === 'PATCH' ? { body: { displayName: 'Nobody' } } : {}),
+        ...(method === 'PUT' ? { rawBody: fileForm(png()) } : {}),
+      });
+      expectError(res, 401, 'TOKEN_MISSING');
+    });
+
+    it('a 401 on PATCH changes nothing', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.patch('/api/v1/users/me', {
+        token: 'not-a-jwt',
+        body: { displayName: 'Sneaky' },
+      });
+      expectError(res, 401, 'TOKEN_INVALID');
+      const { rows } = await t.db.query('SELECT display_name FROM users WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0].display_name).toBe(session.username);
+    });
+  });
+
+  describe('search', () => {
+    const search = (session: Session, query: string) =>
+      t.http.get(`/api/v1/users?${query}`, { token: session.accessToken });
+
+    /** Registers the given usernames in parallel. */
+    const register = (usernames: string[]) => Promise.all(usernames.map((u) => ctx.newUser(u)));
+
+    /** Follows nextCursor until null; returns every page. */
+    async function allPages(session: Session, q: string, limit: number) {
+      const pages: HttpResponse[] = [];
+      let cursor: string | null = null;
+      do {
+        const params = new URLSearchParams({ q, limit: String(limit) });
+        if (cursor !== null) params.set('cursor', cursor);
+        const res = await search(session, params.toString());
+        expect(res.status).toBe(200);
+        pages.push(res);
+        cursor = res.body.nextCursor;
+        expect(pages.length).toBeLessThan(20);
+      } while (cursor !== null);
+      return pages;
+    }
+
+    it('pages through every match exactly once, in lowercased-username order', async () => {
+      const p = searchPrefix();
+      const matching = [
+        'Alpha',
+        'beta',
+        'CHARLIE',
+        'delta',
+        'Echo',
+        'foxtrot',
+        'Golf',
+        'hotel',
+        '-dash',
+        '.Dot',
+        '9nine',
+        '_under',
+      ].map((suffix) => `${p}${suffix}`);
+      const notMatching = [`x${p}`, `${p.slice(0, -1)}q`, `${p.slice(1)}Zulu`];
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      const users = await register([...matching, ...notMatching]);
+      const idOf = new Map(users.map((u) => [u.username, u.id]));
+
+      const pages = await allPages(searcher, p, 5);
+      expect(pages.map((page) => page.body.items.length)).toEqual([5, 5, 2]);
+      expect(pages.map((page) => page.body.nextCursor === null)).toEqual([false, false, true]);
+
+      const items = pages.flatMap((page) => page.body.items);
+      const names = items.map((item: { username: string }) => item.username);
+      expect(names).toEqual([...matching].sort(byLowerUsername));
+      expect(new Set(names).size).toBe(names.length);
+      for (const name of notMatching) expect(names).not.toContain(name);
+      for (const item of items) {
+        expect(item).toEqual({
+          id: idOf.get(item.username),
+          username: item.username,
+          displayName: item.username,
+          displayPictureUrl: null,
+          joinedAt: expect.stringMatching(ISO_MS),
+        });
+      }
+      expect(pages.map((page) => page.text).join('')).not.toMatch(/argon2|password/i);
+    });
+
+    it('ends with nextCursor null when the matches fill the last page exactly', async () => {
+      const p = searchPrefix();
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      await register(Array.from({ length: 10 }, (_, i) => `${p}${i % 2 ? 'U' : 'l'}${i}`));
+      const pages = await allPages(searcher, p, 5);
+      expect(pages.map((page) => page.body.items.length)).toEqual([5, 5]);
+      expect(pages[1].body.nextCursor).toBeNull();
+    });
+
+    it('uses the default limit and returns nextCursor null when all fit', async () => {
+      const p = searchPrefix();
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      await register([`${p}One`, `${p}two`, `${p}THREE`]);
+      const res = await search(searcher, `q=${p}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((u: { username: string }) => u.username)).toEqual([
+        `${p}One`,
+        `${p}THREE`,
+        `${p}two`,
+      ]);
+      expect(res.body.nextCursor).toBeNull();
+    });
+
+    it('matches the prefix case-insensitively', async () => {
+      const p = searchPrefix();
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      await register([`${p}lower`, `${p.toUpperCase()}UPPER`]);
+      for (const q of [p.toUpperCase(), p.toLowerCase()]) {
+        const res = await search(searcher, `q=${q}`);
+        expect(res.status).toBe(200);
+        expect(res.body.items.map((u: { username: string }) => u.username)).toEqual([
+          `${p}lower`,
+          `${p.toUpperCase()}UPPER`,
+        ]);
+      }
+    });
+
+    it('returns an empty page when nothing matches', async () => {
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      const res = await search(searcher, `q=${searchPrefix()}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ items: [], nextCursor: null });
+    });
+
+    it("treats '_' in q literally, not as a LIKE wildcard", async () => {
+      const p = searchPrefix();
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      await register([`${p}_a1`, `${p}Xa1`, `${p}xa2`]);
+      const res = await search(searcher, `q=${p}_`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((u: { username: string }) => u.username)).toEqual([`${p}_a1`]);
+    });
+
+    it("does not let '%' in q match everything", async () => {
+      const p = searchPrefix();
+      const [searcher] = await register([uniqueUsername('searcher')]);
+      await register([`${p}Xa1`]);
+      const res = await search(searcher, `q=${encodeURIComponent(`${p.slice(0, 3)}%`)}`);
+      expectError(res, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['q is missing', 'limit=5'],
+      ['q is empty', 'q='],
+      ['q has a space', `q=${encodeURIComponent('ab cd')}`],
+      ['q has a *', `q=${encodeURIComponent('ab*')}`],
+      ['q has a %', `q=${encodeURIComponent('%')}`],
+      ['q is longer than a username can be', `q=${'a'.repeat(33)}`],
+      ['q is given twice', 'q=ab&q=cd'],
+      ['limit is 0', 'q=ab&limit=0'],
+      ['limit is 101', 'q=ab&limit=101'],
+      ['limit is -1', 'q=ab&limit=-1'],
+      ['limit is abc', 'q=ab&limit=abc'],
+      ['limit is 1e1', 'q=ab&limit=1e1'],
+      ['limit is 1.5', 'q=ab&limit=1.5'],
+      ['an unknown parameter is present', 'q=ab&sort=desc'],
+    ])('is a 400 VALIDATION_FAILED when %s', async (_label, query) => {
+      const session = await ctx.newUser();
+      const res = await search(session, query);
+      expectError(res, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['not-a-cursor'],
+      [Buffer.from('{"x":1}').toString('base64url')],
+      [Buffer.from('{"u":1}').toString('base64url')],
+      [Buffer.from('null').toString('base64url')],
+    ])('is a 400 INVALID_CURSOR for the cursor %s', async (cursor) => {
+      const session = await ctx.newUser();
+      const res = await search(session, `q=ab&cursor=${encodeURIComponent(cursor)}`);
+      expectError(res, 400, 'INVALID_CURSOR');
+    });
+
+    it('never answers 500 for a forged cursor holding a NUL character', async () => {
+      const session = await ctx.newUser();
+      const cursor = Buffer.from(JSON.stringify({ u: 'a\u0000b' })).toString('base64url');
+      const res = await search(session, `q=ab&cursor=${cursor}`);
+      expectError(res, 400);
+    });
+
+    it('is a 400 for a cursor longer than 512 characters', async () => {
+      const session = await ctx.newUser();
+      const res = await search(session, `q=ab&cursor=${'a'.repeat(513)}`);
+      expectError(res, 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('avatar', () => {
+    it.each([
+      ['PNG', 'image/png', png, 'a.png'],
+      ['JPEG', 'image/jpeg', jpeg, 'a.jpg'],
+      ['WebP', 'image/webp', webp, 'a.webp'],
+    ])('stores a %s and serves it back with ETag caching', async (_label, type, make, filename) => {
+      const session = await ctx.newUser();
+      const bytes = make(200);
+      const res = await upload(session, fileForm(bytes, filename));
+      expect(res.status).toBe(200);
+      expectUser(res.body, session, {
+        displayName: session.username,
+        displayPictureUrl: expect.stringMatching(
+          new RegExp(`^/api/v1/users/${session.id}/avatar\\?v=[0-9a-f]+$`),
+        ),
+      });
+      const url: string = res.body.displayPictureUrl;
+
+      const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(me.body.displayPictureUrl).toBe(url);
+
+      const { rows } = await t.db.query(
+        'SELECT content_type, data FROM user_avatars WHERE user_id = $1',
+        [session.id],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].content_type).toBe(type);
+      expect(Buffer.compare(rows[0].data, bytes)).toBe(0);
+
+      const first = await fetchBytes(url, session.accessToken);
+      expect(first.response.status).toBe(200);
+      expect(first.response.headers.get('content-type')).toBe(type);
+      expect(Buffer.compare(first.bytes, bytes)).toBe(0);
+      const etag = first.response.headers.get('etag');
+      expect(etag).toMatch(/^"[^"]+"$/);
+
+      const second = await fetchBytes(url, session.accessToken, { 'if-none-match': etag! });
+      expect(second.response.status).toBe(304);
+      expect(second.bytes).toHaveLength(0);
+      expect(second.response.headers.get('etag')).toBe(etag);
+
+      for (const ifNoneMatch of [`W/${etag}`, '*', `"other", ${etag}`]) {
+        const cached = await fetchBytes(url, session.accessToken, { 'if-none-match': ifNoneMatch });
+        expect(cached.response.status).toBe(304);
+      }
+      const stale = await fetchBytes(url, session.accessToken, { 'if-none-match': '"other"' });
+      expect(stale.response.status).toBe(200);
+    });
+
+    it('lets another user fetch my avatar and see it on my profile', async () => {
+      const owner = await ctx.newUser();
+      const viewer = await ctx.newUser();
+      const bytes = png(100);
+      const res = await upload(owner, fileForm(bytes));
+      expect(res.status).toBe(200);
+
+      const profile = await t.http.get(`/api/v1/users/${owner.id}`, { token: viewer.accessToken });
+      expect(profile.body.displayPictureUrl).toBe(res.body.displayPictureUrl);
+      const avatar = await fetchBytes(`/api/v1/users/${owner.id}/avatar`, viewer.accessToken);
+      expect(avatar.response.status).toBe(200);
+      expect(Buffer.compare(avatar.bytes, bytes)).toBe(0);
+    });
+
+    it('refuses a text file disguised as a PNG (415) and keeps no avatar', async () => {
+      const session = await ctx.newUser();
+      const text = Buffer.from('this is just text, not an image at all\n');
+      const res = await upload(session, fileForm(text, 'evil.png', 'file', 'image/png'));
+      expectError(res, 415, 'AVATAR_UNSUPPORTED_TYPE');
+      const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(me.body.displayPictureUrl).toBeNull();
+      expect(await avatarRows(session.id)).toBe(0);
+      const avatar = await t.http.get(`/api/v1/users/${session.id}/avatar`, {
+        token: session.accessToken,
+      });
+      expectError(avatar, 404, 'AVATAR_NOT_FOUND');
+    });
+
+    it('refuses a file over 1 MiB with 413 and stores nothing', async () => {
+      const session = await ctx.newUser();
+      const res = await upload(session, fileForm(png(MIB + 1)));
+      expectError(res, 413);
+      expect(await avatarRows(session.id)).toBe(0);
+      const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
+      expect(me.body.displayPictureUrl).toBeNull();
+    });
+
+    it('accepts a file of exactly 1 MiB', async () => {
+      const session = await ctx.newUser();
+      const bytes = png(MIB);
+      const res = await upload(session, fileForm(bytes));
+      expect(res.status).toBe(200);
+      const avatar = await fetchBytes(res.body.displayPictureUrl, session.accessToken);
+      expect(avatar.response.status).toBe(200);
+      expect(avatar.bytes).toHaveLength(MIB);
+      expect(Buffer.compare(avatar.bytes, bytes)).toBe(0);
+    });
+
+    it('refuses an empty file with 400', async () => {
+      const session = await ctx.newUser();
+      const res = await upload(session, fileForm(Buffer.alloc(0)));
+      expectError(res, 400);
+      expect(await avatarRows(session.id)).toBe(0);
+    });
+
+    it('refuses a file in another field with 400', async () => {
+      const session = await ctx.newUser();
+      const res = await upload(session, fileForm(png(), 'a.png', 'avatar'));
+      expectError(res, 400);
+      expect(await avatarRows(session.id)).toBe(0);
+    });
+
+    it('refuses a text part where the file belongs with 400', async () => {
+      const session = await ctx.newUser();
+      const form = new FormData();
+      form.append('file', 'not a file part');
+      const res = await upload(session, form);
+      expectError(res, 400);
+      expect(await avatarRows(session.id)).toBe(0);
+    });
+
+    it('refuses a JSON body with 415', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.put('/api/v1/users/me/avatar', {
+        token: session.accessToken,
+        body: { file: 'iVBORw0KGgo=' },
+      });
+      expectError(res, 415);
+      expect(await avatarRows(session.id)).toBe(0);
+    });
+
+    it('refuses a raw image body that is not multipart with 415', async () => {
+      const session = await ctx.newUser();
+      const res = await t.http.put('/api/v1/users/me/avatar', {
+        token: session.accessToken,
+        rawBody: png(),
+        headers: { 'content-type': 'image/png' },
+      });
+      expectError(res, 415);
+    });
+
+    it('replaces the avatar: new ETag and URL, still one row per user', async () => {
+      const session = await ctx.newUser();
+      const firstBytes = png(120);
+      const first = await upload(session, fileForm(firstBytes));
+      expect(first.status).toBe(200);
+      const firstGet = await fetchBytes(first.body.displayPictureUrl, session.accessToken);
+      const firstEtag = firstGet.response.headers.get('etag')!;
+
+      const secondBytes = jpeg(150);
+      const second = await upload(session, fileForm(secondBytes, 'b.jpg'));
+      expect(second.status).toBe(200);
+      expect(second.body.displayPictureUrl).not.toBe(first.body.displayPictureUrl);
+      expect(await avatarRows(session.id)).toBe(1);
+
+      const stale = await fetchBytes(second.body.displayPictureUrl, session.accessToken, {
+        'if-none-match': firstEtag,
+      });
+      expect(stale.response.status).toBe(200);
+      expect(stale.response.headers.get('content-type')).toBe('image/jpeg');
+      expect(stale.response.headers.get('etag')).not.toBe(firstEtag);
+      expect(Buffer.compare(stale.bytes, secondBytes)).toBe(0);
+
+      const { rows } = await t.db.query(
+        'SELECT u.avatar_etag, a.etag FROM users u JOIN user_avatars a ON a.user_id = u.id WHERE u.id = $1',
+        [session.id],
+      );
+      expect(rows[0].avatar_etag).toBe(rows[0].etag);
+      expect(stale.response.headers.get('etag')).toBe(`"${rows[0].etag}"`);
+    });
+
+    it('uploading the same bytes twice keeps the same URL', async () => {
+      const session = await ctx.newUser();
+      const bytes = webp(80);
+      const first = await upload(session, fileForm(bytes, 'a.webp'));
+      const second = await upload(session, fileForm(bytes, 'a.webp'));
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      expect(second.body.displayPictureUrl).toBe(first.body.displayPictureUrl);
+      expect(await avatarRows(session.id)).toBe(1);
+    });
+
+    it('keeps the avatar of one user separate from another', async () => {
+      const a = await ctx.newUser();
+      const b = await ctx.newUser();
+      const aBytes = png(90);
+      const bBytes = jpeg(90);
+      expect((await upload(a, fileForm(aBytes))).status).toBe(200);
+      expect((await upload(b, fileForm(bBytes, 'b.jpg'))).status).toBe(200);
+      const aAvatar = await fetchBytes(`/api/v1/users/${a.id}/avatar`, b.accessToken);
+      const bAvatar = await fetchBytes(`/api/v1/users/${b.id}/avatar`, a.accessToken);
+      expect(Buffer.compare(aAvatar.bytes, aBytes)).toBe(0);
+      expect(Buffer.compare(bAvatar.bytes, bBytes)).toBe(0);
+    });
+
+    it('answers 404 AVATAR_NOT_FOUND for a user without one', async () => {
+      const me = await ctx.newUser();
+      const other = await ctx.newUser();
+      const res = await t.http.get(`/api/v1/users/${other.id}/avatar`, { token: me.accessToken });
+      expectError(res, 404, 'AVATAR_NOT_FOUND');
+    });
+
+    it('answers 404 for the avatar of a user that does not exist', async () => {
+      const me = await ctx.newUser();
+      const res = await t.http.get('/api/v1/users/2147483647/avatar', { token: me.accessToken });
+      expectError(res, 404);
+    });
+  });
+});
