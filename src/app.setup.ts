@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ErrorResponseDto } from './common/http/error-response.dto';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
+import { echoRequestId, generateRequestId } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
 import { MAX_AVATAR_BYTES } from './users/avatar-image-type';
 
@@ -20,6 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     trustProxy: config.http.trustProxy,
     // Keep-alive sockets would hold a graceful shutdown open until they time out.
     forceCloseConnections: 'idle',
+    genReqId: generateRequestId,
   });
   // Fastify's own JSON parser stays; Nest's urlencoded parser is left out: the API takes JSON only.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -54,11 +56,13 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
     exposedHeaders: ['x-request-id', 'retry-after', 'etag'],
     maxAge: 600,
   });
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', echoRequestId);
+  fastify.removeContentTypeParser('text/plain');
   await app.register(multipart, {
     limits: { fileSize: MAX_AVATAR_BYTES, files: 1, fields: 0, parts: 2 },
   });
-  app.getHttpAdapter().getInstance().addHook('preValidation', rejectUnexpectedMultipart);
+  fastify.addHook('preValidation', rejectUnexpectedMultipart);
   setUpOpenApi(app);
 }
 

@@ -1,4 +1,5 @@
-export type AvatarContentType = 'image/png' | 'image/jpeg' | 'image/webp';
+export const AVATAR_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export type AvatarContentType = (typeof AVATAR_CONTENT_TYPES)[number];
 
 export const MAX_AVATAR_BYTES = 1024 * 1024;
 

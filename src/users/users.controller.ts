@@ -18,7 +18,7 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -28,7 +28,7 @@ import { ApiErrors } from '../common/http/api-errors.decorator';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
-import { MAX_AVATAR_BYTES } from './avatar-image-type';
+import { AVATAR_CONTENT_TYPES, MAX_AVATAR_BYTES } from './avatar-image-type';
 import { SearchUsersQueryDto } from './dto/search-users-query.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UserResponseDto } from './dto/user-response.dto';
@@ -86,8 +86,16 @@ export class UsersController {
 
   @Get(':userId/avatar')
   @ApiOperation({ summary: "A user's avatar image; supports If-None-Match" })
-  @ApiProduces('image/png', 'image/jpeg', 'image/webp')
-  @ApiOkResponse({ description: 'The image bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The image bytes, with ETag and Last-Modified',
+    content: Object.fromEntries(
+      AVATAR_CONTENT_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+    ),
+  })
+  @ApiResponse({
+    status: HttpStatus.NOT_MODIFIED,
+    description: 'Unchanged since the If-None-Match ETag',
+  })
   @ApiErrors(400, 404)
   async avatar(
     @Param('userId', ParseIdPipe) userId: number,

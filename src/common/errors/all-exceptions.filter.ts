@@ -2,7 +2,6 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { describeError } from './describe-error';
-import { requestIdOf } from '../http/request-id';
 
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -15,7 +14,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const requestId = requestIdOf(request);
+    const requestId = request.id;
     const { body, headers, unexpected } = describeError(exception, requestId);
     if (unexpected) {
       this.logger.error({ err: exception, requestId }, 'Unhandled error while serving a request');

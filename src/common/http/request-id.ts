@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { FastifyRequest } from 'fastify';
+import { IncomingMessage } from 'node:http';
+import { FastifyReply, FastifyRequest } from 'fastify';
 
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
-/** Honours a sane X-Request-Id from a proxy, otherwise mints one; echoes it on the response. */
-export function generateRequestId(req: IncomingMessage, res: ServerResponse): string {
+/** Fastify's request id: a sane X-Request-Id from a proxy is kept, otherwise a new UUID. */
+export function generateRequestId(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader('x-request-id', id);
-  return id;
+  return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function requestIdOf(request: FastifyRequest): string {
-  return (request.raw as { id?: string }).id ?? request.id;
+/** onRequest hook: every response names its request id, so a client can quote it. */
+export async function echoRequestId(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('x-request-id', request.id);
 }

@@ -1,7 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
-import { generateRequestId } from '../http/request-id';
 
 /** Paths pino blanks out wherever they appear in a log line. */
 export const REDACTED_PATHS = [
@@ -20,7 +19,6 @@ export function loggerOptions(config: AppConfig): Params {
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.log.level,
-      genReqId: generateRequestId,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
