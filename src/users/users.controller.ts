@@ -30,6 +30,7 @@ import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { AVATAR_CONTENT_TYPES, MAX_AVATAR_BYTES } from './avatar-image-type';
 import { SearchUsersQueryDto } from './dto/search-users-query.dto';
+import { MeResponseDto } from './dto/me-response.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
@@ -44,21 +45,18 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  @ApiOperation({ summary: 'My profile' })
-  @ApiOkResponse({ type: UserResponseDto })
-  me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
-    return this.users.getOrThrow(user.id);
+  @ApiOperation({ summary: 'My profile, with my settings' })
+  @ApiOkResponse({ type: MeResponseDto })
+  me(@CurrentUser() user: AuthUser): Promise<MeResponseDto> {
+    return this.users.getMe(user.id);
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Change my display name' })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOperation({ summary: 'Change my display name or settings' })
+  @ApiOkResponse({ type: MeResponseDto })
   @ApiErrors(400)
-  updateMe(
-    @CurrentUser() user: AuthUser,
-    @Body() body: UpdateProfileDto,
-  ): Promise<UserResponseDto> {
-    return this.users.updateProfile(user.id, body.displayName);
+  updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateProfileDto): Promise<MeResponseDto> {
+    return this.users.updateProfile(user.id, body);
   }
 
   @Put('me/avatar')

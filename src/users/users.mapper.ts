@@ -1,3 +1,4 @@
+import { MeResponseDto } from './dto/me-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { User } from './entities/user.entity';
 
@@ -11,4 +12,8 @@ export function toUserResponse(user: User): UserResponseDto {
       : null,
     joinedAt: user.joinedAt.toISOString(),
   };
+}
+
+export function toMeResponse(user: User): MeResponseDto {
+  return { ...toUserResponse(user), allowFriendRequests: user.allowFriendRequests };
 }

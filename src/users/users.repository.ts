@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
 import { UserAvatar } from './entities/user-avatar.entity';
 import { User } from './entities/user.entity';
@@ -10,6 +10,11 @@ export interface NewUser {
   username: string;
   displayName: string;
   passwordHash: string;
+}
+
+export interface ProfileChanges {
+  displayName?: string;
+  allowFriendRequests?: boolean;
 }
 
 export interface NewAvatar {
@@ -30,7 +35,9 @@ export class UsersRepository {
 
   async insert(user: NewUser): Promise<User> {
     try {
-      return await this.users.save(this.users.create({ ...user, avatarEtag: null }));
+      return await this.users.save(
+        this.users.create({ ...user, avatarEtag: null, allowFriendRequests: true }),
+      );
     } catch (error) {
       if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_lower_key')) {
         throw new UsersError(UsersErrorCode.USERNAME_TAKEN, 'This username is already taken');
@@ -54,8 +61,15 @@ export class UsersRepository {
       .getOne();
   }
 
-  async updateDisplayName(id: number, displayName: string): Promise<User | null> {
-    await this.users.update({ id }, { displayName });
+  findByIds(ids: number[]): Promise<User[]> {
+    return this.users.findBy({ id: In(ids) });
+  }
+
+  async updateProfile(id: number, changes: ProfileChanges): Promise<User | null> {
+    const set = Object.fromEntries(
+      Object.entries(changes).filter(([, value]) => value !== undefined),
+    );
+    if (Object.keys(set).length > 0) await this.users.update({ id }, set);
     return this.findById(id);
   }
 

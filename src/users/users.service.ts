@@ -4,9 +4,10 @@ import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
 import { UserResponseDto } from './dto/user-response.dto';
 import { USERNAME_PATTERN } from './dto/username.validator';
-import { toUserResponse } from './users.mapper';
+import { toMeResponse, toUserResponse } from './users.mapper';
+import { MeResponseDto } from './dto/me-response.dto';
 import { UsersError, UsersErrorCode } from './users.errors';
-import { NewUser, UsersRepository } from './users.repository';
+import { NewUser, ProfileChanges, UsersRepository } from './users.repository';
 
 export interface Credentials {
   userId: number;
@@ -53,10 +54,30 @@ export class UsersService {
     return toUserResponse(user);
   }
 
-  async updateProfile(userId: number, displayName: string): Promise<UserResponseDto> {
-    const user = await this.users.updateDisplayName(userId, displayName);
+  async getMe(userId: number): Promise<MeResponseDto> {
+    const user = await this.users.findById(userId);
     if (!user) throw UsersError.notFound();
-    return toUserResponse(user);
+    return toMeResponse(user);
+  }
+
+  async updateProfile(userId: number, changes: ProfileChanges): Promise<MeResponseDto> {
+    const user = await this.users.updateProfile(userId, changes);
+    if (!user) throw UsersError.notFound();
+    return toMeResponse(user);
+  }
+
+  /** Public profiles by id, in one query; ids of users that do not exist are absent. */
+  async getProfiles(userIds: number[]): Promise<Map<number, UserResponseDto>> {
+    const unique = [...new Set(userIds)];
+    const users = unique.length > 0 ? await this.users.findByIds(unique) : [];
+    return new Map(users.map((user) => [user.id, toUserResponse(user)]));
+  }
+
+  /** Whether the user takes friend requests; USER_NOT_FOUND when there is no such user. */
+  async acceptsFriendRequests(userId: number): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    if (!user) throw UsersError.notFound();
+    return user.allowFriendRequests;
   }
 
   async search(prefix: string, limit: number, cursor?: string): Promise<Page<UserResponseDto>> {

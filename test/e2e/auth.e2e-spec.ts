@@ -122,6 +122,10 @@ describe('auth', () => {
         'displayName must not contain control characters',
       ],
       [
+        { username: 'valid_name', password: PASSWORD, displayName: null },
+        'displayName must be a string',
+      ],
+      [
         { username: 'valid_name', password: PASSWORD, isAdmin: true },
         'property isAdmin should not exist',
       ],

@@ -107,7 +107,7 @@ describe('users', () => {
       const session = await ctx.newUser(uniqueUsername('Me'), 'Me Myself');
       const res = await t.http.get('/api/v1/users/me', { token: session.accessToken });
       expect(res.status).toBe(200);
-      expectUser(res.body, session, { displayName: 'Me Myself' });
+      expectUser(res.body, session, { displayName: 'Me Myself', allowFriendRequests: true });
       const { rows } = await t.db.query('SELECT joined_at FROM users WHERE id = $1', [session.id]);
       expect(res.body.joinedAt).toBe((rows[0].joined_at as Date).toISOString());
     });
@@ -117,7 +117,14 @@ describe('users', () => {
       const res = await t.http.get('/api/v1/users/me', { token: session.accessToken });
       expect(res.status).toBe(200);
       expect(Object.keys(res.body).sort()).toEqual(
-        ['displayName', 'displayPictureUrl', 'id', 'joinedAt', 'username'].sort(),
+        [
+          'allowFriendRequests',
+          'displayName',
+          'displayPictureUrl',
+          'id',
+          'joinedAt',
+          'username',
+        ].sort(),
       );
       expect(res.text).not.toMatch(/argon2|password/i);
     });
@@ -131,13 +138,43 @@ describe('users', () => {
         body: { displayName: 'Renamed User' },
       });
       expect(res.status).toBe(200);
-      expectUser(res.body, session, { displayName: 'Renamed User' });
+      expectUser(res.body, session, { displayName: 'Renamed User', allowFriendRequests: true });
       const { rows } = await t.db.query('SELECT display_name FROM users WHERE id = $1', [
         session.id,
       ]);
       expect(rows[0].display_name).toBe('Renamed User');
       const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
       expect(me.body.displayName).toBe('Renamed User');
+    });
+
+    it('changes only what the body names; an empty body changes nothing', async () => {
+      const session = await ctx.newUser();
+      const off = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        body: { allowFriendRequests: false },
+      });
+      expect(off.status).toBe(200);
+      expect(off.body).toMatchObject({ displayName: session.username, allowFriendRequests: false });
+      const unchanged = await t.http.patch('/api/v1/users/me', {
+        token: session.accessToken,
+        body: {},
+      });
+      expect(unchanged.status).toBe(200);
+      expect(unchanged.body).toMatchObject({
+        displayName: session.username,
+        allowFriendRequests: false,
+      });
+      const { rows } = await t.db.query('SELECT allow_friend_requests FROM users WHERE id = $1', [
+        session.id,
+      ]);
+      expect(rows[0].allow_friend_requests).toBe(false);
+    });
+
+    it('keeps settings out of public profiles', async () => {
+      const session = await ctx.newUser();
+      const other = await ctx.newUser();
+      const res = await t.http.get(`/api/v1/users/${session.id}`, { token: other.accessToken });
+      expect(res.body).not.toHaveProperty('allowFriendRequests');
     });
 
     it('trims the display name', async () => {
@@ -166,11 +203,20 @@ describe('users', () => {
     });
 
     it.each([
-      ['missing', {}, 'displayName must be a string'],
       ['empty after trimming', { displayName: '   ' }, 'displayName must be longer than'],
       ['65 characters', { displayName: 'x'.repeat(65) }, 'displayName must be shorter than'],
       ['a number', { displayName: 42 }, 'displayName must be a string'],
       ['null', { displayName: null }, 'displayName must be a string'],
+      [
+        'a non-boolean setting',
+        { allowFriendRequests: 'yes' },
+        'allowFriendRequests must be a boolean value',
+      ],
+      [
+        'a null setting',
+        { allowFriendRequests: null },
+        'allowFriendRequests must be a boolean value',
+      ],
       [
         'an unknown extra field',
         { displayName: 'Fine Name', avatar: 'x' },

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 import { IsDisplayName } from '../../users/dto/display-name.validator';
 import { IsUsername } from '../../users/dto/username.validator';
 
@@ -19,7 +20,7 @@ export class RegisterDto {
     description: 'Defaults to the username',
     example: 'Shivam',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsDisplayName()
   displayName?: string;
 }

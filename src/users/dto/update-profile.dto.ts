@@ -1,8 +1,16 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/optional';
 import { IsDisplayName } from './display-name.validator';
 
 export class UpdateProfileDto {
-  @ApiProperty({ minLength: 1, maxLength: 64, example: 'Shivam K.' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, example: 'Shivam K.' })
+  @IsOptionalNotNull()
   @IsDisplayName()
-  displayName!: string;
+  displayName?: string;
+
+  @ApiPropertyOptional({ description: 'false: nobody can send me friend requests', example: true })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  allowFriendRequests?: boolean;
 }

@@ -26,6 +26,10 @@ export class User {
   @Column({ name: 'avatar_etag', type: 'varchar', length: 64, nullable: true })
   avatarEtag!: string | null;
 
+  /** Privacy: when false nobody can send this user friend requests. */
+  @Column({ name: 'allow_friend_requests', type: 'boolean', default: true })
+  allowFriendRequests!: boolean;
+
   @CreateDateColumn({ name: 'joined_at', type: 'timestamptz', precision: 3 })
   joinedAt!: Date;
 }

@@ -1,0 +1,19 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_INT_ID } from '../../common/validation/parse-id.pipe';
+
+export class SendFriendRequestDto {
+  @ApiProperty({ example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT_ID)
+  toUserId!: number;
+
+  @ApiPropertyOptional({ maxLength: 200, example: 'hi', description: 'Trimmed; empty means none' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MaxLength(200)
+  message?: string;
+}

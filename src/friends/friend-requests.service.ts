@@ -1,0 +1,184 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { UsersService } from '../users/users.service';
+import { FriendRequestResponseDto } from './dto/friend-request-response.dto';
+import { ListFriendRequestsQueryDto } from './dto/list-friend-requests-query.dto';
+import { FriendRequest } from './entities/friend-request.entity';
+import {
+  FriendRequestCreatedEvent,
+  FriendRequestUpdatedEvent,
+  FriendRequestWithdrawnEvent,
+  FriendsEvents,
+  FriendshipCreatedEvent,
+} from './events/friends.events';
+import { FriendsError, FriendsErrorCode } from './friends.errors';
+import { toFriendRequestResponse } from './friends.mapper';
+import { FriendsRepository } from './friends.repository';
+
+export interface SendOutcome {
+  request: FriendRequestResponseDto;
+  /** False when the request completed the other user's pending one: the two are now friends. */
+  created: boolean;
+}
+
+interface RequestCursor {
+  id: number;
+}
+
+const isRequestCursor = (value: unknown): value is RequestCursor =>
+  Number.isSafeInteger((value as RequestCursor | null)?.id);
+
+@Injectable()
+export class FriendRequestsService {
+  constructor(
+    private readonly repository: FriendsRepository,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /**
+   * Sends a request. When the other user already asked us, that request is accepted instead, so
+   * the pair never holds two pending requests.
+   */
+  async send(fromUserId: number, toUserId: number, message: string | null): Promise<SendOutcome> {
+    if (fromUserId === toUserId) throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_TO_SELF);
+    const recipientAccepts = await this.users.acceptsFriendRequests(toUserId);
+
+    const outcome = await this.repository.inPairTransaction(fromUserId, toUserId, async (tx) => {
+      if (await tx.blockExists(fromUserId, toUserId))
+        throw new FriendsError(FriendsErrorCode.USER_BLOCKED);
+      if (!recipientAccepts || (await tx.blockExists(toUserId, fromUserId))) {
+        throw new FriendsError(FriendsErrorCode.FRIEND_REQUESTS_NOT_ACCEPTED);
+      }
+      if (await tx.friendshipExists(fromUserId, toUserId))
+        throw new FriendsError(FriendsErrorCode.ALREADY_FRIENDS);
+      const pending = await tx.findPendingBetween(fromUserId, toUserId);
+      if (pending?.fromUserId === fromUserId)
+        throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_EXISTS);
+      if (pending) return { request: await this.acceptIn(tx, pending), created: false };
+      return {
+        request: await tx.insertRequest(fromUserId, toUserId, message || null),
+        created: true,
+      };
+    });
+
+    const request = await this.toResponse(outcome.request);
+    if (outcome.created) {
+      this.events.emit(FriendsEvents.requestCreated, new FriendRequestCreatedEvent(request));
+    } else {
+      this.publishAccepted(request);
+    }
+    return { request, created: outcome.created };
+  }
+
+  async list(
+    userId: number,
+    query: ListFriendRequestsQueryDto,
+  ): Promise<Page<FriendRequestResponseDto>> {
+    const beforeId =
+      query.cursor === undefined ? null : decodeCursor(query.cursor, isRequestCursor).id;
+    const rows = await this.repository.listRequests(
+      userId,
+      query.direction,
+      query.status,
+      beforeId,
+      query.limit + 1,
+    );
+    const profiles = await this.users.getProfiles(
+      rows.flatMap((row) => [row.fromUserId, row.toUserId]),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (row) => ({ id: row.id }),
+      (row) => toFriendRequestResponse(row, profiles),
+    );
+  }
+
+  async accept(userId: number, requestId: number): Promise<FriendRequestResponseDto> {
+    const request = await this.findForRecipient(userId, requestId);
+    const accepted = await this.repository.inPairTransaction(
+      request.fromUserId,
+      request.toUserId,
+      (tx) => this.acceptIn(tx, request),
+    );
+    const response = await this.toResponse(accepted);
+    this.publishAccepted(response);
+    return response;
+  }
+
+  async reject(userId: number, requestId: number): Promise<FriendRequestResponseDto> {
+    const request = await this.findForRecipient(userId, requestId);
+    const rejected = await this.repository.inPairTransaction(
+      request.fromUserId,
+      request.toUserId,
+      async (tx) => this.answered(tx, request.id, await tx.answer(request.id, 'rejected')),
+    );
+    const response = await this.toResponse(rejected);
+    this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(response));
+    return response;
+  }
+
+  /** The sender takes back a pending request. */
+  async withdraw(userId: number, requestId: number): Promise<void> {
+    const request = await this.findVisible(userId, requestId);
+    if (request.fromUserId !== userId) throw new FriendsError(FriendsErrorCode.NOT_REQUEST_SENDER);
+    await this.repository.inPairTransaction(request.fromUserId, request.toUserId, async (tx) => {
+      if (!(await tx.deletePending(request.id))) await this.answered(tx, request.id, null);
+    });
+    this.events.emit(
+      FriendsEvents.requestWithdrawn,
+      new FriendRequestWithdrawnEvent(request.id, request.fromUserId, request.toUserId),
+    );
+  }
+
+  private async acceptIn(tx: FriendsRepository, request: FriendRequest): Promise<FriendRequest> {
+    const accepted = await this.answered(tx, request.id, await tx.answer(request.id, 'accepted'));
+    await tx.insertFriendship(request.fromUserId, request.toUserId);
+    return accepted;
+  }
+
+  /** The answered request, or the reason it could not be answered. */
+  private async answered(
+    tx: FriendsRepository,
+    id: number,
+    answered: FriendRequest | null,
+  ): Promise<FriendRequest> {
+    if (answered) return answered;
+    const current = await tx.findRequest(id);
+    throw new FriendsError(
+      current
+        ? FriendsErrorCode.FRIEND_REQUEST_NOT_PENDING
+        : FriendsErrorCode.FRIEND_REQUEST_NOT_FOUND,
+    );
+  }
+
+  private publishAccepted(request: FriendRequestResponseDto): void {
+    this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(request));
+    this.events.emit(
+      FriendsEvents.friendshipCreated,
+      new FriendshipCreatedEvent([request.fromUserId, request.toUserId], request.respondedAt!),
+    );
+  }
+
+  private async findForRecipient(userId: number, requestId: number): Promise<FriendRequest> {
+    const request = await this.findVisible(userId, requestId);
+    if (request.toUserId !== userId) throw new FriendsError(FriendsErrorCode.NOT_REQUEST_RECIPIENT);
+    return request;
+  }
+
+  /** A request the user sent or received; to anyone else it does not exist. */
+  private async findVisible(userId: number, requestId: number): Promise<FriendRequest> {
+    const request = await this.repository.findRequest(requestId);
+    if (!request || (request.fromUserId !== userId && request.toUserId !== userId)) {
+      throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_NOT_FOUND);
+    }
+    return request;
+  }
+
+  private async toResponse(request: FriendRequest): Promise<FriendRequestResponseDto> {
+    const profiles = await this.users.getProfiles([request.fromUserId, request.toUserId]);
+    return toFriendRequestResponse(request, profiles);
+  }
+}

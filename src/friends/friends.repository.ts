@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
+import { FriendRequest, FriendRequestStatus } from './entities/friend-request.entity';
+import { Friendship } from './entities/friendship.entity';
+import { UserBlock } from './entities/user-block.entity';
+import { friendPair } from './friend-pair';
+import { FriendsError, FriendsErrorCode } from './friends.errors';
+
+export type RequestDirection = 'incoming' | 'outgoing';
+
+export interface RelationRow {
+  userId: number;
+  since: Date;
+}
+
+export interface RelationCursor {
+  since: string;
+  userId: number;
+}
+
+/** The only code that touches the friends module's tables. */
+@Injectable()
+export class FriendsRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /**
+   * Runs `work` in a transaction that holds the pair's advisory lock, so every change between two
+   * users (requests, friendship, blocks) is serialised and its checks cannot race.
+   */
+  inPairTransaction<T>(
+    a: number,
+    b: number,
+    work: (tx: FriendsRepository) => Promise<T>,
+  ): Promise<T> {
+    const { low, high } = friendPair(a, b);
+    return this.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [low, high]);
+      return work(new FriendsRepository(manager));
+    });
+  }
+
+  friendshipExists(a: number, b: number): Promise<boolean> {
+    const { low, high } = friendPair(a, b);
+    return this.manager.existsBy(Friendship, { userLowId: low, userHighId: high });
+  }
+
+  /** Creates the friendship; returns null when it existed already. */
+  async insertFriendship(a: number, b: number): Promise<Friendship | null> {
+    const { low, high } = friendPair(a, b);
+    const rows: { created_at: Date }[] = await this.manager.query(
+      `INSERT INTO friendships (user_low_id, user_high_id) VALUES ($1, $2)
+       ON CONFLICT DO NOTHING RETURNING created_at`,
+      [low, high],
+    );
+    return rows[0] ? { userLowId: low, userHighId: high, createdAt: rows[0].created_at } : null;
+  }
+
+  async deleteFriendship(a: number, b: number): Promise<boolean> {
+    const { low, high } = friendPair(a, b);
+    const result = await this.manager.delete(Friendship, { userLowId: low, userHighId: high });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A page of the user's friends, most recent first. */
+  listFriends(userId: number, after: RelationCursor | null, limit: number): Promise<RelationRow[]> {
+    return this.pageOfRelations(
+      `SELECT user_high_id AS user_id, created_at FROM friendships WHERE user_low_id = $1
+       UNION ALL
+       SELECT user_low_id, created_at FROM friendships WHERE user_high_id = $1`,
+      userId,
+      after,
+      limit,
+    );
+  }
+
+  async friendIdsOf(userId: number): Promise<number[]> {
+    const rows: { user_id: number }[] = await this.manager.query(
+      `SELECT user_high_id AS user_id FROM friendships WHERE user_low_id = $1
+       UNION ALL
+       SELECT user_low_id FROM friendships WHERE user_high_id = $1`,
+      [userId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  async insertRequest(
+    fromUserId: number,
+    toUserId: number,
+    message: string | null,
+  ): Promise<FriendRequest> {
+    try {
+      const request = this.manager.create(FriendRequest, {
+        fromUserId,
+        toUserId,
+        message,
+        status: 'pending',
+      });
+      return await this.manager.save(request);
+    } catch (error) {
+      if (isPgError(error, PG_UNIQUE_VIOLATION, 'friend_requests_one_pending_per_pair')) {
+        throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_EXISTS);
+      }
+      throw error;
+    }
+  }
+
+  findRequest(id: number): Promise<FriendRequest | null> {
+    return this.manager.findOneBy(FriendRequest, { id });
+  }
+
+  findPendingBetween(a: number, b: number): Promise<FriendRequest | null> {
+    return this.manager.findOne(FriendRequest, {
+      where: [
+        { fromUserId: a, toUserId: b, status: 'pending' },
+        { fromUserId: b, toUserId: a, status: 'pending' },
+      ],
+    });
+  }
+
+  /** Answers a pending request; null when it is no longer pending (or gone). */
+  async answer(
+    id: number,
+    status: Exclude<FriendRequestStatus, 'pending'>,
+  ): Promise<FriendRequest | null> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(FriendRequest)
+      .set({ status, respondedAt: () => 'now()' })
+      .where('id = :id AND status = :pending', { id, pending: 'pending' })
+      .returning('*')
+      .execute();
+    return result.affected ? this.manager.create(FriendRequest, toRequest(result.raw[0])) : null;
+  }
+
+  /** Deletes a pending request; false when it is no longer pending (or gone). */
+  async deletePending(id: number): Promise<boolean> {
+    const result = await this.manager.delete(FriendRequest, { id, status: 'pending' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  listRequests(
+    userId: number,
+    direction: RequestDirection,
+    status: FriendRequestStatus | undefined,
+    beforeId: number | null,
+    limit: number,
+  ): Promise<FriendRequest[]> {
+    const column = direction === 'incoming' ? 'to_user_id' : 'from_user_id';
+    const query = this.manager
+      .createQueryBuilder(FriendRequest, 'r')
+      .where(`r.${column} = :userId`, { userId })
+      .orderBy('r.id', 'DESC')
+      .limit(limit);
+    if (status) query.andWhere('r.status = :status', { status });
+    if (beforeId !== null) query.andWhere('r.id < :beforeId', { beforeId });
+    return query.getMany();
+  }
+
+  async blockExists(blockerId: number, blockedId: number): Promise<boolean> {
+    return this.manager.existsBy(UserBlock, { blockerId, blockedId });
+  }
+
+  async blockBetween(a: number, b: number): Promise<boolean> {
+    return this.manager.exists(UserBlock, {
+      where: [
+        { blockerId: a, blockedId: b },
+        { blockerId: b, blockedId: a },
+      ],
+    });
+  }
+
+  /** Records the block (idempotent) and returns when it began. */
+  async insertBlock(blockerId: number, blockedId: number): Promise<Date> {
+    await this.manager.query(
+      `INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [blockerId, blockedId],
+    );
+    const block = await this.manager.findOneByOrFail(UserBlock, { blockerId, blockedId });
+    return block.createdAt;
+  }
+
+  async deleteBlock(blockerId: number, blockedId: number): Promise<boolean> {
+    const result = await this.manager.delete(UserBlock, { blockerId, blockedId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  listBlocks(
+    blockerId: number,
+    after: RelationCursor | null,
+    limit: number,
+  ): Promise<RelationRow[]> {
+    return this.pageOfRelations(
+      'SELECT blocked_id AS user_id, created_at FROM user_blocks WHERE blocker_id = $1',
+      blockerId,
+      after,
+      limit,
+    );
+  }
+
+  /** Keyset page over (created_at, user_id) descending of a relation query of the user. */
+  private async pageOfRelations(
+    relations: string,
+    userId: number,
+    after: RelationCursor | null,
+    limit: number,
+  ): Promise<RelationRow[]> {
+    const rows: { user_id: number; created_at: Date }[] = await this.manager.query(
+      `SELECT user_id, created_at FROM (${relations}) relation
+        WHERE $2::timestamptz IS NULL OR (created_at, user_id) < ($2::timestamptz, $3::integer)
+        ORDER BY created_at DESC, user_id DESC
+        LIMIT $4`,
+      [userId, after?.since ?? null, after?.userId ?? 0, limit],
+    );
+    return rows.map((row) => ({ userId: row.user_id, since: row.created_at }));
+  }
+}
+
+function toRequest(row: Record<string, unknown>): Partial<FriendRequest> {
+  return {
+    id: row.id as number,
+    fromUserId: row.from_user_id as number,
+    toUserId: row.to_user_id as number,
+    message: row.message as string | null,
+    status: row.status as FriendRequestStatus,
+    sentAt: row.sent_at as Date,
+    respondedAt: row.responded_at as Date | null,
+  };
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Page, toPage } from '../common/pagination/page';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { UsersService } from '../users/users.service';
+import { FriendResponseDto } from './dto/friend-response.dto';
+import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
+import { FriendsError, FriendsErrorCode } from './friends.errors';
+import { FriendsRepository } from './friends.repository';
+import { decodeRelationCursor, relationCursorOf } from './relation-cursor';
+
+/** Friendships; the module's public face for other modules. */
+@Injectable()
+export class FriendsService {
+  constructor(
+    private readonly repository: FriendsRepository,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async list(userId: number, query: PageQueryDto): Promise<Page<FriendResponseDto>> {
+    const after = decodeRelationCursor(query.cursor);
+    const rows = await this.repository.listFriends(userId, after, query.limit + 1);
+    const profiles = await this.users.getProfiles(rows.map((row) => row.userId));
+    return toPage(rows, query.limit, relationCursorOf, (row) => ({
+      user: profiles.get(row.userId)!,
+      since: row.since.toISOString(),
+    }));
+  }
+
+  async unfriend(userId: number, friendId: number): Promise<void> {
+    const removed = await this.repository.inPairTransaction(userId, friendId, (tx) =>
+      tx.deleteFriendship(userId, friendId),
+    );
+    if (!removed) throw new FriendsError(FriendsErrorCode.NOT_FRIENDS);
+    this.events.emit(
+      FriendsEvents.friendshipRemoved,
+      new FriendshipRemovedEvent([userId, friendId]),
+    );
+  }
+
+  areFriends(a: number, b: number): Promise<boolean> {
+    return this.repository.friendshipExists(a, b);
+  }
+
+  friendIdsOf(userId: number): Promise<number[]> {
+    return this.repository.friendIdsOf(userId);
+  }
+}
