@@ -10,6 +10,8 @@ export function dataSourceOptions(url: string, poolSize: number): PostgresOption
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,
+    // Message ids and seqs are bigint; they stay below 2^53, so plain numbers are exact.
+    parseInt8: true,
     logging: false,
     applicationName: 'chat-backend',
     poolSize,

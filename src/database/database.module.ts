@@ -1,10 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrationsLocked } from './run-migrations';
+import { TransactionHost } from './transaction-host';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -27,5 +29,7 @@ import { runMigrationsLocked } from './run-migrations';
       },
     }),
   ],
+  providers: [TransactionHost],
+  exports: [TransactionHost],
 })
 export class DatabaseModule {}

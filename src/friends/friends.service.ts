@@ -43,6 +43,11 @@ export class FriendsService {
     return this.repository.friendshipExists(a, b);
   }
 
+  /** Whether the two may talk in a direct chat: friends who do not block each other. */
+  canMessageDirectly(a: number, b: number): Promise<boolean> {
+    return this.repository.canMessageDirectly(a, b);
+  }
+
   friendIdsOf(userId: number): Promise<number[]> {
     return this.repository.friendIdsOf(userId);
   }

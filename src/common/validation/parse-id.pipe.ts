@@ -17,3 +17,9 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
     ]);
   }
 }
+
+/** Message ids are bigint; they stay within JavaScript's exact integers. */
+@Injectable()
+export class ParseBigIdPipe extends ParseIdPipe {
+  protected override readonly max = Number.MAX_SAFE_INTEGER;
+}

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { TransactionHost } from '../database/transaction-host';
+import { ChatsError, ChatsErrorCode } from './chats.errors';
+import { ChatsRepository } from './chats.repository';
+import { ChatsService } from './chats.service';
+import { ChatResponseDto } from './dto/chat-response.dto';
+import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
+import { ChatParticipant, ParticipantRole } from './entities/chat-participant.entity';
+import { ChatSession } from './entities/chat-session.entity';
+import {
+  ChatMemberAddedEvent,
+  ChatMemberRemovedEvent,
+  ChatsEvents,
+  ChatUpdatedEvent,
+} from './events/chats.events';
+
+interface LockedGroup {
+  chat: ChatSession;
+  actor: ChatParticipant;
+}
+
+/** Group membership and settings. Every change locks the chat row, as sends do. */
+@Injectable()
+export class ChatMembersService {
+  constructor(
+    private readonly repository: ChatsRepository,
+    private readonly transactions: TransactionHost,
+    private readonly chats: ChatsService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
+    await this.transactions.run(async () => {
+      const { actor } = await this.lockGroup(chatId, actorId);
+      assertAdmin(actor);
+      await this.repository.rename(chatId, name);
+    });
+    return this.publishUpdated(chatId, actorId);
+  }
+
+  async add(actorId: number, chatId: number, userIds: number[]): Promise<ChatResponseDto> {
+    await this.chats.assertAllFriends(actorId, userIds);
+    const added = await this.transactions.run(async () => {
+      const { actor } = await this.lockGroup(chatId, actorId);
+      assertAdmin(actor);
+      const newIds = await this.repository.insertParticipants(
+        chatId,
+        userIds.map((userId) => ({ userId, role: 'member' as const })),
+      );
+      // Counted after inserting, since members already in the group are skipped.
+      if ((await this.repository.countParticipants(chatId)) > MAX_GROUP_MEMBERS) {
+        throw new ChatsError(ChatsErrorCode.GROUP_FULL);
+      }
+      if (newIds.length > 0) await this.repository.touch(chatId);
+      return newIds;
+    });
+    const chat = await this.chats.get(actorId, chatId);
+    const snapshot = this.chats.snapshotOf(chat);
+    for (const userId of added)
+      this.events.emit(ChatsEvents.memberAdded, new ChatMemberAddedEvent(snapshot, userId));
+    return chat;
+  }
+
+  /**
+   * Removes a member, or leaves when it is the actor. An owner who leaves hands the group to the
+   * longest-standing member; the last one out deletes the chat.
+   */
+  async remove(actorId: number, chatId: number, userId: number): Promise<void> {
+    const outcome = await this.transactions.run(async () => {
+      const { chat, actor } = await this.lockGroup(chatId, actorId);
+      const target =
+        userId === actorId ? actor : await this.repository.findParticipant(chatId, userId);
+      if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
+      if (target !== actor) assertMayRemove(actor, target);
+      await this.repository.deleteParticipant(chatId, userId);
+      const successor =
+        target.role === 'owner' ? await this.repository.longestStanding(chatId) : null;
+      if (successor) await this.repository.setRole(chatId, successor.userId, 'owner');
+      const chatDeleted = (await this.repository.countParticipants(chatId)) === 0;
+      if (chatDeleted) await this.repository.deleteChat(chatId);
+      else await this.repository.touch(chatId);
+      return { topic: chat.topic, chatDeleted, successorId: successor?.userId ?? null };
+    });
+    this.events.emit(
+      ChatsEvents.memberRemoved,
+      new ChatMemberRemovedEvent(chatId, outcome.topic, userId, outcome.chatDeleted),
+    );
+    if (outcome.successorId !== null) await this.publishUpdated(chatId, outcome.successorId);
+  }
+
+  /** The owner makes a member an admin, or an admin a member again. */
+  async changeRole(
+    actorId: number,
+    chatId: number,
+    userId: number,
+    role: Exclude<ParticipantRole, 'owner'>,
+  ) {
+    await this.transactions.run(async () => {
+      const { actor } = await this.lockGroup(chatId, actorId);
+      if (actor.role !== 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
+      const target = await this.repository.findParticipant(chatId, userId);
+      if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
+      if (target.role === 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
+      await this.repository.setRole(chatId, userId, role);
+      await this.repository.touch(chatId);
+    });
+    return this.publishUpdated(chatId, actorId);
+  }
+
+  private async lockGroup(chatId: number, actorId: number): Promise<LockedGroup> {
+    const chat = await this.repository.lockChat(chatId);
+    const actor = chat && (await this.repository.findParticipant(chatId, actorId));
+    if (!chat || !actor) throw ChatsError.notFound();
+    if (chat.type !== 'group') throw new ChatsError(ChatsErrorCode.NOT_A_GROUP_CHAT);
+    return { chat, actor };
+  }
+
+  private async publishUpdated(chatId: number, viewerId: number): Promise<ChatResponseDto> {
+    const chat = await this.chats.get(viewerId, chatId);
+    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
+    return chat;
+  }
+}
+
+function assertAdmin(actor: ChatParticipant): void {
+  if (actor.role === 'member') throw new ChatsError(ChatsErrorCode.NOT_CHAT_ADMIN);
+}
+
+/** The owner removes anyone; an admin removes plain members only. */
+function assertMayRemove(actor: ChatParticipant, target: ChatParticipant): void {
+  assertAdmin(actor);
+  if (target.role === 'owner' || (target.role === 'admin' && actor.role !== 'owner')) {
+    throw new ChatsError(ChatsErrorCode.CANNOT_REMOVE_PARTICIPANT);
+  }
+}

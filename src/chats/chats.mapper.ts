@@ -1,0 +1,39 @@
+import { ChatResponseDto } from './dto/chat-response.dto';
+import { ParticipantResponseDto } from './dto/participant-response.dto';
+import { ChatParticipant } from './entities/chat-participant.entity';
+import { ChatSession } from './entities/chat-session.entity';
+
+/** A chat as everyone in it sees it; `unreadCount` is added per viewer. */
+export type ChatSnapshot = Omit<ChatResponseDto, 'unreadCount'>;
+
+export function toParticipantResponse(participant: ChatParticipant): ParticipantResponseDto {
+  return {
+    userId: participant.userId,
+    role: participant.role,
+    joinedAt: participant.joinedAt.toISOString(),
+  };
+}
+
+export function toChatSnapshot(chat: ChatSession, participants: ChatParticipant[]): ChatSnapshot {
+  return {
+    id: chat.id,
+    type: chat.type,
+    name: chat.name,
+    topic: chat.topic,
+    createdAt: chat.createdAt.toISOString(),
+    updatedAt: chat.updatedAt.toISOString(),
+    participants: participants.map(toParticipantResponse),
+    lastMessage: chat.lastMessage,
+  };
+}
+
+export function toChatResponse(
+  chat: ChatSession,
+  participants: ChatParticipant[],
+  viewerLastReadSeq: number,
+): ChatResponseDto {
+  return {
+    ...toChatSnapshot(chat, participants),
+    unreadCount: Math.max(0, chat.lastSeq - viewerLastReadSeq),
+  };
+}

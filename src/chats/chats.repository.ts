@@ -1,0 +1,217 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { TransactionHost } from '../database/transaction-host';
+import { ChatParticipant, ParticipantRole } from './entities/chat-participant.entity';
+import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
+
+export interface ChatOfUser {
+  chat: ChatSession;
+  lastReadSeq: number;
+}
+
+export interface ChatMembership {
+  chatId: number;
+  userId: number;
+  role: ParticipantRole;
+  topic: string;
+}
+
+export interface ActivityCursor {
+  at: string;
+  id: number;
+}
+
+export interface NewParticipant {
+  userId: number;
+  role: ParticipantRole;
+}
+
+export interface ChatActivity {
+  lastSeq: number;
+  lastMessage: LastMessageSnapshot;
+  lastActivityAt: Date;
+}
+
+/** The only code that touches chat_sessions and chat_participants; it joins the ambient transaction. */
+@Injectable()
+export class ChatsRepository {
+  constructor(private readonly db: TransactionHost) {}
+
+  private get manager() {
+    return this.db.manager;
+  }
+
+  /** Creates the pair's direct chat unless it exists; returns the new id, or null when it existed. */
+  async insertDirectIfAbsent(
+    low: number,
+    high: number,
+    name: string,
+    topic: string,
+  ): Promise<number | null> {
+    const rows: { id: number }[] = await this.manager.query(
+      `INSERT INTO chat_sessions (type, name, topic, user_1_id, user_2_id) VALUES ('direct', $1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT chat_sessions_direct_pair_key DO NOTHING
+       RETURNING id`,
+      [name, topic, low, high],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  findDirectByPair(low: number, high: number): Promise<ChatSession | null> {
+    return this.manager.findOneBy(ChatSession, { type: 'direct', user1Id: low, user2Id: high });
+  }
+
+  insertGroup(name: string, topic: string): Promise<ChatSession> {
+    return this.manager.save(
+      this.manager.create(ChatSession, { type: 'group', name, topic, lastSeq: 0 }),
+    );
+  }
+
+  /** Adds participants, skipping those already in; returns the ids actually added. */
+  async insertParticipants(chatId: number, participants: NewParticipant[]): Promise<number[]> {
+    if (participants.length === 0) return [];
+    const rows: { user_id: number }[] = await this.manager.query(
+      `INSERT INTO chat_participants (chat_id, user_id, role)
+       SELECT $1, unnest($2::int[]), unnest($3::varchar[])
+       ON CONFLICT DO NOTHING RETURNING user_id`,
+      [chatId, participants.map((p) => p.userId), participants.map((p) => p.role)],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  findChat(chatId: number): Promise<ChatSession | null> {
+    return this.manager.findOneBy(ChatSession, { id: chatId });
+  }
+
+  /** Locks the chat row for the transaction: membership changes and sends to one chat take turns. */
+  lockChat(chatId: number): Promise<ChatSession | null> {
+    return this.manager
+      .createQueryBuilder(ChatSession, 'c')
+      .where('c.id = :chatId', { chatId })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  /** The user's place in the chat with the chat's topic, in one query; null when not a member. */
+  async findMembership(chatId: number, userId: number): Promise<ChatMembership | null> {
+    const rows: { role: ParticipantRole; topic: string }[] = await this.manager.query(
+      `SELECT p.role, c.topic FROM chat_participants p JOIN chat_sessions c ON c.id = p.chat_id
+        WHERE p.chat_id = $1 AND p.user_id = $2`,
+      [chatId, userId],
+    );
+    return rows[0] ? { chatId, userId, ...rows[0] } : null;
+  }
+
+  findParticipant(chatId: number, userId: number): Promise<ChatParticipant | null> {
+    return this.manager.findOneBy(ChatParticipant, { chatId, userId });
+  }
+
+  /** Participants of the chats, oldest member first. */
+  listParticipants(chatIds: number[]): Promise<ChatParticipant[]> {
+    if (chatIds.length === 0) return Promise.resolve([]);
+    return this.manager.find(ChatParticipant, {
+      where: { chatId: In(chatIds) },
+      order: { chatId: 'ASC', joinedAt: 'ASC', userId: 'ASC' },
+    });
+  }
+
+  countParticipants(chatId: number): Promise<number> {
+    return this.manager.countBy(ChatParticipant, { chatId });
+  }
+
+  /** A page of the user's chats, most recent activity first, with the user's read position. */
+  async listChatsOf(
+    userId: number,
+    after: ActivityCursor | null,
+    limit: number,
+  ): Promise<ChatOfUser[]> {
+    const query = this.manager
+      .createQueryBuilder(ChatSession, 'c')
+      .innerJoin(ChatParticipant, 'p', 'p.chat_id = c.id AND p.user_id = :userId', { userId })
+      .addSelect('p.last_read_seq', 'viewer_last_read_seq')
+      .orderBy('c.lastActivityAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .limit(limit);
+    if (after) {
+      query.where(
+        '(c.last_activity_at, c.id) < (CAST(:at AS timestamptz), CAST(:id AS integer))',
+        after,
+      );
+    }
+    const { entities, raw } = await query.getRawAndEntities<{ viewer_last_read_seq: number }>();
+    return entities.map((chat, index) => ({
+      chat,
+      lastReadSeq: Number(raw[index].viewer_last_read_seq),
+    }));
+  }
+
+  async chatIdsOf(userId: number): Promise<number[]> {
+    const rows = await this.manager.find(ChatParticipant, {
+      select: { chatId: true },
+      where: { userId },
+    });
+    return rows.map((row) => row.chatId);
+  }
+
+  async rename(chatId: number, name: string): Promise<void> {
+    await this.manager.update(ChatSession, { id: chatId }, { name });
+  }
+
+  async touch(chatId: number): Promise<void> {
+    await this.manager.update(ChatSession, { id: chatId }, { updatedAt: () => 'now()' });
+  }
+
+  async setRole(chatId: number, userId: number, role: ParticipantRole): Promise<void> {
+    await this.manager.update(ChatParticipant, { chatId, userId }, { role });
+  }
+
+  async deleteParticipant(chatId: number, userId: number): Promise<boolean> {
+    const result = await this.manager.delete(ChatParticipant, { chatId, userId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The member who has been in the chat longest. */
+  longestStanding(chatId: number): Promise<ChatParticipant | null> {
+    return this.manager.findOne(ChatParticipant, {
+      where: { chatId },
+      order: { joinedAt: 'ASC', userId: 'ASC' },
+    });
+  }
+
+  async deleteChat(chatId: number): Promise<void> {
+    await this.manager.delete(ChatSession, { id: chatId });
+  }
+
+  /** Records new messages on the (locked) chat row: the counter, the list preview, the sort key. */
+  async recordActivity(chatId: number, activity: ChatActivity): Promise<void> {
+    await this.manager.update(ChatSession, { id: chatId }, activity);
+  }
+
+  /** Refreshes the list preview after an edit or delete, if that message is still the newest. */
+  async replaceLastMessageIfCurrent(chatId: number, message: LastMessageSnapshot): Promise<void> {
+    await this.manager.query(
+      `UPDATE chat_sessions SET last_message = $2 WHERE id = $1 AND (last_message->>'id')::bigint = $3`,
+      [chatId, message, message.id],
+    );
+  }
+
+  /** Moves the read marker forward only; false when it was already there or further. */
+  async advanceReadMarker(
+    chatId: number,
+    userId: number,
+    messageId: number,
+    seq: number,
+  ): Promise<boolean> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(ChatParticipant)
+      .set({ lastReadMessageId: messageId, lastReadSeq: seq })
+      .where('chat_id = :chatId AND user_id = :userId AND last_read_seq < :seq', {
+        chatId,
+        userId,
+        seq,
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+}

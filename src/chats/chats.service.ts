@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { TransactionHost } from '../database/transaction-host';
+import { FriendsService } from '../friends/friends.service';
+import { UsersService } from '../users/users.service';
+import { ChatsError, ChatsErrorCode } from './chats.errors';
+import { ChatSnapshot, toChatResponse } from './chats.mapper';
+import { ActivityCursor, ChatMembership, ChatsRepository } from './chats.repository';
+import { ChatResponseDto } from './dto/chat-response.dto';
+import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
+import { ChatParticipant } from './entities/chat-participant.entity';
+import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
+import { ChatCreatedEvent, ChatReadEvent, ChatsEvents } from './events/chats.events';
+
+export interface DirectChatOutcome {
+  chat: ChatResponseDto;
+  created: boolean;
+}
+
+/** What a message send needs to know about its (locked) chat. */
+export interface ChatForSend {
+  id: number;
+  topic: string;
+  lastSeq: number;
+}
+
+const isActivityCursor = (value: unknown): value is ActivityCursor => {
+  const cursor = value as ActivityCursor | null;
+  return (
+    typeof cursor?.at === 'string' &&
+    !Number.isNaN(Date.parse(cursor.at)) &&
+    Number.isSafeInteger(cursor.id)
+  );
+};
+
+/** Chat sessions: creating, finding and listing them; the module's public face for messages. */
+@Injectable()
+export class ChatsService {
+  constructor(
+    private readonly repository: ChatsRepository,
+    private readonly transactions: TransactionHost,
+    private readonly friends: FriendsService,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /**
+   * The seed's scenario: the pair's one direct chat, created on first use. Concurrent calls from
+   * both sides meet at the unique pair index, so exactly one chat is made.
+   */
+  async openDirect(userId: number, otherId: number): Promise<DirectChatOutcome> {
+    if (userId === otherId) throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_WITH_SELF);
+    await this.users.getOrThrow(otherId);
+    if (!(await this.friends.canMessageDirectly(userId, otherId))) {
+      throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
+    }
+    const [low, high] = userId < otherId ? [userId, otherId] : [otherId, userId];
+    const createdId = await this.transactions.run(async () => {
+      const name = await this.directChatName(userId, otherId);
+      const id = await this.repository.insertDirectIfAbsent(low, high, name, newTopic());
+      if (id !== null) {
+        await this.repository.insertParticipants(id, [
+          { userId: low, role: 'member' },
+          { userId: high, role: 'member' },
+        ]);
+      }
+      return id;
+    });
+    const chat = (await this.repository.findDirectByPair(low, high))!;
+    const response = await this.viewOf(chat, userId);
+    if (createdId !== null)
+      this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(response)));
+    return { chat: response, created: createdId !== null };
+  }
+
+  async createGroup(ownerId: number, name: string, memberIds: number[]): Promise<ChatResponseDto> {
+    const members = memberIds.filter((id) => id !== ownerId);
+    await this.assertAllFriends(ownerId, members);
+    const chat = await this.transactions.run(async () => {
+      const group = await this.repository.insertGroup(name, newTopic());
+      await this.repository.insertParticipants(group.id, [
+        { userId: ownerId, role: 'owner' },
+        ...members.map((userId) => ({ userId, role: 'member' as const })),
+      ]);
+      return group;
+    });
+    const response = await this.viewOf(chat, ownerId);
+    this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(response)));
+    return response;
+  }
+
+  async get(userId: number, chatId: number): Promise<ChatResponseDto> {
+    const chat = await this.repository.findChat(chatId);
+    if (!chat) throw ChatsError.notFound();
+    return this.viewOf(chat, userId);
+  }
+
+  /** My chats, most recent activity first: two queries per page, whatever the number of chats. */
+  async list(userId: number, query: PageQueryDto): Promise<Page<ChatResponseDto>> {
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isActivityCursor);
+    const rows = await this.repository.listChatsOf(userId, after, query.limit + 1);
+    const participants = groupByChat(
+      await this.repository.listParticipants(rows.map((row) => row.chat.id)),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      ({ chat }) => ({ at: chat.lastActivityAt.toISOString(), id: chat.id }),
+      ({ chat, lastReadSeq }) => toChatResponse(chat, participants.get(chat.id) ?? [], lastReadSeq),
+    );
+  }
+
+  /** 404 unless the user is in the chat: a chat you are not in does not exist for you. */
+  async assertParticipant(chatId: number, userId: number): Promise<ChatMembership> {
+    const membership = await this.repository.findMembership(chatId, userId);
+    if (!membership) throw ChatsError.notFound();
+    return membership;
+  }
+
+  /**
+   * Inside the caller's transaction: locks the chat for a send and checks the sender may post.
+   * Sends to one chat take turns here, which is what makes ids and seqs follow commit order.
+   */
+  async lockForSend(chatId: number, senderId: number): Promise<ChatForSend> {
+    const chat = await this.repository.lockChat(chatId);
+    if (!chat || !(await this.repository.findParticipant(chatId, senderId)))
+      throw ChatsError.notFound();
+    if (chat.type === 'direct') {
+      const otherId = chat.user1Id === senderId ? chat.user2Id! : chat.user1Id!;
+      if (!(await this.friends.canMessageDirectly(senderId, otherId))) {
+        throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
+      }
+    }
+    return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq };
+  }
+
+  /** Inside the send transaction: the chat's counter, preview and sort key after new messages. */
+  async recordMessages(chatId: number, newest: LastMessageSnapshot): Promise<void> {
+    await this.repository.recordActivity(chatId, {
+      lastSeq: newest.seq,
+      lastMessage: newest,
+      lastActivityAt: new Date(newest.createdAt),
+    });
+  }
+
+  /** Keeps the chat list preview in step with an edit or delete of the newest message. */
+  refreshLastMessage(chatId: number, message: LastMessageSnapshot): Promise<void> {
+    return this.repository.replaceLastMessageIfCurrent(chatId, message);
+  }
+
+  /** Moves the user's read marker forward (never back); publishes chat.read when it moved. */
+  async markRead(chatId: number, userId: number, messageId: number, seq: number): Promise<void> {
+    if (!(await this.repository.advanceReadMarker(chatId, userId, messageId, seq))) return;
+    const chat = await this.repository.findChat(chatId);
+    if (chat)
+      this.events.emit(ChatsEvents.read, new ChatReadEvent(chatId, chat.topic, userId, messageId));
+  }
+
+  /** Inside the send transaction: a sender has read everything up to their own message. */
+  async advanceOwnReadMarker(
+    chatId: number,
+    userId: number,
+    messageId: number,
+    seq: number,
+  ): Promise<void> {
+    await this.repository.advanceReadMarker(chatId, userId, messageId, seq);
+  }
+
+  async viewOf(chat: ChatSession, viewerId: number): Promise<ChatResponseDto> {
+    const participants = await this.repository.listParticipants([chat.id]);
+    const viewer = participants.find((participant) => participant.userId === viewerId);
+    if (!viewer) throw ChatsError.notFound();
+    return toChatResponse(chat, participants, viewer.lastReadSeq);
+  }
+
+  snapshotOf(chat: ChatResponseDto): ChatSnapshot {
+    const { unreadCount, ...snapshot } = chat;
+    return snapshot;
+  }
+
+  /** Throws unless every user is a friend of `userId` (nonexistent users are nobody's friends). */
+  async assertAllFriends(userId: number, memberIds: number[]): Promise<void> {
+    if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw new ChatsError(ChatsErrorCode.GROUP_FULL);
+    const friendIds = new Set(await this.friends.friendIdsOf(userId));
+    if (memberIds.some((id) => !friendIds.has(id)))
+      throw new ChatsError(ChatsErrorCode.MEMBERS_NOT_FRIENDS);
+  }
+
+  /** As the seed names direct chats: "initiator/other". */
+  private async directChatName(initiatorId: number, otherId: number): Promise<string> {
+    const profiles = await this.users.getProfiles([initiatorId, otherId]);
+    return `${profiles.get(initiatorId)!.username}/${profiles.get(otherId)!.username}`;
+  }
+}
+
+function newTopic(): string {
+  return `chat:${randomUUID()}`;
+}
+
+function groupByChat(participants: ChatParticipant[]): Map<number, ChatParticipant[]> {
+  const byChat = new Map<number, ChatParticipant[]>();
+  for (const participant of participants) {
+    const list = byChat.get(participant.chatId) ?? [];
+    list.push(participant);
+    byChat.set(participant.chatId, list);
+  }
+  return byChat;
+}

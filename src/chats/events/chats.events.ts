@@ -1,0 +1,45 @@
+import { ChatSnapshot } from '../chats.mapper';
+
+/** Names of the domain events this module publishes after its transactions commit. */
+export const ChatsEvents = {
+  created: 'chat.created',
+  updated: 'chat.updated',
+  memberAdded: 'chat.member-added',
+  memberRemoved: 'chat.member-removed',
+  read: 'chat.read',
+} as const;
+
+export class ChatCreatedEvent {
+  constructor(readonly chat: ChatSnapshot) {}
+}
+
+/** Renamed, or roles changed (including a new owner). */
+export class ChatUpdatedEvent {
+  constructor(readonly chat: ChatSnapshot) {}
+}
+
+export class ChatMemberAddedEvent {
+  constructor(
+    readonly chat: ChatSnapshot,
+    readonly userId: number,
+  ) {}
+}
+
+/** Also published when a member leaves; `chatDeleted` when the last one left. */
+export class ChatMemberRemovedEvent {
+  constructor(
+    readonly chatId: number,
+    readonly topic: string,
+    readonly userId: number,
+    readonly chatDeleted: boolean,
+  ) {}
+}
+
+export class ChatReadEvent {
+  constructor(
+    readonly chatId: number,
+    readonly topic: string,
+    readonly userId: number,
+    readonly messageId: number,
+  ) {}
+}

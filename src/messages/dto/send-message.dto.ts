@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/validation/optional';
+import { IsMessageBody, MAX_MESSAGE_LENGTH } from './message-body.validator';
+
+export const CLIENT_MESSAGE_ID = /^[\w.:-]{1,64}$/;
+
+export class SendMessageDto {
+  @ApiProperty({
+    minLength: 1,
+    maxLength: MAX_MESSAGE_LENGTH,
+    example: 'helloo',
+    description: 'Trimmed',
+  })
+  @IsMessageBody()
+  body!: string;
+
+  @ApiPropertyOptional({
+    pattern: CLIENT_MESSAGE_ID.source,
+    example: '6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10',
+    description:
+      'Makes the send idempotent: resending it returns the first message (200) instead of a copy',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(CLIENT_MESSAGE_ID, {
+    message: 'clientMessageId must be 1-64 letters, digits, or . _ : -',
+  })
+  clientMessageId?: string;
+}

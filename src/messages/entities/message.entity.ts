@@ -1,0 +1,55 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+
+/** The seed's message / chat_messages. A deleted message stays as a tombstone without a body. */
+@Entity({ name: 'messages' })
+@Unique('messages_chat_id_seq_key', ['chatId', 'seq'])
+@Check('messages_tombstone', `("deleted_at" IS NULL) = ("body" IS NOT NULL)`)
+@Check('messages_body_length', `char_length("body") BETWEEN 1 AND 4000`)
+@Check('messages_seq_positive', `"seq" > 0`)
+@Index('messages_chat_id_id_idx', ['chatId', 'id'])
+@Index('messages_sender_id_idx', ['senderId'])
+// Idempotent sends: (chat_id, sender_id, client_message_id) is unique where client_message_id is set.
+@Index('messages_client_message_id_key', { synchronize: false })
+export class Message {
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'messages_pkey',
+  })
+  id!: number;
+
+  @ForeignKey('ChatSession', 'id', { name: 'messages_chat_id_fkey', onDelete: 'CASCADE' })
+  @Column({ name: 'chat_id', type: 'integer' })
+  chatId!: number;
+
+  @Column({ type: 'bigint' })
+  seq!: number;
+
+  @ForeignKey('User', 'id', { name: 'messages_sender_id_fkey', onDelete: 'CASCADE' })
+  @Column({ name: 'sender_id', type: 'integer' })
+  senderId!: number;
+
+  @Column({ type: 'text', nullable: true })
+  body!: string | null;
+
+  @Column({ name: 'client_message_id', type: 'varchar', length: 64, nullable: true })
+  clientMessageId!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', precision: 3, nullable: true })
+  editedAt!: Date | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,126 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser } from '../common/auth/current-user.decorator';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { PageOf } from '../common/pagination/page-of.dto';
+import { ParseBigIdPipe, ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { EditMessageDto } from './dto/edit-message.dto';
+import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
+import { MarkReadDto } from './dto/mark-read.dto';
+import { MessageResponseDto } from './dto/message-response.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessagesService } from './messages.service';
+
+const MessagePageDto = PageOf(MessageResponseDto);
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiErrors(401)
+@Controller('chats/:chatId')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get('messages')
+  @ApiOperation({
+    summary: 'Message history of a chat I am in',
+    description:
+      'Newest first, or before a message id; with `after` oldest first, to catch up. Deleted messages stay as tombstones.',
+  })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiErrors(400, 404)
+  list(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Query() query: ListMessagesQueryDto,
+  ) {
+    return this.messages.list(user.id, chatId, query);
+  }
+
+  @Post('messages')
+  @ApiOperation({
+    summary: 'Send a message',
+    description:
+      'Answered after the message is committed. A resend with the same clientMessageId returns the first message (200).',
+  })
+  @ApiCreatedResponse({ type: MessageResponseDto, description: 'Stored' })
+  @ApiOkResponse({
+    type: MessageResponseDto,
+    description: 'Stored before, under this clientMessageId',
+  })
+  @ApiErrors(400, 403, 404)
+  async send(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Body() body: SendMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessageResponseDto> {
+    const { message, created } = await this.messages.send(
+      user.id,
+      chatId,
+      body.body,
+      body.clientMessageId ?? null,
+    );
+    reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return message;
+  }
+
+  @Patch('messages/:messageId')
+  @ApiOperation({ summary: 'Edit my message' })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiErrors(400, 403, 404, 409)
+  edit(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Param('messageId', ParseBigIdPipe) messageId: number,
+    @Body() body: EditMessageDto,
+  ): Promise<MessageResponseDto> {
+    return this.messages.edit(user.id, chatId, messageId, body.body);
+  }
+
+  @Delete('messages/:messageId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete my message (it stays in history as a tombstone)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(400, 403, 404)
+  async delete(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Param('messageId', ParseBigIdPipe) messageId: number,
+  ): Promise<void> {
+    await this.messages.delete(user.id, chatId, messageId);
+  }
+
+  @Post('read')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Move my read marker forward to this message (never back)' })
+  @ApiNoContentResponse({ description: 'Marked' })
+  @ApiErrors(400, 404)
+  async markRead(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Body() body: MarkReadDto,
+  ): Promise<void> {
+    await this.messages.markRead(user.id, chatId, body.messageId);
+  }
+}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { ChatsService } from '../chats/chats.service';
+import { TransactionHost } from '../database/transaction-host';
+import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
+import { MessageResponseDto } from './dto/message-response.dto';
+import { Message } from './entities/message.entity';
+import {
+  MessageCreatedEvent,
+  MessageDeletedEvent,
+  MessagesEvents,
+  MessageUpdatedEvent,
+} from './events/messages.events';
+import { MessagesError, MessagesErrorCode } from './messages.errors';
+import { toMessageResponse } from './messages.mapper';
+import { HistoryBound, MessagesRepository } from './messages.repository';
+
+export interface SendOutcome {
+  message: MessageResponseDto;
+  /** False when the clientMessageId was seen before: this is the first message, not a copy. */
+  created: boolean;
+}
+
+const isHistoryBound = (value: unknown): value is HistoryBound => {
+  const bound = value as { before?: unknown; after?: unknown } | null;
+  return Number.isSafeInteger(bound?.before) || Number.isSafeInteger(bound?.after);
+};
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly transactions: TransactionHost,
+    private readonly chats: ChatsService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /**
+   * Stores a message and answers only after it is committed. The chat row stays locked from the
+   * seq being taken until the commit, so ids and seqs of a chat follow commit order.
+   */
+  async send(
+    senderId: number,
+    chatId: number,
+    body: string,
+    clientMessageId: string | null,
+  ): Promise<SendOutcome> {
+    const outcome = await this.transactions.run(async () => {
+      const chat = await this.chats.lockForSend(chatId, senderId);
+      const earlier =
+        clientMessageId &&
+        (await this.repository.findByClientMessageId(chatId, senderId, clientMessageId));
+      if (earlier) return { message: earlier, created: false, topic: chat.topic };
+      const message = await this.repository.insert({
+        chatId,
+        seq: chat.lastSeq + 1,
+        senderId,
+        body,
+        clientMessageId,
+      });
+      const response = toMessageResponse(message);
+      await this.chats.recordMessages(chatId, response);
+      await this.chats.advanceOwnReadMarker(chatId, senderId, message.id, message.seq);
+      return { message, created: true, topic: chat.topic };
+    });
+    const message = toMessageResponse(outcome.message);
+    if (outcome.created)
+      this.events.emit(MessagesEvents.created, new MessageCreatedEvent(message, outcome.topic));
+    return { message, created: outcome.created };
+  }
+
+  /** History: newest first by default or before a message id; oldest first after a message id. */
+  async list(
+    userId: number,
+    chatId: number,
+    query: ListMessagesQueryDto,
+  ): Promise<Page<MessageResponseDto>> {
+    await this.chats.assertParticipant(chatId, userId);
+    const bound =
+      query.cursor !== undefined ? decodeCursor(query.cursor, isHistoryBound) : boundOf(query);
+    const rows = await this.repository.listPage(chatId, bound, query.limit + 1);
+    const forward = bound !== null && 'after' in bound;
+    return toPage(
+      rows,
+      query.limit,
+      (row) => (forward ? { after: row.id } : { before: row.id }),
+      toMessageResponse,
+    );
+  }
+
+  async edit(
+    userId: number,
+    chatId: number,
+    messageId: number,
+    body: string,
+  ): Promise<MessageResponseDto> {
+    const { topic } = await this.chats.assertParticipant(chatId, userId);
+    const message = await this.findOwn(userId, chatId, messageId);
+    if (message.deletedAt) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
+    const edited = await this.transactions.run(async () => {
+      const response = toMessageResponse((await this.repository.edit(messageId, body))!);
+      await this.chats.refreshLastMessage(chatId, response);
+      return response;
+    });
+    this.events.emit(MessagesEvents.updated, new MessageUpdatedEvent(edited, topic));
+    return edited;
+  }
+
+  /** Leaves a tombstone in the message's place. Deleting it again changes nothing. */
+  async delete(userId: number, chatId: number, messageId: number): Promise<void> {
+    const { topic } = await this.chats.assertParticipant(chatId, userId);
+    const message = await this.findOwn(userId, chatId, messageId);
+    if (message.deletedAt) return;
+    await this.transactions.run(async () => {
+      const tombstone = toMessageResponse((await this.repository.tombstone(messageId))!);
+      await this.chats.refreshLastMessage(chatId, tombstone);
+    });
+    this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
+  }
+
+  /** Moves my read marker in the chat forward to this message (never back). */
+  async markRead(userId: number, chatId: number, messageId: number): Promise<void> {
+    await this.chats.assertParticipant(chatId, userId);
+    const message = await this.repository.findInChat(chatId, messageId);
+    if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
+    await this.chats.markRead(chatId, userId, message.id, message.seq);
+  }
+
+  private async findOwn(userId: number, chatId: number, messageId: number): Promise<Message> {
+    const message = await this.repository.findInChat(chatId, messageId);
+    if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
+    if (message.senderId !== userId) throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
+    return message;
+  }
+}
+
+function boundOf(query: ListMessagesQueryDto): HistoryBound | null {
+  if (query.after !== undefined) return { after: query.after };
+  if (query.before !== undefined) return { before: query.before };
+  return null;
+}
