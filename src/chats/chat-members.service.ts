@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { TransactionHost } from '../database/transaction-host';
+import { assertAdmin, assertMayChangeRole, assertMayRemove } from './chat-roles';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatsRepository } from './chats.repository';
 import { ChatsService } from './chats.service';
@@ -33,7 +34,7 @@ export class ChatMembersService {
   async rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
     await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
-      assertAdmin(actor);
+      assertAdmin(actor.role);
       await this.repository.rename(chatId, name);
     });
     return this.publishUpdated(chatId, actorId);
@@ -43,7 +44,7 @@ export class ChatMembersService {
     await this.chats.assertAllFriends(actorId, userIds);
     const added = await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
-      assertAdmin(actor);
+      assertAdmin(actor.role);
       const newIds = await this.repository.insertParticipants(
         chatId,
         userIds.map((userId) => ({ userId, role: 'member' as const })),
@@ -72,7 +73,7 @@ export class ChatMembersService {
       const target =
         userId === actorId ? actor : await this.repository.findParticipant(chatId, userId);
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
-      if (target !== actor) assertMayRemove(actor, target);
+      if (target !== actor) assertMayRemove(actor.role, target.role);
       await this.repository.deleteParticipant(chatId, userId);
       const successor =
         target.role === 'owner' ? await this.repository.longestStanding(chatId) : null;
@@ -98,10 +99,9 @@ export class ChatMembersService {
   ) {
     await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
-      if (actor.role !== 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
       const target = await this.repository.findParticipant(chatId, userId);
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
-      if (target.role === 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
+      assertMayChangeRole(actor.role, target.role);
       await this.repository.setRole(chatId, userId, role);
       await this.repository.touch(chatId);
     });
@@ -120,17 +120,5 @@ export class ChatMembersService {
     const chat = await this.chats.get(viewerId, chatId);
     this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
     return chat;
-  }
-}
-
-function assertAdmin(actor: ChatParticipant): void {
-  if (actor.role === 'member') throw new ChatsError(ChatsErrorCode.NOT_CHAT_ADMIN);
-}
-
-/** The owner removes anyone; an admin removes plain members only. */
-function assertMayRemove(actor: ChatParticipant, target: ChatParticipant): void {
-  assertAdmin(actor);
-  if (target.role === 'owner' || (target.role === 'admin' && actor.role !== 'owner')) {
-    throw new ChatsError(ChatsErrorCode.CANNOT_REMOVE_PARTICIPANT);
   }
 }
