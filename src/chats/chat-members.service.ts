@@ -40,14 +40,19 @@ export class ChatMembersService {
     return this.publishUpdated(chatId, actorId);
   }
 
+  /** Adds friends of the actor; users already in the group are skipped, whoever's friends they are. */
   async add(actorId: number, chatId: number, userIds: number[]): Promise<ChatResponseDto> {
-    await this.chats.assertAllFriends(actorId, userIds);
     const added = await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
+      const members = new Set(
+        (await this.repository.listParticipants([chatId])).map((p) => p.userId),
+      );
+      const newcomers = userIds.filter((userId) => !members.has(userId));
+      await this.chats.assertAllFriends(actorId, newcomers);
       const newIds = await this.repository.insertParticipants(
         chatId,
-        userIds.map((userId) => ({ userId, role: 'member' as const })),
+        newcomers.map((userId) => ({ userId, role: 'member' as const })),
       );
       // Counted after inserting, since members already in the group are skipped.
       if ((await this.repository.countParticipants(chatId)) > MAX_GROUP_MEMBERS) {
@@ -70,6 +75,7 @@ export class ChatMembersService {
   async remove(actorId: number, chatId: number, userId: number): Promise<void> {
     const outcome = await this.transactions.run(async () => {
       const { chat, actor } = await this.lockGroup(chatId, actorId);
+      if (userId !== actorId) assertAdmin(actor.role);
       const target =
         userId === actorId ? actor : await this.repository.findParticipant(chatId, userId);
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);

@@ -31,6 +31,10 @@ describe('group role rules', () => {
   ])('%s changing the role of %s: allowed %s', (actor, target, allowed) => {
     const attempt = () => assertMayChangeRole(actor, target);
     if (allowed) expect(attempt).not.toThrow();
-    else expect(attempt).toThrow('Only the owner');
+    else expect(attempt).toThrow();
+  });
+
+  it("says why the owner's own role cannot change", () => {
+    expect(() => assertMayChangeRole('owner', 'owner')).toThrow("The owner's role cannot change");
   });
 });

@@ -16,5 +16,6 @@ export function assertMayRemove(actor: ParticipantRole, target: ParticipantRole)
 
 /** Only the owner changes roles, and never the owner's own. */
 export function assertMayChangeRole(actor: ParticipantRole, target: ParticipantRole): void {
-  if (actor !== 'owner' || target === 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
+  if (actor !== 'owner') throw new ChatsError(ChatsErrorCode.NOT_CHAT_OWNER);
+  if (target === 'owner') throw new ChatsError(ChatsErrorCode.OWNER_ROLE_FIXED);
 }

@@ -9,6 +9,7 @@ export enum ChatsErrorCode {
   NOT_A_GROUP_CHAT = 'NOT_A_GROUP_CHAT',
   NOT_CHAT_ADMIN = 'NOT_CHAT_ADMIN',
   NOT_CHAT_OWNER = 'NOT_CHAT_OWNER',
+  OWNER_ROLE_FIXED = 'OWNER_ROLE_FIXED',
   PARTICIPANT_NOT_FOUND = 'PARTICIPANT_NOT_FOUND',
   CANNOT_REMOVE_PARTICIPANT = 'CANNOT_REMOVE_PARTICIPANT',
   GROUP_FULL = 'GROUP_FULL',
@@ -22,6 +23,7 @@ const STATUS: Record<ChatsErrorCode, HttpStatus> = {
   [ChatsErrorCode.NOT_A_GROUP_CHAT]: HttpStatus.BAD_REQUEST,
   [ChatsErrorCode.NOT_CHAT_ADMIN]: HttpStatus.FORBIDDEN,
   [ChatsErrorCode.NOT_CHAT_OWNER]: HttpStatus.FORBIDDEN,
+  [ChatsErrorCode.OWNER_ROLE_FIXED]: HttpStatus.FORBIDDEN,
   [ChatsErrorCode.PARTICIPANT_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ChatsErrorCode.CANNOT_REMOVE_PARTICIPANT]: HttpStatus.FORBIDDEN,
   [ChatsErrorCode.GROUP_FULL]: HttpStatus.CONFLICT,
@@ -37,6 +39,8 @@ const MESSAGES: Record<ChatsErrorCode, string> = {
     'A direct chat has exactly its two participants and no settings to change',
   [ChatsErrorCode.NOT_CHAT_ADMIN]: 'Only the owner or an admin of this group can do that',
   [ChatsErrorCode.NOT_CHAT_OWNER]: 'Only the owner of this group can do that',
+  [ChatsErrorCode.OWNER_ROLE_FIXED]:
+    "The owner's role cannot change; ownership passes on when the owner leaves",
   [ChatsErrorCode.PARTICIPANT_NOT_FOUND]: 'This user is not in the chat',
   [ChatsErrorCode.CANNOT_REMOVE_PARTICIPANT]:
     'Admins can remove members only; the owner can only leave',

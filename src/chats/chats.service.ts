@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
+import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { TransactionHost } from '../database/transaction-host';
@@ -29,11 +30,7 @@ export interface ChatForSend {
 
 const isActivityCursor = (value: unknown): value is ActivityCursor => {
   const cursor = value as ActivityCursor | null;
-  return (
-    typeof cursor?.at === 'string' &&
-    !Number.isNaN(Date.parse(cursor.at)) &&
-    Number.isSafeInteger(cursor.id)
-  );
+  return isIsoTimestamp(cursor?.at) && isIntId(cursor?.id);
 };
 
 /** Chat sessions: creating, finding and listing them; the module's public face for messages. */

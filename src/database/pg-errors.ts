@@ -2,8 +2,8 @@
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
-/** Text the database cannot store, such as a NUL character. */
-const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+/** Text the database cannot store: a NUL character, or longer than its column (a missed check). */
+const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05', '22001']);
 
 interface PgError {
   code?: string;
@@ -47,7 +47,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-/** True when input text held a character PostgreSQL cannot store (NUL): the client's fault. */
+/** True when input text could not be stored as sent: the client's fault. */
 export function isUnstorableText(error: unknown): boolean {
   return PG_UNSTORABLE_TEXT.has(driverErrorOf(error)?.code ?? '');
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isIntId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { UsersService } from '../users/users.service';
 import { FriendRequestResponseDto } from './dto/friend-request-response.dto';
@@ -27,7 +28,7 @@ interface RequestCursor {
 }
 
 const isRequestCursor = (value: unknown): value is RequestCursor =>
-  Number.isSafeInteger((value as RequestCursor | null)?.id);
+  isIntId((value as RequestCursor | null)?.id);
 
 @Injectable()
 export class FriendRequestsService {

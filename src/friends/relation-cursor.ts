@@ -1,13 +1,10 @@
+import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
 import { decodeCursor } from '../common/pagination/page';
 import { RelationCursor, RelationRow } from './friends.repository';
 
 const isRelationCursor = (value: unknown): value is RelationCursor => {
   const cursor = value as RelationCursor | null;
-  return (
-    typeof cursor?.since === 'string' &&
-    !Number.isNaN(Date.parse(cursor.since)) &&
-    Number.isSafeInteger(cursor.userId)
-  );
+  return isIsoTimestamp(cursor?.since) && isIntId(cursor?.userId);
 };
 
 /** Cursors of the friends and blocks lists: the (since, userId) of the last row shown. */

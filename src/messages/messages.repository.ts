@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host';
 import { Message } from './entities/message.entity';
 
@@ -68,14 +69,26 @@ export class MessagesRepository {
     return query.getMany();
   }
 
-  async edit(id: number, body: string): Promise<Message | null> {
-    await this.manager.update(Message, { id }, { body, editedAt: () => 'now()' });
-    return this.manager.findOneBy(Message, { id });
+  /** Edits a message that is not deleted; null when it is (a delete may have just won). */
+  edit(id: number, body: string): Promise<Message | null> {
+    return this.updateLive(id, { body, editedAt: () => 'now()' });
   }
 
-  /** Keeps the message's place in history but drops its body. */
-  async tombstone(id: number): Promise<Message | null> {
-    await this.manager.update(Message, { id }, { body: null, deletedAt: () => 'now()' });
-    return this.manager.findOneBy(Message, { id });
+  /** Keeps the message's place in history but drops its body; null when it was already deleted. */
+  tombstone(id: number): Promise<Message | null> {
+    return this.updateLive(id, { body: null, deletedAt: () => 'now()' });
+  }
+
+  private async updateLive(
+    id: number,
+    changes: QueryDeepPartialEntity<Message>,
+  ): Promise<Message | null> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(Message)
+      .set(changes)
+      .where('id = :id AND deleted_at IS NULL', { id })
+      .execute();
+    return result.affected ? this.manager.findOneBy(Message, { id }) : null;
   }
 }

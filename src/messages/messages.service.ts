@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
 import { TransactionHost } from '../database/transaction-host';
@@ -22,9 +23,13 @@ export interface SendOutcome {
   created: boolean;
 }
 
+/** Exactly one of before/after, holding a message id. */
 const isHistoryBound = (value: unknown): value is HistoryBound => {
-  const bound = value as { before?: unknown; after?: unknown } | null;
-  return Number.isSafeInteger(bound?.before) || Number.isSafeInteger(bound?.after);
+  if (typeof value !== 'object' || value === null) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length === 1 && ['before', 'after'].includes(entries[0][0]) && isBigId(entries[0][1])
+  );
 };
 
 @Injectable()
@@ -96,10 +101,11 @@ export class MessagesService {
     body: string,
   ): Promise<MessageResponseDto> {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
-    const message = await this.findOwn(userId, chatId, messageId);
-    if (message.deletedAt) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
+    await this.findOwn(userId, chatId, messageId);
     const edited = await this.transactions.run(async () => {
-      const response = toMessageResponse((await this.repository.edit(messageId, body))!);
+      const message = await this.repository.edit(messageId, body);
+      if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
+      const response = toMessageResponse(message);
       await this.chats.refreshLastMessage(chatId, response);
       return response;
     });
@@ -110,13 +116,14 @@ export class MessagesService {
   /** Leaves a tombstone in the message's place. Deleting it again changes nothing. */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
-    const message = await this.findOwn(userId, chatId, messageId);
-    if (message.deletedAt) return;
-    await this.transactions.run(async () => {
-      const tombstone = toMessageResponse((await this.repository.tombstone(messageId))!);
-      await this.chats.refreshLastMessage(chatId, tombstone);
+    await this.findOwn(userId, chatId, messageId);
+    const deleted = await this.transactions.run(async () => {
+      const tombstone = await this.repository.tombstone(messageId);
+      if (tombstone) await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
+      return tombstone !== null;
     });
-    this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
+    if (deleted)
+      this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
   }
 
   /** Moves my read marker in the chat forward to this message (never back). */

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { CodePointLength } from '../../common/validation/code-point-length';
 
 /** 1-100 characters after trimming, no control characters. */
 export function IsGroupName(): PropertyDecorator {
@@ -9,7 +10,7 @@ export function IsGroupName(): PropertyDecorator {
       typeof value === 'string' ? value.trim() : value,
     ),
     IsString(),
-    Length(1, 100),
+    CodePointLength(1, 100),
     Matches(/^[^\p{Cc}\p{Cs}]*$/u, { message: '$property must not contain control characters' }),
   );
 }

@@ -53,7 +53,11 @@ export function describeError(exception: unknown, requestId?: string): Described
     return described(clientStatus, (exception as Error).message, requestId);
   }
   if (isUnstorableText(exception)) {
-    return described(HttpStatus.BAD_REQUEST, 'Text must not contain NUL characters', requestId);
+    return described(
+      HttpStatus.BAD_REQUEST,
+      'Text contains NUL characters or is too long',
+      requestId,
+    );
   }
   if (isDatabaseUnavailable(exception)) {
     const unavailable = described(

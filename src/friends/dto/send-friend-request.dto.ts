@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { CodePointLength } from '../../common/validation/code-point-length';
 import { MAX_INT_ID } from '../../common/validation/parse-id.pipe';
 
 export class SendFriendRequestDto {
@@ -14,6 +15,6 @@ export class SendFriendRequestDto {
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @MaxLength(200)
+  @CodePointLength(0, 200)
   message?: string;
 }

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsString, Length, ValidateBy } from 'class-validator';
+import { IsString, ValidateBy } from 'class-validator';
+import { CodePointLength } from '../../common/validation/code-point-length';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -11,7 +12,7 @@ export function IsMessageBody(): PropertyDecorator {
       typeof value === 'string' ? value.trim() : value,
     ),
     IsString(),
-    Length(1, MAX_MESSAGE_LENGTH),
+    CodePointLength(1, MAX_MESSAGE_LENGTH),
     ValidateBy({
       name: 'noNulCharacters',
       validator: {

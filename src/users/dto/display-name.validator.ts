@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { CodePointLength } from '../../common/validation/code-point-length';
 
 /** 1-64 characters after trimming, no control characters. */
 export function IsDisplayName(): PropertyDecorator {
@@ -9,7 +10,7 @@ export function IsDisplayName(): PropertyDecorator {
       typeof value === 'string' ? value.trim() : value,
     ),
     IsString(),
-    Length(1, 64),
+    CodePointLength(1, 64),
     Matches(/^[^\p{Cc}\p{Cs}]*$/u, { message: '$property must not contain control characters' }),
   );
 }
