@@ -37,17 +37,21 @@ export class BlocksService {
   async block(blockerId: number, blockedId: number): Promise<BlockResponseDto> {
     if (blockerId === blockedId) throw new FriendsError(FriendsErrorCode.BLOCK_SELF);
     const user = await this.users.getOrThrow(blockedId);
-    const outcome = await this.repository.inPairTransaction(blockerId, blockedId, async (tx) => {
-      const blockedAt = await tx.insertBlock(blockerId, blockedId);
-      const unfriended = await tx.deleteFriendship(blockerId, blockedId);
-      const pending = await tx.findPendingBetween(blockerId, blockedId);
-      const result: BlockOutcome = { blockedAt, unfriended, rejected: null, withdrawn: null };
-      if (pending?.fromUserId === blockedId)
-        result.rejected = await tx.answer(pending.id, 'rejected');
-      if (pending?.fromUserId === blockerId && (await tx.deletePending(pending.id)))
-        result.withdrawn = pending;
-      return result;
-    });
+    const outcome = await this.repository.inPairTransaction(
+      blockerId,
+      blockedId,
+      async (lockedAt) => {
+        const blockedAt = await this.repository.insertBlock(blockerId, blockedId);
+        const unfriended = await this.repository.deleteFriendship(blockerId, blockedId);
+        const pending = await this.repository.findPendingBetween(blockerId, blockedId);
+        const result: BlockOutcome = { blockedAt, unfriended, rejected: null, withdrawn: null };
+        if (pending?.fromUserId === blockedId)
+          result.rejected = await this.repository.answer(pending.id, 'rejected', lockedAt);
+        if (pending?.fromUserId === blockerId && (await this.repository.deletePending(pending.id)))
+          result.withdrawn = pending;
+        return result;
+      },
+    );
     await this.publish(blockerId, blockedId, outcome);
     return { user, blockedAt: outcome.blockedAt.toISOString() };
   }
@@ -66,8 +70,8 @@ export class BlocksService {
   }
 
   async unblock(blockerId: number, blockedId: number): Promise<void> {
-    const removed = await this.repository.inPairTransaction(blockerId, blockedId, (tx) =>
-      tx.deleteBlock(blockerId, blockedId),
+    const removed = await this.repository.inPairTransaction(blockerId, blockedId, () =>
+      this.repository.deleteBlock(blockerId, blockedId),
     );
     if (!removed) throw new FriendsError(FriendsErrorCode.BLOCK_NOT_FOUND);
   }

@@ -46,23 +46,36 @@ export class FriendRequestsService {
     if (fromUserId === toUserId) throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_TO_SELF);
     const recipientAccepts = await this.users.acceptsFriendRequests(toUserId);
 
-    const outcome = await this.repository.inPairTransaction(fromUserId, toUserId, async (tx) => {
-      if (await tx.blockExists(fromUserId, toUserId))
-        throw new FriendsError(FriendsErrorCode.USER_BLOCKED);
-      if (!recipientAccepts || (await tx.blockExists(toUserId, fromUserId))) {
-        throw new FriendsError(FriendsErrorCode.FRIEND_REQUESTS_NOT_ACCEPTED);
-      }
-      if (await tx.friendshipExists(fromUserId, toUserId))
-        throw new FriendsError(FriendsErrorCode.ALREADY_FRIENDS);
-      const pending = await tx.findPendingBetween(fromUserId, toUserId);
-      if (pending?.fromUserId === fromUserId)
-        throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_EXISTS);
-      if (pending) return { request: await this.acceptIn(tx, pending), created: false };
-      return {
-        request: await tx.insertRequest(fromUserId, toUserId, message || null),
-        created: true,
-      };
-    });
+    const outcome = await this.repository.inPairTransaction(
+      fromUserId,
+      toUserId,
+      async (lockedAt) => {
+        if (await this.repository.blockExists(fromUserId, toUserId)) {
+          throw new FriendsError(FriendsErrorCode.USER_BLOCKED);
+        }
+        if (await this.repository.blockExists(toUserId, fromUserId)) {
+          throw new FriendsError(FriendsErrorCode.FRIEND_REQUESTS_NOT_ACCEPTED);
+        }
+        if (await this.repository.friendshipExists(fromUserId, toUserId)) {
+          throw new FriendsError(FriendsErrorCode.ALREADY_FRIENDS);
+        }
+        const pending = await this.repository.findPendingBetween(fromUserId, toUserId);
+        if (pending?.fromUserId === fromUserId) {
+          throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_EXISTS);
+        }
+        // They asked us first: completing their request needs no permission from their settings.
+        if (pending) return { request: await this.acceptIn(pending, lockedAt), created: false };
+        if (!recipientAccepts)
+          throw new FriendsError(FriendsErrorCode.FRIEND_REQUESTS_NOT_ACCEPTED);
+        const request = await this.repository.insertRequest(
+          fromUserId,
+          toUserId,
+          message || null,
+          lockedAt,
+        );
+        return { request, created: true };
+      },
+    );
 
     const request = await this.toResponse(outcome.request);
     if (outcome.created) {
@@ -102,7 +115,7 @@ export class FriendRequestsService {
     const accepted = await this.repository.inPairTransaction(
       request.fromUserId,
       request.toUserId,
-      (tx) => this.acceptIn(tx, request),
+      (lockedAt) => this.acceptIn(request, lockedAt),
     );
     const response = await this.toResponse(accepted);
     this.publishAccepted(response);
@@ -114,7 +127,8 @@ export class FriendRequestsService {
     const rejected = await this.repository.inPairTransaction(
       request.fromUserId,
       request.toUserId,
-      async (tx) => this.answered(tx, request.id, await tx.answer(request.id, 'rejected')),
+      async (lockedAt) =>
+        this.answered(request.id, await this.repository.answer(request.id, 'rejected', lockedAt)),
     );
     const response = await this.toResponse(rejected);
     this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(response));
@@ -125,8 +139,8 @@ export class FriendRequestsService {
   async withdraw(userId: number, requestId: number): Promise<void> {
     const request = await this.findVisible(userId, requestId);
     if (request.fromUserId !== userId) throw new FriendsError(FriendsErrorCode.NOT_REQUEST_SENDER);
-    await this.repository.inPairTransaction(request.fromUserId, request.toUserId, async (tx) => {
-      if (!(await tx.deletePending(request.id))) await this.answered(tx, request.id, null);
+    await this.repository.inPairTransaction(request.fromUserId, request.toUserId, async () => {
+      if (!(await this.repository.deletePending(request.id))) await this.answered(request.id, null);
     });
     this.events.emit(
       FriendsEvents.requestWithdrawn,
@@ -134,20 +148,18 @@ export class FriendRequestsService {
     );
   }
 
-  private async acceptIn(tx: FriendsRepository, request: FriendRequest): Promise<FriendRequest> {
-    const accepted = await this.answered(tx, request.id, await tx.answer(request.id, 'accepted'));
-    await tx.insertFriendship(request.fromUserId, request.toUserId);
-    return accepted;
+  /** Inside the pair transaction: the friendship begins the moment the request is accepted. */
+  private async acceptIn(request: FriendRequest, lockedAt: Date): Promise<FriendRequest> {
+    const accepted = await this.repository.answer(request.id, 'accepted', lockedAt);
+    await this.answered(request.id, accepted);
+    await this.repository.insertFriendship(request.fromUserId, request.toUserId, lockedAt);
+    return accepted!;
   }
 
   /** The answered request, or the reason it could not be answered. */
-  private async answered(
-    tx: FriendsRepository,
-    id: number,
-    answered: FriendRequest | null,
-  ): Promise<FriendRequest> {
+  private async answered(id: number, answered: FriendRequest | null): Promise<FriendRequest> {
     if (answered) return answered;
-    const current = await tx.findRequest(id);
+    const current = await this.repository.findRequest(id);
     throw new FriendsError(
       current
         ? FriendsErrorCode.FRIEND_REQUEST_NOT_PENDING

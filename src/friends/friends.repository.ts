@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
+import { TransactionHost } from '../database/transaction-host';
 import { FriendRequest, FriendRequestStatus } from './entities/friend-request.entity';
 import { Friendship } from './entities/friendship.entity';
 import { UserBlock } from './entities/user-block.entity';
@@ -19,24 +19,27 @@ export interface RelationCursor {
   userId: number;
 }
 
-/** The only code that touches the friends module's tables. */
+/** The only code that touches the friends module's tables; it joins the ambient transaction. */
 @Injectable()
 export class FriendsRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly db: TransactionHost) {}
+
+  private get manager() {
+    return this.db.manager;
+  }
 
   /**
    * Runs `work` in a transaction that holds the pair's advisory lock, so every change between two
-   * users (requests, friendship, blocks) is serialised and its checks cannot race.
+   * users (requests, friendship, blocks) is serialised and its checks cannot race. `work` gets the
+   * time the lock was taken to stamp its changes with: now() is the transaction's start, which can
+   * precede a change another transaction made to the pair before this one got the lock.
    */
-  inPairTransaction<T>(
-    a: number,
-    b: number,
-    work: (tx: FriendsRepository) => Promise<T>,
-  ): Promise<T> {
+  inPairTransaction<T>(a: number, b: number, work: (lockedAt: Date) => Promise<T>): Promise<T> {
     const { low, high } = friendPair(a, b);
-    return this.manager.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [low, high]);
-      return work(new FriendsRepository(manager));
+    return this.db.run(async () => {
+      await this.manager.query('SELECT pg_advisory_xact_lock($1, $2)', [low, high]);
+      const [{ at }]: { at: Date }[] = await this.manager.query('SELECT clock_timestamp() AS at');
+      return work(at);
     });
   }
 
@@ -59,12 +62,12 @@ export class FriendsRepository {
   }
 
   /** Creates the friendship; returns null when it existed already. */
-  async insertFriendship(a: number, b: number): Promise<Friendship | null> {
+  async insertFriendship(a: number, b: number, at: Date): Promise<Friendship | null> {
     const { low, high } = friendPair(a, b);
     const rows: { created_at: Date }[] = await this.manager.query(
-      `INSERT INTO friendships (user_low_id, user_high_id) VALUES ($1, $2)
+      `INSERT INTO friendships (user_low_id, user_high_id, created_at) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING RETURNING created_at`,
-      [low, high],
+      [low, high, at],
     );
     return rows[0] ? { userLowId: low, userHighId: high, createdAt: rows[0].created_at } : null;
   }
@@ -101,6 +104,7 @@ export class FriendsRepository {
     fromUserId: number,
     toUserId: number,
     message: string | null,
+    sentAt: Date,
   ): Promise<FriendRequest> {
     try {
       const request = this.manager.create(FriendRequest, {
@@ -108,6 +112,7 @@ export class FriendsRepository {
         toUserId,
         message,
         status: 'pending',
+        sentAt,
       });
       return await this.manager.save(request);
     } catch (error) {
@@ -135,11 +140,12 @@ export class FriendsRepository {
   async answer(
     id: number,
     status: Exclude<FriendRequestStatus, 'pending'>,
+    at: Date,
   ): Promise<FriendRequest | null> {
     const result = await this.manager
       .createQueryBuilder()
       .update(FriendRequest)
-      .set({ status, respondedAt: () => 'now()' })
+      .set({ status, respondedAt: at })
       .where('id = :id AND status = :pending', { id, pending: 'pending' })
       .returning('*')
       .execute();

@@ -29,8 +29,8 @@ export class FriendsService {
   }
 
   async unfriend(userId: number, friendId: number): Promise<void> {
-    const removed = await this.repository.inPairTransaction(userId, friendId, (tx) =>
-      tx.deleteFriendship(userId, friendId),
+    const removed = await this.repository.inPairTransaction(userId, friendId, () =>
+      this.repository.deleteFriendship(userId, friendId),
     );
     if (!removed) throw new FriendsError(FriendsErrorCode.NOT_FRIENDS);
     this.events.emit(

@@ -226,7 +226,7 @@ describe('friends', () => {
       ['empty', '', null],
       ['only whitespace', ' \t\n ', null],
       ['padded', '   hello  ', 'hello'],
-    ])('stores a message that is %s as %p', async (_label, message, stored) => {
+    ])('stores a message that is %s as %j', async (_label, message, stored) => {
       const [a, b] = await users(2);
       const res = await send(a, b.id, message);
       expect(res.status).toBe(201);
@@ -256,12 +256,17 @@ describe('friends', () => {
       expect(res.body.message).toBe(emoji);
     });
 
-    it('never answers a 500 for a long message of characters with variation selectors', async () => {
+    it('counts the message in code points, as the database does (never a 500 for a long one)', async () => {
       // '❤️' is two code points (U+2764 U+FE0F); the database counts both, so 150 of them are 300.
       const [a, b] = await users(2);
       const res = await send(a, b.id, '❤️'.repeat(150));
+      expect(res.status).toBeLessThan(500);
       expect(res.status).toBe(400);
       expect((await pairState(a.id, b.id)).requests).toEqual([]);
+      // 100 of them are 200 characters: still fine
+      const fits = await send(a, b.id, '❤️'.repeat(100));
+      expect(fits.status).toBe(201);
+      expect(fits.body.message).toBe('❤️'.repeat(100));
     });
 
     it.each([
@@ -401,6 +406,23 @@ describe('friends', () => {
 
   // ---- listing requests ----------------------------------------------------------------------
 
+  describe('a crossing request', () => {
+    it('completes the other user’s pending request even after they turned requests off', async () => {
+      const [a, b] = await users(2);
+      const theirs = await send(b, a.id);
+      expect(theirs.status).toBe(201);
+      await setAllowRequests(b, false);
+      const mine = await send(a, b.id);
+      expect(mine.status).toBe(200);
+      expect(mine.body).toMatchObject({ id: theirs.body.id, status: 'accepted' });
+      const { rows } = await t.db.query(
+        'SELECT count(*)::int AS n FROM friendships WHERE user_low_id = LEAST($1::int, $2::int) AND user_high_id = GREATEST($1::int, $2::int)',
+        [a.id, b.id],
+      );
+      expect(rows[0].n).toBe(1);
+    });
+  });
+
   describe('GET /friend-requests', () => {
     it('lists incoming (the default) and outgoing requests, newest first, with profiles', async () => {
       const [me, x, y, z] = await users(4);
@@ -514,10 +536,11 @@ describe('friends', () => {
       expectError(await listRequests(me, query), 400, code);
     });
 
-    it('never answers a 500 for a well-formed cursor whose id is out of the id range', async () => {
+    it('a well-formed cursor whose id is out of the id range is a 400 INVALID_CURSOR, never a 500', async () => {
       const [me] = await users(1);
       const res = await listRequests(me, `cursor=${cursorOf({ id: MAX_ID + 1 })}`);
-      expect([200, 400]).toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+      expectError(res, 400, 'INVALID_CURSOR');
     });
   });
 
@@ -772,11 +795,17 @@ describe('friends', () => {
     it.each([
       ['a date-like string PostgreSQL cannot read', { since: '1', userId: 1 }],
       ['a user id beyond the id range', { since: '2022-01-01T00:00:00.000Z', userId: MAX_ID + 1 }],
-    ])('never answers a 500 for a friends cursor with %s', async (_label, key) => {
-      const [me] = await users(1);
-      const res = await listFriends(me, `cursor=${cursorOf(key)}`);
-      expect([200, 400]).toContain(res.status);
-    });
+    ])(
+      'a friends or blocks cursor with %s is a 400 INVALID_CURSOR, never a 500',
+      async (_label, key) => {
+        const [me] = await users(1);
+        const res = await listFriends(me, `cursor=${cursorOf(key)}`);
+        expect(res.status).toBeLessThan(500);
+        expectError(res, 400, 'INVALID_CURSOR');
+        const blocks = await listBlocks(me, `cursor=${cursorOf(key)}`);
+        expectError(blocks, 400, 'INVALID_CURSOR');
+      },
+    );
   });
 
   // ---- blocks --------------------------------------------------------------------------------
@@ -1309,12 +1338,32 @@ describe('friends', () => {
       expect(friendsWithoutAcceptance).toEqual([]);
     });
 
-    it('no request is answered before it was sent', async () => {
+    it('no request is answered before it was sent, even when requests cross', async () => {
+      // The answer of a crossing request is stamped with now(), the start of its transaction,
+      // which may have begun before the other user's transaction inserted the request. Whether
+      // the bad order shows depends on timing, so this runs many crossings (and checks every
+      // request the races above made as well).
+      const pairs = await Promise.all(Array.from({ length: ROUNDS }, () => users(2, 'ts')));
+      for (let round = 0; round < 8; round += 1) {
+        const crossed = await Promise.all(
+          pairs.map(([a, b]) => Promise.all([send(a, b.id), send(b, a.id)])),
+        );
+        for (const results of crossed) expect(sortedStatuses(results)).toEqual([200, 201]);
+        const ended = await Promise.all(pairs.map(([a, b]) => unfriend(a, b.id)));
+        expect(ended.map((r) => r.status)).toEqual(Array(ROUNDS).fill(204));
+      }
       const { rows } = await t.db.query(
         `SELECT id, status, sent_at, responded_at FROM friend_requests
           WHERE responded_at < sent_at`,
       );
       expect(rows).toEqual([]);
+      const { rows: early } = await t.db.query(
+        `SELECT f.user_low_id, f.user_high_id FROM friendships f JOIN friend_requests r
+             ON LEAST(r.from_user_id, r.to_user_id) = f.user_low_id
+            AND GREATEST(r.from_user_id, r.to_user_id) = f.user_high_id
+          WHERE f.created_at < r.sent_at`,
+      );
+      expect(early).toEqual([]);
     });
   });
 
@@ -1366,7 +1415,8 @@ describe('friends', () => {
       await expectPgError(insert, [b.id, a.id], '23505', 'friend_requests_one_pending_per_pair');
       await expectPgError(insert, [a.id, a.id], '23514', 'friend_requests_not_to_self');
       await expectPgError(
-        `INSERT INTO friend_requests (from_user_id, to_user_id, status) VALUES ($1, $2, 'maybe')`,
+        `INSERT INTO friend_requests (from_user_id, to_user_id, status, responded_at)
+         VALUES ($1, $2, 'maybe', now())`,
         [b.id, a.id],
         '23514',
         'friend_requests_status',
@@ -1398,28 +1448,28 @@ describe('friends', () => {
   // ---- authentication and path ids -----------------------------------------------------------
 
   describe('every route', () => {
-    const routes: [string, string, unknown?][] = [
+    const routes: [string, string, unknown][] = [
       ['POST', '/api/v1/friend-requests', { toUserId: 1 }],
-      ['GET', '/api/v1/friend-requests'],
-      ['POST', '/api/v1/friend-requests/1/accept'],
-      ['POST', '/api/v1/friend-requests/1/reject'],
-      ['DELETE', '/api/v1/friend-requests/1'],
-      ['GET', '/api/v1/friends'],
-      ['DELETE', '/api/v1/friends/1'],
+      ['GET', '/api/v1/friend-requests', null],
+      ['POST', '/api/v1/friend-requests/1/accept', null],
+      ['POST', '/api/v1/friend-requests/1/reject', null],
+      ['DELETE', '/api/v1/friend-requests/1', null],
+      ['GET', '/api/v1/friends', null],
+      ['DELETE', '/api/v1/friends/1', null],
       ['POST', '/api/v1/blocks', { userId: 1 }],
-      ['GET', '/api/v1/blocks'],
-      ['DELETE', '/api/v1/blocks/1'],
+      ['GET', '/api/v1/blocks', null],
+      ['DELETE', '/api/v1/blocks/1', null],
     ];
 
     it.each(routes)('%s %s without a token is a 401', async (method, path, body) => {
-      const res = await t.http.request(method, path, body === undefined ? {} : { body });
+      const res = await t.http.request(method, path, body === null ? {} : { body });
       expectError(res, 401, 'TOKEN_MISSING');
     });
 
     it.each(routes)('%s %s with a bad token is a 401', async (method, path, body) => {
       const res = await t.http.request(method, path, {
         token: 'not-a-jwt',
-        ...(body === undefined ? {} : { body }),
+        ...(body === null ? {} : { body }),
       });
       expectError(res, 401, 'TOKEN_INVALID');
     });
