@@ -22,16 +22,19 @@ export class MessagesRepository {
     return this.db.manager;
   }
 
-  /** One INSERT ... RETURNING (no re-select): this is the send path. */
-  async insert(message: NewMessage): Promise<Message> {
-    const result = await this.manager
-      .createQueryBuilder()
-      .insert()
-      .into(Message)
-      .values(message)
-      .returning('id, created_at')
-      .execute();
-    const { id, created_at } = result.raw[0] as { id: number; created_at: Date };
+  /**
+   * One INSERT ... RETURNING (no re-select): this is the send path. Returns null when the sender
+   * already sent this clientMessageId in this chat; the unique index decides, not a prior lookup.
+   */
+  async insertIdempotent(message: NewMessage): Promise<Message | null> {
+    const rows: { id: number; created_at: Date }[] = await this.manager.query(
+      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       RETURNING id, created_at`,
+      [message.chatId, message.seq, message.senderId, message.body, message.clientMessageId],
+    );
+    if (!rows[0]) return null;
+    const { id, created_at } = rows[0];
     return this.manager.create(Message, {
       ...message,
       id,

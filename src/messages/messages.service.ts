@@ -53,17 +53,21 @@ export class MessagesService {
   ): Promise<SendOutcome> {
     const outcome = await this.transactions.run(async () => {
       const chat = await this.chats.lockForSend(chatId, senderId);
-      const earlier =
-        clientMessageId &&
-        (await this.repository.findByClientMessageId(chatId, senderId, clientMessageId));
-      if (earlier) return { message: earlier, created: false, topic: chat.topic };
-      const message = await this.repository.insert({
+      const message = await this.repository.insertIdempotent({
         chatId,
         seq: chat.lastSeq + 1,
         senderId,
         body,
         clientMessageId,
       });
+      if (!message) {
+        const first = await this.repository.findByClientMessageId(
+          chatId,
+          senderId,
+          clientMessageId!,
+        );
+        return { message: first!, created: false, topic: chat.topic };
+      }
       const response = toMessageResponse(message);
       await this.chats.recordMessages(chatId, response);
       await this.chats.advanceOwnReadMarker(chatId, senderId, message.id, message.seq);
