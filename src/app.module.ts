@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         FriendsModule,
         ChatsModule,
         MessagesModule,
+        RealtimeModule,
         HealthModule,
       ],
       providers: [

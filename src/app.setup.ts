@@ -10,6 +10,7 @@ import { ErrorResponseDto } from './common/http/error-response.dto';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
+import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
 import { MAX_AVATAR_BYTES } from './users/avatar-image-type';
 
 export const API_PREFIX = 'api/v1';
@@ -29,6 +30,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  const sockets = new RealtimeIoAdapter(app, config);
+  await sockets.connect();
+  app.useWebSocketAdapter(sockets);
   await configureApp(app, config);
   return app;
 }

@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -30,11 +31,12 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
   controllers: [AuthController],
   providers: [
     AuthService,
+    AccessTokenVerifier,
     PasswordHasher,
     RefreshTokensRepository,
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, AccessTokenVerifier],
 })
 export class AuthModule {}

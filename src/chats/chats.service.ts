@@ -9,7 +9,7 @@ import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
-import { ActivityCursor, ChatMembership, ChatsRepository } from './chats.repository';
+import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -108,6 +108,11 @@ export class ChatsService {
       ({ chat }) => ({ at: chat.lastActivityAt.toISOString(), id: chat.id }),
       ({ chat, lastReadSeq }) => toChatResponse(chat, participants.get(chat.id) ?? [], lastReadSeq),
     );
+  }
+
+  /** The user's chats and their live-subscription topics (one query), for joining socket rooms. */
+  roomsOf(userId: number): Promise<ChatRoom[]> {
+    return this.repository.roomsOf(userId);
   }
 
   /** 404 unless the user is in the chat: a chat you are not in does not exist for you. */

@@ -31,6 +31,17 @@ export interface AppConfig {
     loginPerIp: RateLimitRule | null;
     loginPerAccount: RateLimitRule | null;
     registerPerIp: RateLimitRule | null;
+    socketEvents: RateLimitRule | null;
+    typing: RateLimitRule | null;
+  };
+  realtime: {
+    /** Where emits meet across replicas: in-process, PostgreSQL LISTEN/NOTIFY or Redis pub/sub. */
+    adapter: 'memory' | 'postgres' | 'redis';
+    redisUrl: string | null;
+    maxPayloadBytes: number;
+    typingTimeoutMs: number;
+    /** Buffered bytes past which a socket that does not read is dropped (it reconnects and syncs). */
+    slowConsumerBytes: number;
   };
   log: { level: string };
   shutdownTimeoutMs: number;

@@ -66,13 +66,36 @@ export function loadConfig(env: Env): LoadedConfig {
       loginPerIp: read.rateLimit('RATE_LIMIT_LOGIN_PER_IP', '30/60'),
       loginPerAccount: read.rateLimit('RATE_LIMIT_LOGIN_PER_ACCOUNT', '10/300'),
       registerPerIp: read.rateLimit('RATE_LIMIT_REGISTER_PER_IP', '20/3600'),
+      socketEvents: read.rateLimit('RATE_LIMIT_SOCKET_EVENTS', '200/10'),
+      typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
+    realtime: realtimeConfig(read),
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info') },
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, warnings };
+}
+
+function realtimeConfig(read: EnvReader): AppConfig['realtime'] {
+  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
+  const chosen = read.oneOf('SOCKET_ADAPTER', ['auto', 'memory', 'postgres', 'redis'], 'auto');
+  const adapter = chosen === 'auto' ? (redisUrl ? 'redis' : 'memory') : chosen;
+  if (adapter === 'redis' && !redisUrl)
+    read.problem('SOCKET_ADAPTER=redis needs REDIS_URL (redis://host:6379)');
+  return {
+    adapter,
+    redisUrl,
+    maxPayloadBytes: read.integer('SOCKET_MAX_PAYLOAD_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    typingTimeoutMs: read.integer('TYPING_TIMEOUT_MS', 5000, 100, 60_000),
+    slowConsumerBytes: read.integer(
+      'SOCKET_SLOW_CONSUMER_BYTES',
+      4 * 1024 * 1024,
+      64 * 1024,
+      1024 * 1024 * 1024,
+    ),
+  };
 }
 
 function accessTokenSecret(
@@ -146,16 +169,23 @@ class EnvReader {
   }
 
   postgresUrl(name: string): string | null {
+    return this.url(name, ['postgres:', 'postgresql:']);
+  }
+
+  url(name: string, protocols: string[]): string | null {
     const value = this.raw(name);
     if (value === undefined) return null;
     try {
-      const url = new URL(value);
-      if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return value;
+      if (protocols.includes(new URL(value).protocol)) return value;
     } catch {
       // reported below
     }
-    this.problems.push(`${name} must be a postgres:// URL`);
+    this.problems.push(`${name} must be a ${protocols[0]}// URL`);
     return null;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
   }
 
   origins(name: string, fallback: string[] | true): string[] | true {

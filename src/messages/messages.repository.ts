@@ -72,6 +72,16 @@ export class MessagesRepository {
     return query.getMany();
   }
 
+  /** Messages after a seq, oldest first: the (chat_id, seq) unique index serves it. */
+  listAfterSeq(chatId: number, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.manager
+      .createQueryBuilder(Message, 'm')
+      .where('m.chat_id = :chatId AND m.seq > :afterSeq', { chatId, afterSeq })
+      .orderBy('m.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   /** Edits a message that is not deleted; null when it is (a delete may have just won). */
   edit(id: number, body: string): Promise<Message | null> {
     return this.updateLive(id, { body, editedAt: () => 'now()' });

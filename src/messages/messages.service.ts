@@ -17,6 +17,16 @@ import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { toMessageResponse } from './messages.mapper';
 import { HistoryBound, MessagesRepository } from './messages.repository';
 
+export interface SyncPoint {
+  afterSeq?: number;
+  afterMessageId?: number;
+}
+
+export interface SyncResult {
+  messages: MessageResponseDto[];
+  hasMore: boolean;
+}
+
 export interface SendOutcome {
   message: MessageResponseDto;
   /** False when the clientMessageId was seen before: this is the first message, not a copy. */
@@ -77,6 +87,19 @@ export class MessagesService {
     if (outcome.created)
       this.events.emit(MessagesEvents.created, new MessageCreatedEvent(message, outcome.topic));
     return { message, created: outcome.created };
+  }
+
+  /**
+   * What a reconnecting client missed, oldest first: after a seq (preferred: seqs have no gaps) or
+   * after a message id. `hasMore` says to ask again from the last one.
+   */
+  async sync(userId: number, chatId: number, after: SyncPoint, limit: number): Promise<SyncResult> {
+    await this.chats.assertParticipant(chatId, userId);
+    const rows =
+      after.afterMessageId !== undefined
+        ? await this.repository.listPage(chatId, { after: after.afterMessageId }, limit + 1)
+        : await this.repository.listAfterSeq(chatId, after.afterSeq ?? 0, limit + 1);
+    return { messages: rows.slice(0, limit).map(toMessageResponse), hasMore: rows.length > limit };
   }
 
   /** History: newest first by default or before a message id; oldest first after a message id. */

@@ -36,7 +36,12 @@ export class UsersRepository {
   async insert(user: NewUser): Promise<User> {
     try {
       return await this.users.save(
-        this.users.create({ ...user, avatarEtag: null, allowFriendRequests: true }),
+        this.users.create({
+          ...user,
+          avatarEtag: null,
+          allowFriendRequests: true,
+          lastSeenAt: null,
+        }),
       );
     } catch (error) {
       if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_lower_key')) {
@@ -71,6 +76,14 @@ export class UsersRepository {
     );
     if (Object.keys(set).length > 0) await this.users.update({ id }, set);
     return this.findById(id);
+  }
+
+  async touchLastSeen(id: number): Promise<Date> {
+    const rows: { last_seen_at: Date }[] = await this.users.query(
+      'UPDATE users SET last_seen_at = clock_timestamp() WHERE id = $1 RETURNING last_seen_at',
+      [id],
+    );
+    return rows[0]?.last_seen_at ?? new Date();
   }
 
   /** Keyset page of users whose lowercased username starts with `prefix`, after `afterKey`. */

@@ -73,6 +73,17 @@ export class UsersService {
     return new Map(users.map((user) => [user.id, toUserResponse(user)]));
   }
 
+  /** Stamps the moment the user went offline. */
+  recordLastSeen(userId: number): Promise<Date> {
+    return this.users.touchLastSeen(userId);
+  }
+
+  /** When each user was last seen online (null: never, or online since signing up). */
+  async lastSeenOf(userIds: number[]): Promise<Map<number, Date | null>> {
+    const users = userIds.length > 0 ? await this.users.findByIds([...new Set(userIds)]) : [];
+    return new Map(users.map((user) => [user.id, user.lastSeenAt]));
+  }
+
   /** Whether the user takes friend requests; USER_NOT_FOUND when there is no such user. */
   async acceptsFriendRequests(userId: number): Promise<boolean> {
     const user = await this.users.findById(userId);

@@ -37,6 +37,8 @@ export async function startTestApp(
     RATE_LIMIT_LOGIN_PER_IP: 'off',
     RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
     RATE_LIMIT_REGISTER_PER_IP: 'off',
+    RATE_LIMIT_SOCKET_EVENTS: 'off',
+    RATE_LIMIT_TYPING: 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
     DATABASE_URL: url,

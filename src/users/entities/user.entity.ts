@@ -30,6 +30,10 @@ export class User {
   @Column({ name: 'allow_friend_requests', type: 'boolean', default: true })
   allowFriendRequests!: boolean;
 
+  /** When the user's last socket disconnected. */
+  @Column({ name: 'last_seen_at', type: 'timestamptz', precision: 3, nullable: true })
+  lastSeenAt!: Date | null;
+
   @CreateDateColumn({ name: 'joined_at', type: 'timestamptz', precision: 3 })
   joinedAt!: Date;
 }

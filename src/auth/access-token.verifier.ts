@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AuthUser } from '../common/auth/auth-user';
+import { UsersService } from '../users/users.service';
+import { AccessTokenClaims } from './access-token';
+import { AuthError, AuthErrorCode } from './auth.errors';
+
+export interface VerifiedAccessToken {
+  user: AuthUser;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Checks access tokens for the HTTP guard and the socket handshake alike. */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+  ) {}
+
+  async verify(token: string | undefined): Promise<VerifiedAccessToken> {
+    if (!token) {
+      throw new AuthError(
+        AuthErrorCode.TOKEN_MISSING,
+        'Send an access token: Authorization: Bearer <token>',
+      );
+    }
+    let claims: AccessTokenClaims & { exp: number };
+    try {
+      claims = await this.jwt.verifyAsync(token);
+    } catch (error) {
+      if ((error as Error).name === 'TokenExpiredError') {
+        throw new AuthError(
+          AuthErrorCode.TOKEN_EXPIRED,
+          'The access token has expired; refresh it',
+        );
+      }
+      throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
+    }
+    return { user: await this.userOf(claims), expiresAt: claims.exp * 1000 };
+  }
+
+  /** The user a well-signed token names; a user deleted since it was issued is refused. */
+  async userOf(claims: AccessTokenClaims): Promise<AuthUser> {
+    const id = /^[1-9]\d{0,9}$/.test(claims.sub ?? '') ? Number(claims.sub) : NaN;
+    if (
+      !Number.isSafeInteger(id) ||
+      typeof claims.username !== 'string' ||
+      !(await this.users.exists(id))
+    ) {
+      throw new AuthError(
+        AuthErrorCode.TOKEN_INVALID,
+        'The access token does not name a current user',
+      );
+    }
+    return { id, username: claims.username };
+  }
+}

@@ -1,0 +1,258 @@
+import { Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { Socket } from 'socket.io';
+import { AccessTokenVerifier } from '../auth/access-token.verifier';
+import { ChatsService } from '../chats/chats.service';
+import { ValidationFailedError } from '../common/errors/common-error';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
+import { AppValidationPipe } from '../common/validation/app-validation.pipe';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MessagesService } from '../messages/messages.service';
+import {
+  ChatPayload,
+  EditMessagePayload,
+  MessagePayload,
+  SendMessagePayload,
+  SyncPayload,
+  TypingPayload,
+} from './dto/socket-payloads.dto';
+import { PresenceService } from './presence.service';
+import { failure } from './socket-ack';
+import { authenticateSockets } from './socket-auth';
+import { Ack, ClientEventName, ClientEvents, SocketData, userRoom } from './socket-events';
+import { ChatServer, SocketServer } from './socket-server';
+import { SlowConsumerGuard } from './slow-consumer.guard';
+import { TypingService } from './typing.service';
+
+const KNOWN_EVENTS = new Set<string>(Object.values(ClientEvents));
+
+/**
+ * The Socket.IO face of the chat services. Thin: validate the payload with the REST rules, call the
+ * service (which authorizes), answer the ack. Nothing here throws to the client: every event is
+ * answered `{ ok: true, ... }` or `{ ok: false, error }`.
+ */
+@WebSocketGateway()
+export class ChatGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
+{
+  private readonly logger = new Logger(ChatGateway.name);
+  private readonly validation = new AppValidationPipe();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  /** Topics never change, so chat id → topic can be remembered. */
+  private readonly topics = new Map<number, string>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly chats: ChatsService,
+    private readonly messages: MessagesService,
+    private readonly typing: TypingService,
+    private readonly presence: PresenceService,
+    private readonly rateLimiter: RateLimiterService,
+    private readonly sockets: SocketServer,
+    private readonly slowConsumers: SlowConsumerGuard,
+  ) {}
+
+  afterInit(server: ChatServer): void {
+    this.sockets.attach(server);
+    server.use(authenticateSockets(this.verifier, (socket) => this.joinRooms(socket)));
+    this.slowConsumers.watch(server);
+  }
+
+  /** Runs during the handshake, so the socket is in all its rooms before the client hears "connect". */
+  private async joinRooms(socket: Socket): Promise<void> {
+    const { userId } = socket.data as SocketData;
+    const rooms = await this.chats.roomsOf(userId);
+    for (const { chatId, topic } of rooms) this.topics.set(chatId, topic);
+    void socket.join([userRoom(userId), ...rooms.map((room) => room.topic)]);
+  }
+
+  handleConnection(socket: Socket): void {
+    this.scheduleExpiry(socket);
+    socket.onAny((event: string, ...args: unknown[]) => answerUnknown(event, args));
+    void this.presence.connected(socket);
+  }
+
+  handleDisconnect(socket: Socket): void {
+    clearTimeout(this.expiryTimers.get(socket.id));
+    this.expiryTimers.delete(socket.id);
+    this.typing.stopAll(socket);
+    void this.presence.disconnected((socket.data as SocketData).userId);
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.slowConsumers.stop();
+  }
+
+  @SubscribeMessage(ClientEvents.messageSend)
+  send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.messageSend,
+      SendMessagePayload,
+      payload,
+      async (userId, dto) => {
+        const { message } = await this.messages.send(
+          userId,
+          dto.chatId,
+          dto.body,
+          dto.clientMessageId,
+        );
+        return { message };
+      },
+    );
+  }
+
+  @SubscribeMessage(ClientEvents.messageEdit)
+  edit(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.messageEdit,
+      EditMessagePayload,
+      payload,
+      async (userId, dto) => ({
+        message: await this.messages.edit(userId, dto.chatId, dto.messageId, dto.body),
+      }),
+    );
+  }
+
+  @SubscribeMessage(ClientEvents.messageDelete)
+  delete(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.messageDelete,
+      MessagePayload,
+      payload,
+      async (userId, dto) => {
+        await this.messages.delete(userId, dto.chatId, dto.messageId);
+        return {};
+      },
+    );
+  }
+
+  /** Joins a chat's room after re-checking the participant row. */
+  @SubscribeMessage(ClientEvents.chatJoin)
+  join(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.chatJoin,
+      ChatPayload,
+      payload,
+      async (userId, dto) => {
+        await socket.join(await this.checkedTopic(userId, dto.chatId));
+        return {};
+      },
+    );
+  }
+
+  @SubscribeMessage(ClientEvents.chatRead)
+  read(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.chatRead,
+      MessagePayload,
+      payload,
+      async (userId, dto) => {
+        await this.messages.markRead(userId, dto.chatId, dto.messageId);
+        return {};
+      },
+    );
+  }
+
+  @SubscribeMessage(ClientEvents.typing)
+  typingChanged(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(
+      socket,
+      ClientEvents.typing,
+      TypingPayload,
+      payload,
+      async (userId, dto) => {
+        await this.rateLimiter.consume('typing', this.config.rateLimits.typing, socket.id);
+        const topic = this.topics.get(dto.chatId);
+        const inRoom = topic !== undefined && socket.rooms.has(topic);
+        this.typing.update(
+          socket,
+          dto.chatId,
+          inRoom ? topic : await this.checkedTopic(userId, dto.chatId),
+          dto.isTyping,
+        );
+        return {};
+      },
+    );
+  }
+
+  /** What the client missed, oldest first: by seq (preferred) or by message id. */
+  @SubscribeMessage(ClientEvents.sync)
+  sync(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+    return this.respond(socket, ClientEvents.sync, SyncPayload, payload, (userId, dto) => {
+      if (dto.afterSeq !== undefined && dto.afterMessageId !== undefined) {
+        throw new ValidationFailedError(['give afterSeq or afterMessageId, not both']);
+      }
+      return this.messages.sync(userId, dto.chatId, dto, dto.limit ?? 50);
+    });
+  }
+
+  private async respond<T extends object>(
+    socket: Socket,
+    event: ClientEventName,
+    payloadType: Type<T>,
+    payload: unknown,
+    work: (userId: number, dto: T) => Promise<object>,
+  ): Promise<Ack> {
+    try {
+      await this.rateLimiter.consume(
+        'socket-events',
+        this.config.rateLimits.socketEvents,
+        socket.id,
+      );
+      const dto = (await this.validation.transform(payload, {
+        type: 'body',
+        metatype: payloadType,
+      })) as T;
+      return { ok: true, ...(await work((socket.data as SocketData).userId, dto)) };
+    } catch (error) {
+      return failure(error, this.logger, event);
+    }
+  }
+
+  /** The chat's topic, if the user is in the chat (404 otherwise). */
+  private async checkedTopic(userId: number, chatId: number): Promise<string> {
+    const { topic } = await this.chats.assertParticipant(chatId, userId);
+    this.topics.set(chatId, topic);
+    return topic;
+  }
+
+  /** When the access token expires the socket is told why, then disconnected: refresh and reconnect. */
+  private scheduleExpiry(socket: Socket): void {
+    const { expiresAt } = socket.data as SocketData;
+    const timer = setTimeout(
+      () => {
+        socket.emit('session:expired', {
+          code: 'TOKEN_EXPIRED',
+          message: 'The access token has expired; refresh it and reconnect',
+        });
+        socket.disconnect(true);
+      },
+      Math.max(0, expiresAt - Date.now()),
+    );
+    this.expiryTimers.set(socket.id, timer);
+  }
+}
+
+/** An event nobody handles still gets an answer, so the client does not wait for a timeout. */
+function answerUnknown(event: string, args: unknown[]): void {
+  if (KNOWN_EVENTS.has(event)) return;
+  const ack = args[args.length - 1];
+  if (typeof ack === 'function') {
+    ack({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `Unknown event "${event}"` } });
+  }
+}

@@ -1,0 +1,57 @@
+import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../common/pagination/page';
+import { IsOptionalNotNull } from '../../common/validation/optional';
+import { IsMessageBody } from '../../messages/dto/message-body.validator';
+import { CLIENT_MESSAGE_ID } from '../../messages/dto/send-message.dto';
+import { IsChatId, IsMessageId } from './id.validators';
+
+/** Payloads of the client events, validated with the same rules (and pipe) as the REST bodies. */
+export class ChatPayload {
+  @IsChatId()
+  chatId!: number;
+}
+
+export class SendMessagePayload extends ChatPayload {
+  @IsMessageBody()
+  body!: string;
+
+  /** Required over the socket: it is what makes a resend after a lost ack safe. */
+  @IsString()
+  @Matches(CLIENT_MESSAGE_ID, {
+    message: 'clientMessageId must be 1-64 letters, digits, or . _ : -',
+  })
+  clientMessageId!: string;
+}
+
+export class MessagePayload extends ChatPayload {
+  @IsMessageId()
+  messageId!: number;
+}
+
+export class EditMessagePayload extends MessagePayload {
+  @IsMessageBody()
+  body!: string;
+}
+
+export class TypingPayload extends ChatPayload {
+  @IsBoolean()
+  isTyping!: boolean;
+}
+
+export class SyncPayload extends ChatPayload {
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  afterSeq?: number;
+
+  @IsOptionalNotNull()
+  @IsMessageId(0)
+  afterMessageId?: number;
+
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+}

@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Socket } from 'socket.io';
+import { FriendsService } from '../friends/friends.service';
+import { UsersService } from '../users/users.service';
+import { SocketData, userRoom } from './socket-events';
+import { SocketServer } from './socket-server';
+
+/**
+ * A user is online while any of their sockets is connected on any replica: the user room, queried
+ * through the adapter, is the single source of truth. Friends hear about changes.
+ */
+@Injectable()
+export class PresenceService {
+  private readonly logger = new Logger(PresenceService.name);
+
+  constructor(
+    private readonly sockets: SocketServer,
+    private readonly friends: FriendsService,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Tells friends the user is online and gives the new socket its friends' presence. */
+  async connected(socket: Socket): Promise<void> {
+    const { userId } = socket.data as SocketData;
+    try {
+      const friendIds = await this.friends.friendIdsOf(userId);
+      if (friendIds.length === 0) return;
+      this.sockets.io
+        .to(friendIds.map(userRoom))
+        .emit('presence', { userId, online: true, lastSeenAt: null });
+      const online = await this.onlineAmong(friendIds);
+      const lastSeen = await this.users.lastSeenOf(friendIds);
+      for (const friendId of friendIds) {
+        const isOnline = online.has(friendId);
+        const lastSeenAt = isOnline ? null : (lastSeen.get(friendId)?.toISOString() ?? null);
+        socket.emit('presence', { userId: friendId, online: isOnline, lastSeenAt });
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, userId }, 'Could not publish presence on connect');
+    }
+  }
+
+  /** When the user's last socket anywhere is gone: stamp lastSeenAt and tell friends. */
+  async disconnected(userId: number): Promise<void> {
+    try {
+      const remaining = await this.sockets.io.in(userRoom(userId)).fetchSockets();
+      if (remaining.length > 0) return;
+      const lastSeenAt = (await this.users.recordLastSeen(userId)).toISOString();
+      const friendIds = await this.friends.friendIdsOf(userId);
+      if (friendIds.length === 0) return;
+      this.sockets.io
+        .to(friendIds.map(userRoom))
+        .emit('presence', { userId, online: false, lastSeenAt });
+    } catch (error) {
+      this.logger.warn({ err: error, userId }, 'Could not publish presence on disconnect');
+    }
+  }
+
+  /** New friends learn whether the other is online right away. */
+  async introduce(a: number, b: number): Promise<void> {
+    const online = await this.onlineAmong([a, b]);
+    for (const [viewer, subject] of [
+      [a, b],
+      [b, a],
+    ]) {
+      if (!online.has(subject)) continue;
+      this.sockets.io
+        .to(userRoom(viewer))
+        .emit('presence', { userId: subject, online: true, lastSeenAt: null });
+    }
+  }
+
+  private async onlineAmong(userIds: number[]): Promise<Set<number>> {
+    const sockets = await this.sockets.io.in(userIds.map(userRoom)).fetchSockets();
+    return new Set(sockets.map((socket) => socket.data.userId));
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ChatsModule } from '../chats/chats.module';
+import { FriendsModule } from '../friends/friends.module';
+import { MessagesModule } from '../messages/messages.module';
+import { UsersModule } from '../users/users.module';
+import { ChatGateway } from './chat.gateway';
+import { DomainEventsListener } from './domain-events.listener';
+import { PresenceService } from './presence.service';
+import { SlowConsumerGuard } from './slow-consumer.guard';
+import { SocketServer } from './socket-server';
+import { TypingService } from './typing.service';
+
+@Module({
+  imports: [AuthModule, UsersModule, FriendsModule, ChatsModule, MessagesModule],
+  providers: [
+    ChatGateway,
+    SocketServer,
+    TypingService,
+    PresenceService,
+    DomainEventsListener,
+    SlowConsumerGuard,
+  ],
+})
+export class RealtimeModule {}

@@ -1,0 +1,57 @@
+import { ChatSnapshot } from '../chats/chats.mapper';
+import { FriendRequestResponseDto } from '../friends/dto/friend-request-response.dto';
+import { MessageResponseDto } from '../messages/dto/message-response.dto';
+
+/** Every acknowledgement: `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+
+export interface AckError {
+  code: string;
+  message: string;
+}
+
+/** Events a client sends; each takes an acknowledgement callback. */
+export const ClientEvents = {
+  messageSend: 'message:send',
+  messageEdit: 'message:edit',
+  messageDelete: 'message:delete',
+  chatJoin: 'chat:join',
+  chatRead: 'chat:read',
+  typing: 'typing',
+  sync: 'sync',
+} as const;
+
+export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  'message:new': (message: MessageResponseDto) => void;
+  'message:updated': (message: MessageResponseDto) => void;
+  'message:deleted': (payload: { chatId: number; messageId: number }) => void;
+  'chat:created': (chat: ChatSnapshot) => void;
+  'chat:updated': (chat: ChatSnapshot) => void;
+  'chat:member-added': (payload: { chatId: number; userId: number }) => void;
+  'chat:member-removed': (payload: { chatId: number; userId: number }) => void;
+  'chat:read': (payload: { chatId: number; userId: number; messageId: number }) => void;
+  typing: (payload: { chatId: number; userId: number; isTyping: boolean }) => void;
+  presence: (payload: { userId: number; online: boolean; lastSeenAt: string | null }) => void;
+  'friend-request:new': (request: FriendRequestResponseDto) => void;
+  'friend-request:updated': (request: FriendRequestResponseDto) => void;
+  'friend-request:withdrawn': (payload: {
+    id: number;
+    fromUserId: number;
+    toUserId: number;
+  }) => void;
+  'session:expired': (error: AckError) => void;
+}
+
+export interface SocketData {
+  userId: number;
+  username: string;
+  expiresAt: number;
+}
+
+/** The private room of a user: all of their sockets, on every replica. */
+export function userRoom(userId: number): string {
+  return `user:${userId}`;
+}
