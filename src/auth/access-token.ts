@@ -2,4 +2,6 @@
 export interface AccessTokenClaims {
   sub: string;
   username: string;
+  /** Epoch seconds; every token we issue expires. */
+  exp?: number;
 }

@@ -26,7 +26,7 @@ export class AccessTokenVerifier {
         'Send an access token: Authorization: Bearer <token>',
       );
     }
-    let claims: AccessTokenClaims & { exp: number };
+    let claims: AccessTokenClaims;
     try {
       claims = await this.jwt.verifyAsync(token);
     } catch (error) {
@@ -38,17 +38,21 @@ export class AccessTokenVerifier {
       }
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
     }
-    return { user: await this.userOf(claims), expiresAt: claims.exp * 1000 };
+    const user = await this.userOf(claims);
+    return { user, expiresAt: claims.exp! * 1000 };
   }
 
-  /** The user a well-signed token names; a user deleted since it was issued is refused. */
+  /**
+   * The user a well-signed token names. A token without an expiry, or of a user deleted since it
+   * was issued, is refused.
+   */
   async userOf(claims: AccessTokenClaims): Promise<AuthUser> {
     const id = /^[1-9]\d{0,9}$/.test(claims.sub ?? '') ? Number(claims.sub) : NaN;
-    if (
-      !Number.isSafeInteger(id) ||
-      typeof claims.username !== 'string' ||
-      !(await this.users.exists(id))
-    ) {
+    const wellFormed =
+      Number.isSafeInteger(id) &&
+      typeof claims.username === 'string' &&
+      Number.isFinite(claims.exp);
+    if (!wellFormed || !(await this.users.exists(id))) {
       throw new AuthError(
         AuthErrorCode.TOKEN_INVALID,
         'The access token does not name a current user',

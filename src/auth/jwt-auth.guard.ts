@@ -1,41 +1,25 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { AuthUser } from '../common/auth/auth-user';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
-import { AuthError, AuthErrorCode } from './auth.errors';
+import { JwtStrategy } from './jwt.strategy';
 
 /** The global guard: every route needs a valid access token unless it is marked @Public(). */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
-    return isPublic || super.canActivate(context);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<{ user?: AuthUser }>();
+    request.user = await this.strategy.authenticateRequest(request);
+    return true;
   }
-
-  override handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
-    if (error) throw error;
-    if (user) return user;
-    throw tokenError(info);
-  }
-}
-
-function tokenError(info: unknown): AuthError {
-  const { name, message } = (info ?? {}) as { name?: string; message?: string };
-  if (name === 'TokenExpiredError') {
-    return new AuthError(AuthErrorCode.TOKEN_EXPIRED, 'The access token has expired; refresh it');
-  }
-  if (message === 'No auth token') {
-    return new AuthError(
-      AuthErrorCode.TOKEN_MISSING,
-      'Send an access token: Authorization: Bearer <token>',
-    );
-  }
-  return new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
 }

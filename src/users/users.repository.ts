@@ -79,11 +79,10 @@ export class UsersRepository {
   }
 
   async touchLastSeen(id: number): Promise<Date> {
-    const rows: { last_seen_at: Date }[] = await this.users.query(
-      'UPDATE users SET last_seen_at = clock_timestamp() WHERE id = $1 RETURNING last_seen_at',
-      [id],
-    );
-    return rows[0]?.last_seen_at ?? new Date();
+    // Stamped here in whole milliseconds, so the value stored is exactly the value returned.
+    const now = new Date();
+    await this.users.update({ id }, { lastSeenAt: now });
+    return now;
   }
 
   /** Keyset page of users whose lowercased username starts with `prefix`, after `afterKey`. */

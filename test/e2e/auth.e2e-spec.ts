@@ -165,6 +165,24 @@ describe('auth', () => {
       },
     );
 
+    it('rejects a body nested thousands deep with 400, not a 500', async () => {
+      const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+      const res = await t.http.post('/api/v1/auth/login', {
+        rawBody: `{"username":"someone","password":"long enough","x":${deep}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toEqual(['x is nested deeper than 16 levels']);
+    });
+
+    it.each([['__proto__'], ['constructor']])('rejects a %s key with 400', async (key) => {
+      const res = await t.http.post('/api/v1/auth/login', {
+        rawBody: `{"username":"someone","password":"long enough","${key}":{"isAdmin":true}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+    });
+
     it('rejects malformed JSON with 400', async () => {
       const res = await t.http.post('/api/v1/auth/register', {
         rawBody: '{"username": "x",',

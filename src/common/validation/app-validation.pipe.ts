@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError } from '../errors/common-error';
+import { payloadShapeProblem } from './payload-shape';
 
 /**
  * The global pipe: DTO classes are validated strictly (unknown fields rejected, each problem listed).
@@ -18,8 +19,11 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && this.isDtoClass(metadata) && !isPlainObject(value)) {
-      throw new ValidationFailedError(['request body must be a JSON object']);
+    if (metadata.type === 'body' && this.isDtoClass(metadata)) {
+      if (!isPlainObject(value))
+        throw new ValidationFailedError(['the body must be a JSON object']);
+      const problem = payloadShapeProblem(value);
+      if (problem) throw new ValidationFailedError([problem]);
     }
     return super.transform(value, metadata);
   }
