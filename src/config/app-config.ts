@@ -38,6 +38,8 @@ export interface AppConfig {
     /** Where emits meet across replicas: in-process, PostgreSQL LISTEN/NOTIFY or Redis pub/sub. */
     adapter: 'memory' | 'postgres' | 'redis';
     redisUrl: string | null;
+    /** Channel prefix on the backplane: deployments sharing one Redis keep apart by it. */
+    channel: string;
     maxPayloadBytes: number;
     typingTimeoutMs: number;
     /** Buffered bytes past which a socket that does not read is dropped (it reconnects and syncs). */

@@ -87,6 +87,7 @@ function realtimeConfig(read: EnvReader): AppConfig['realtime'] {
   return {
     adapter,
     redisUrl,
+    channel: read.string('SOCKET_ADAPTER_CHANNEL', 'chat-backend'),
     maxPayloadBytes: read.integer('SOCKET_MAX_PAYLOAD_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     typingTimeoutMs: read.integer('TYPING_TIMEOUT_MS', 5000, 100, 60_000),
     slowConsumerBytes: read.integer(

@@ -21,13 +21,13 @@ export async function connectBackplane(config: AppConfig): Promise<Backplane | n
     case 'memory':
       return null;
     case 'redis':
-      return connectRedis(config.realtime.redisUrl!);
+      return connectRedis(config.realtime.redisUrl!, config.realtime.channel);
     case 'postgres':
-      return connectPostgres(config.database.url!);
+      return connectPostgres(config.database.url!, config.realtime.channel);
   }
 }
 
-async function connectRedis(url: string): Promise<Backplane> {
+async function connectRedis(url: string, channel: string): Promise<Backplane> {
   const publisher = createClient({ url });
   const subscriber = publisher.duplicate();
   for (const client of [publisher, subscriber]) {
@@ -35,14 +35,14 @@ async function connectRedis(url: string): Promise<Backplane> {
   }
   await Promise.all([publisher.connect(), subscriber.connect()]);
   return {
-    adapter: createRedisAdapter(publisher, subscriber),
+    adapter: createRedisAdapter(publisher, subscriber, { key: channel }),
     close: async () => {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
   };
 }
 
-async function connectPostgres(url: string): Promise<Backplane> {
+async function connectPostgres(url: string, channel: string): Promise<Backplane> {
   const pool = new Pool({
     connectionString: url,
     max: 2,
@@ -52,6 +52,7 @@ async function connectPostgres(url: string): Promise<Backplane> {
   return {
     adapter: createPostgresAdapter(pool, {
       tableName: 'socket_io_attachments',
+      channelPrefix: channel,
     }),
     close: () => pool.end(),
   };
