@@ -8,7 +8,7 @@ port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(
 db_port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
 data_dir=".data/smoke-$$"
 log=$(mktemp)
-trap 'rm -rf "$data_dir" "$log"' EXIT
+trap 'rm -rf "$data_dir" "$log" "${socket_log:-}"' EXIT
 
 PORT=$port EMBEDDED_DATABASE_PORT=$db_port EMBEDDED_DATABASE_DIR=$data_dir node dist/src/main.js >"$log" 2>&1 &
 server=$!
@@ -21,14 +21,31 @@ done
 curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$log"; echo "server never became ready"; exit 1; }
 grep -q "docs on http://localhost:$port/docs" "$log" || { cat "$log"; echo "start-up log does not name the docs URL"; exit 1; }
 curl -fs "http://127.0.0.1:$port/docs-json" | node -e 'JSON.parse(require("fs").readFileSync(0,"utf8")).openapi.startsWith("3.")||process.exit(1)'
-curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
-  -d '{"username":"smoke_user","password":"smoke-password"}' >/dev/null
+token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
+  -d '{"username":"smoke_user","password":"smoke-password"}' | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken)')
+
+# A live socket, to check that shutdown also closes sockets cleanly.
+socket_log=$(mktemp)
+node -e '
+  const { io } = require("socket.io-client");
+  const socket = io(process.argv[1], { auth: { token: process.argv[2] }, transports: ["websocket"], reconnection: false });
+  socket.on("connect", () => console.log("connected"));
+  socket.on("connect_error", (error) => { console.log("refused:", error.message); process.exit(1); });
+  socket.on("disconnect", (reason) => { console.log("disconnected:", reason); process.exit(0); });
+  setTimeout(() => process.exit(2), 30000);
+' "http://127.0.0.1:$port" "$token" >"$socket_log" 2>&1 &
+socket_client=$!
+for _ in $(seq 1 50); do grep -q connected "$socket_log" && break; sleep 0.1; done
+grep -q '^connected' "$socket_log" || { cat "$socket_log"; echo "the socket did not connect"; exit 1; }
 
 kill -TERM "$server"
 status=0
 wait "$server" || status=$?
 [ "$status" -eq 0 ] || { cat "$log"; echo "server exited with $status after SIGTERM"; exit 1; }
 grep -q '"msg":"Stopped"' "$log" || { cat "$log"; echo "no clean shutdown in the log"; exit 1; }
+wait "$socket_client" || true
+grep -q '^disconnected' "$socket_log" || { cat "$socket_log"; echo "the socket was not closed on shutdown"; exit 1; }
+if grep -q '"level":50' "$log"; then cat "$log"; echo "errors were logged"; exit 1; fi
 if grep -qi 'smoke-password\|eyJhbGci' "$log"; then echo "the log contains a password or token"; exit 1; fi
 [ ! -f "$data_dir/postmaster.pid" ] || { echo "the embedded PostgreSQL is still running"; exit 1; }
-echo "smoke test passed: started, served, stopped cleanly on SIGTERM"
+echo "smoke test passed: started, served HTTP and a socket, stopped cleanly on SIGTERM"

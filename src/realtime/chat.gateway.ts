@@ -1,4 +1,4 @@
-import { Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -41,13 +41,20 @@ const KNOWN_EVENTS = new Set<string>(Object.values(ClientEvents));
  */
 @WebSocketGateway()
 export class ChatGateway
-  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
+  implements
+    OnGatewayInit,
+    OnGatewayConnection,
+    OnGatewayDisconnect,
+    OnModuleDestroy,
+    BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly validation = new AppValidationPipe();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Topics never change, so chat id → topic can be remembered. */
   private readonly topics = new Map<number, string>();
+  /** While this replica shuts down its sockets move to others: no presence flapping for that. */
+  private shuttingDown = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -85,7 +92,11 @@ export class ChatGateway
     clearTimeout(this.expiryTimers.get(socket.id));
     this.expiryTimers.delete(socket.id);
     this.typing.stopAll(socket);
-    void this.presence.disconnected((socket.data as SocketData).userId);
+    if (!this.shuttingDown) void this.presence.disconnected((socket.data as SocketData).userId);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
   }
 
   onModuleDestroy(): void {
