@@ -3,6 +3,7 @@ import { In } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host';
 import { ChatParticipant, ParticipantRole } from './entities/chat-participant.entity';
 import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
+import { ReadMarker } from './send-gate';
 
 export interface ChatOfUser {
   chat: ChatSession;
@@ -105,6 +106,56 @@ export class ChatsRepository {
       [chatId, userId],
     );
     return rows[0] ? { chatId, userId, ...rows[0] } : null;
+  }
+
+  /** Locks the chats in id order (so concurrent batches cannot deadlock) for a batch of sends. */
+  lockChats(chatIds: number[]): Promise<ChatSession[]> {
+    return this.manager
+      .createQueryBuilder(ChatSession, 'c')
+      .where('c.id = ANY(:chatIds)', { chatIds })
+      .orderBy('c.id')
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
+  /** Of the (chat, user) pairs, those where the user is a participant, as "chat:user" keys. */
+  async membershipsAmong(pairs: { chatId: number; userId: number }[]): Promise<Set<string>> {
+    const rows: { chat_id: number; user_id: number }[] = await this.manager.query(
+      `SELECT p.chat_id, p.user_id FROM chat_participants p
+         JOIN unnest($1::int[], $2::int[]) AS q(chat_id, user_id) ON q.chat_id = p.chat_id AND q.user_id = p.user_id`,
+      [pairs.map((p) => p.chatId), pairs.map((p) => p.userId)],
+    );
+    return new Set(rows.map((row) => `${row.chat_id}:${row.user_id}`));
+  }
+
+  /** After a batch of sends: each chat row updated once (counter, preview, sort key). */
+  async recordActivities(activities: (ChatActivity & { chatId: number })[]): Promise<void> {
+    await this.manager.query(
+      `UPDATE chat_sessions c SET last_seq = v.last_seq, last_message = v.last_message, last_activity_at = v.at
+         FROM unnest($1::int[], $2::bigint[], $3::jsonb[], $4::timestamptz[]) AS v(id, last_seq, last_message, at)
+        WHERE c.id = v.id`,
+      [
+        activities.map((a) => a.chatId),
+        activities.map((a) => a.lastSeq),
+        activities.map((a) => JSON.stringify(a.lastMessage)),
+        activities.map((a) => a.lastActivityAt),
+      ],
+    );
+  }
+
+  /** Moves several read markers forward at once (never back). */
+  async advanceReadMarkers(markers: ReadMarker[]): Promise<void> {
+    await this.manager.query(
+      `UPDATE chat_participants p SET last_read_message_id = v.message_id, last_read_seq = v.seq
+         FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[]) AS v(chat_id, user_id, message_id, seq)
+        WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.last_read_seq < v.seq`,
+      [
+        markers.map((m) => m.chatId),
+        markers.map((m) => m.userId),
+        markers.map((m) => m.messageId),
+        markers.map((m) => m.seq),
+      ],
+    );
   }
 
   findParticipant(chatId: number, userId: number): Promise<ChatParticipant | null> {

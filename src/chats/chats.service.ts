@@ -10,6 +10,7 @@ import { UsersService } from '../users/users.service';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
 import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
+import { ReadMarker, SendGate } from './send-gate';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -19,13 +20,6 @@ import { ChatCreatedEvent, ChatReadEvent, ChatsEvents } from './events/chats.eve
 export interface DirectChatOutcome {
   chat: ChatResponseDto;
   created: boolean;
-}
-
-/** What a message send needs to know about its (locked) chat. */
-export interface ChatForSend {
-  id: number;
-  topic: string;
-  lastSeq: number;
 }
 
 const isActivityCursor = (value: unknown): value is ActivityCursor => {
@@ -123,29 +117,52 @@ export class ChatsService {
   }
 
   /**
-   * Inside the caller's transaction: locks the chat for a send and checks the sender may post.
-   * Sends to one chat take turns here, which is what makes ids and seqs follow commit order.
+   * Inside the caller's transaction: locks the chats of a batch of sends (in id order) and decides
+   * who may post where, in a fixed number of queries whatever the batch size. Sends to one chat take
+   * turns on its row lock, which is what makes ids and seqs follow commit order.
    */
-  async lockForSend(chatId: number, senderId: number): Promise<ChatForSend> {
-    const chat = await this.repository.lockChat(chatId);
-    if (!chat || !(await this.repository.findParticipant(chatId, senderId)))
-      throw ChatsError.notFound();
-    if (chat.type === 'direct') {
-      const otherId = chat.user1Id === senderId ? chat.user2Id! : chat.user1Id!;
-      if (!(await this.friends.canMessageDirectly(senderId, otherId))) {
-        throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
-      }
-    }
-    return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq };
+  async lockForSends(sends: { chatId: number; senderId: number }[]): Promise<SendGate> {
+    const chatIds = [...new Set(sends.map((send) => send.chatId))].sort((a, b) => a - b);
+    const chats = new Map(
+      (await this.repository.lockChats(chatIds)).map((chat) => [chat.id, chat]),
+    );
+    const members = await this.repository.membershipsAmong(
+      sends.map((send) => ({ chatId: send.chatId, userId: send.senderId })),
+    );
+    const directPairs = [...chats.values()]
+      .filter((chat) => chat.type === 'direct')
+      .map((chat): [number, number] => [chat.user1Id!, chat.user2Id!]);
+    const mayMessage = await this.friends.pairsThatMayMessage(directPairs);
+    return {
+      chat: (chatId) => {
+        const chat = chats.get(chatId)!;
+        return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq };
+      },
+      refusal: (chatId, senderId) => {
+        const chat = chats.get(chatId);
+        if (!chat || !members.has(`${chatId}:${senderId}`)) return ChatsError.notFound();
+        if (chat.type === 'direct' && !mayMessage.has(`${chat.user1Id}:${chat.user2Id}`)) {
+          return new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
+        }
+        return null;
+      },
+    };
   }
 
-  /** Inside the send transaction: the chat's counter, preview and sort key after new messages. */
-  async recordMessages(chatId: number, newest: LastMessageSnapshot): Promise<void> {
-    await this.repository.recordActivity(chatId, {
-      lastSeq: newest.seq,
-      lastMessage: newest,
-      lastActivityAt: new Date(newest.createdAt),
-    });
+  /**
+   * Inside the send transaction: each chat's counter, preview and sort key once per batch, and the
+   * senders' read markers (a sender has read everything up to their own message).
+   */
+  async recordSends(newest: LastMessageSnapshot[], senderMarkers: ReadMarker[]): Promise<void> {
+    await this.repository.recordActivities(
+      newest.map((message) => ({
+        chatId: message.chatId,
+        lastSeq: message.seq,
+        lastMessage: message,
+        lastActivityAt: new Date(message.createdAt),
+      })),
+    );
+    await this.repository.advanceReadMarkers(senderMarkers);
   }
 
   /** Keeps the chat list preview in step with an edit or delete of the newest message. */
@@ -159,16 +176,6 @@ export class ChatsService {
     const chat = await this.repository.findChat(chatId);
     if (chat)
       this.events.emit(ChatsEvents.read, new ChatReadEvent(chatId, chat.topic, userId, messageId));
-  }
-
-  /** Inside the send transaction: a sender has read everything up to their own message. */
-  async advanceOwnReadMarker(
-    chatId: number,
-    userId: number,
-    messageId: number,
-    seq: number,
-  ): Promise<void> {
-    await this.repository.advanceReadMarker(chatId, userId, messageId, seq);
   }
 
   async viewOf(chat: ChatSession, viewerId: number): Promise<ChatResponseDto> {

@@ -61,6 +61,21 @@ export class FriendsRepository {
     return rows[0].allowed;
   }
 
+  /** Of the given pairs, those who are friends and do not block each other, as "low:high" keys. */
+  async pairsThatMayMessage(pairs: [number, number][]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const ordered = pairs.map(([a, b]) => friendPair(a, b));
+    const rows: { low: number; high: number }[] = await this.manager.query(
+      `SELECT p.low, p.high FROM unnest($1::int[], $2::int[]) AS p(low, high)
+        WHERE EXISTS (SELECT 1 FROM friendships f WHERE f.user_low_id = p.low AND f.user_high_id = p.high)
+          AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                           WHERE (b.blocker_id = p.low AND b.blocked_id = p.high)
+                              OR (b.blocker_id = p.high AND b.blocked_id = p.low))`,
+      [ordered.map((p) => p.low), ordered.map((p) => p.high)],
+    );
+    return new Set(rows.map((row) => `${row.low}:${row.high}`));
+  }
+
   /** Creates the friendship; returns null when it existed already. */
   async insertFriendship(a: number, b: number, at: Date): Promise<Friendship | null> {
     const { low, high } = friendPair(a, b);

@@ -48,6 +48,11 @@ export class FriendsService {
     return this.repository.canMessageDirectly(a, b);
   }
 
+  /** For many pairs at once (a batch of sends): the "low:high" keys of pairs that may talk. */
+  pairsThatMayMessage(pairs: [number, number][]): Promise<Set<string>> {
+    return this.repository.pairsThatMayMessage(pairs);
+  }
+
   friendIdsOf(userId: number): Promise<number[]> {
     return this.repository.friendIdsOf(userId);
   }

@@ -11,6 +11,12 @@ export interface NewMessage {
   clientMessageId: string | null;
 }
 
+export interface ClientMessageKey {
+  chatId: number;
+  senderId: number;
+  clientMessageId: string;
+}
+
 export type HistoryBound = { before: number } | { after: number };
 
 /** The only code that touches the messages table; it joins the ambient transaction. */
@@ -23,33 +29,38 @@ export class MessagesRepository {
   }
 
   /**
-   * One INSERT ... RETURNING (no re-select): this is the send path. Returns null when the sender
-   * already sent this clientMessageId in this chat; the unique index decides, not a prior lookup.
+   * The send path: one INSERT for a whole batch, from arrays (a fixed statement, whatever the batch
+   * size), RETURNING what the database assigns; no re-select. Rows go in in array order, so within a
+   * chat ids grow with seq.
    */
-  async insertIdempotent(message: NewMessage): Promise<Message | null> {
+  async insertMany(messages: NewMessage[]): Promise<Message[]> {
     const rows: { id: number; created_at: Date }[] = await this.manager.query(
-      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::varchar[])
        RETURNING id, created_at`,
-      [message.chatId, message.seq, message.senderId, message.body, message.clientMessageId],
+      [
+        messages.map((m) => m.chatId),
+        messages.map((m) => m.seq),
+        messages.map((m) => m.senderId),
+        messages.map((m) => m.body),
+        messages.map((m) => m.clientMessageId),
+      ],
     );
-    if (!rows[0]) return null;
-    const { id, created_at } = rows[0];
-    return this.manager.create(Message, {
-      ...message,
-      id,
-      createdAt: created_at,
-      editedAt: null,
-      deletedAt: null,
-    });
+    return messages.map((message, i) =>
+      this.manager.create(Message, {
+        ...message,
+        id: rows[i].id,
+        createdAt: rows[i].created_at,
+        editedAt: null,
+        deletedAt: null,
+      }),
+    );
   }
 
-  findByClientMessageId(
-    chatId: number,
-    senderId: number,
-    clientMessageId: string,
-  ): Promise<Message | null> {
-    return this.manager.findOneBy(Message, { chatId, senderId, clientMessageId });
+  /** Messages already stored under these (chat, sender, clientMessageId) keys: one query for a batch. */
+  findByClientMessageIds(keys: ClientMessageKey[]): Promise<Message[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.manager.find(Message, { where: keys });
   }
 
   findInChat(chatId: number, id: number): Promise<Message | null> {

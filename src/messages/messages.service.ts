@@ -13,6 +13,7 @@ import {
   MessagesEvents,
   MessageUpdatedEvent,
 } from './events/messages.events';
+import { MessageBatcher } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { toMessageResponse } from './messages.mapper';
 import { HistoryBound, MessagesRepository } from './messages.repository';
@@ -46,6 +47,7 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
     private readonly events: EventEmitter2,
@@ -55,38 +57,21 @@ export class MessagesService {
    * Stores a message and answers only after it is committed. The chat row stays locked from the
    * seq being taken until the commit, so ids and seqs of a chat follow commit order.
    */
+  /**
+   * Stores a message and answers only after it is committed, through the group commit of
+   * concurrent sends (see MessageBatcher). Refusals come back as the usual domain errors.
+   */
   async send(
     senderId: number,
     chatId: number,
     body: string,
     clientMessageId: string | null,
   ): Promise<SendOutcome> {
-    const outcome = await this.transactions.run(async () => {
-      const chat = await this.chats.lockForSend(chatId, senderId);
-      const message = await this.repository.insertIdempotent({
-        chatId,
-        seq: chat.lastSeq + 1,
-        senderId,
-        body,
-        clientMessageId,
-      });
-      if (!message) {
-        const first = await this.repository.findByClientMessageId(
-          chatId,
-          senderId,
-          clientMessageId!,
-        );
-        return { message: first!, created: false, topic: chat.topic };
-      }
-      const response = toMessageResponse(message);
-      await this.chats.recordMessages(chatId, response);
-      await this.chats.advanceOwnReadMarker(chatId, senderId, message.id, message.seq);
-      return { message, created: true, topic: chat.topic };
-    });
-    const message = toMessageResponse(outcome.message);
-    if (outcome.created)
-      this.events.emit(MessagesEvents.created, new MessageCreatedEvent(message, outcome.topic));
-    return { message, created: outcome.created };
+    const stored = await this.batcher.send({ senderId, chatId, body, clientMessageId });
+    const message = toMessageResponse(stored.message);
+    if (stored.created)
+      this.events.emit(MessagesEvents.created, new MessageCreatedEvent(message, stored.topic));
+    return { message, created: stored.created };
   }
 
   /**

@@ -99,6 +99,47 @@ describe('concurrency guarantees of chats and messages', () => {
     expect(Number(chatRows[0].last_seq)).toBe(20);
   });
 
+  it('gives every send of one group-commit batch its own outcome', async () => {
+    const [a, b] = await friends();
+    const [c, outsider] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+    await ctx.befriend(a, c);
+    const ab = await ctx.directChat(a, b);
+    const ac = await ctx.directChat(a, c);
+    await t.http.post('/api/v1/blocks', { token: c.accessToken, body: { userId: a.id } });
+    const post = (who: Session, chatId: number, body: string, clientMessageId?: string) =>
+      t.http.post(`/api/v1/chats/${chatId}/messages`, {
+        token: who.accessToken,
+        body: { body, clientMessageId },
+      });
+
+    // Fired together, these land in one or a few flushes: none may spoil another.
+    const results = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => post(i % 2 ? a : b, ab.id, `m${i}`)),
+      post(a, ab.id, 'twice', 'same-key'),
+      post(a, ab.id, 'twice', 'same-key'),
+      post(outsider, ab.id, 'not a member'),
+      post(a, ac.id, 'blocked'),
+    ]);
+    expect(results.slice(0, 30).every((r) => r.status === 201)).toBe(true);
+    const [first, second] = results.slice(30, 32);
+    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    expect(first.body.id).toBe(second.body.id);
+    expect(results[32]).toMatchObject({ status: 404, body: { code: 'CHAT_NOT_FOUND' } });
+    expect(results[33]).toMatchObject({ status: 403, body: { code: 'DIRECT_CHAT_NOT_ALLOWED' } });
+
+    const { rows } = await t.db.query('SELECT seq FROM messages WHERE chat_id = $1 ORDER BY id', [
+      ab.id,
+    ]);
+    expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    const chat = await t.http.get(`/api/v1/chats/${ab.id}`, { token: b.accessToken });
+    expect(chat.body.lastMessage.seq).toBe(31);
+    const { rows: none } = await t.db.query(
+      'SELECT count(*)::int AS n FROM messages WHERE chat_id = $1',
+      [ac.id],
+    );
+    expect(none[0].n).toBe(0);
+  });
+
   it('pages through 120 messages with limit 50: each exactly once, in order, both ways', async () => {
     const [a, b] = await friends();
     const chat = await ctx.directChat(a, b);

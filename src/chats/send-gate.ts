@@ -1,0 +1,22 @@
+import { ChatsError } from './chats.errors';
+
+/** What a message send needs to know about its (locked) chat. */
+export interface ChatForSend {
+  id: number;
+  topic: string;
+  lastSeq: number;
+}
+
+/** The outcome of locking a batch's chats: each chat's state, and why a sender may not post. */
+export interface SendGate {
+  chat(chatId: number): ChatForSend;
+  refusal(chatId: number, senderId: number): ChatsError | null;
+}
+
+/** A read marker to move forward: the user has read up to this message. */
+export interface ReadMarker {
+  chatId: number;
+  userId: number;
+  messageId: number;
+  seq: number;
+}

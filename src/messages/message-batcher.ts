@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { ChatsService } from '../chats/chats.service';
+import { ReadMarker } from '../chats/send-gate';
+import { TransactionHost } from '../database/transaction-host';
+import { Message } from './entities/message.entity';
+import { toMessageResponse } from './messages.mapper';
+import { MessagesRepository, NewMessage } from './messages.repository';
+
+export interface SendRequest {
+  senderId: number;
+  chatId: number;
+  body: string;
+  clientMessageId: string | null;
+}
+
+export interface StoredSend {
+  message: Message;
+  topic: string;
+  /** False when the clientMessageId was used before: this is the first message, not a copy. */
+  created: boolean;
+}
+
+/** What a flush does with one send. */
+type Decision = { refusal: Error } | { earlier: Message } | { fresh: number; resend: boolean };
+
+interface Pending extends SendRequest {
+  resolve(outcome: StoredSend): void;
+  reject(error: unknown): void;
+}
+
+/** Big enough to amortise a flush; small enough to keep one flush's statements quick. */
+const MAX_BATCH = 1000;
+
+/**
+ * Group commit of message sends. One flush is in flight at a time; sends arriving meanwhile form
+ * the next batch, which flushes as soon as the previous one has committed (no timer, so an idle
+ * server adds no latency). A flush is one transaction: lock the batch's chats, insert every message
+ * in one statement, update each chat once. Each caller is answered only after that commit.
+ */
+@Injectable()
+export class MessageBatcher {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly chats: ChatsService,
+    private readonly transactions: TransactionHost,
+  ) {}
+
+  send(request: SendRequest): Promise<StoredSend> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...request, resolve, reject });
+      if (!this.flushing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const outcomes = await this.transactions.run(() => this.store(batch));
+        batch.forEach((send, i) => {
+          const outcome = outcomes[i];
+          if (outcome instanceof Error) send.reject(outcome);
+          else send.resolve(outcome);
+        });
+      } catch (error) {
+        for (const send of batch) send.reject(error);
+      }
+    }
+    this.flushing = false;
+  }
+
+  /** Inside the flush transaction: the outcome of each send, in order (an Error for refused ones). */
+  private async store(batch: Pending[]): Promise<(StoredSend | Error)[]> {
+    const gate = await this.chats.lockForSends(batch);
+    const allowed = batch.filter((send) => !gate.refusal(send.chatId, send.senderId));
+    const earlier = await this.repository.findByClientMessageIds(
+      allowed.flatMap(({ chatId, senderId, clientMessageId }) =>
+        clientMessageId === null ? [] : [{ chatId, senderId, clientMessageId }],
+      ),
+    );
+    const storedBefore = new Map(earlier.map((message) => [idempotencyKey(message), message]));
+
+    const fresh: NewMessage[] = [];
+    const freshByKey = new Map<string, number>();
+    const nextSeq = new Map<number, number>();
+    const decisions = batch.map((send): Decision => {
+      const refusal = gate.refusal(send.chatId, send.senderId);
+      if (refusal) return { refusal };
+      const key = idempotencyKey(send);
+      const before = key === null ? undefined : storedBefore.get(key);
+      if (before) return { earlier: before };
+      const sameBatch = key === null ? undefined : freshByKey.get(key);
+      if (sameBatch !== undefined) return { fresh: sameBatch, resend: true };
+      const seq = (nextSeq.get(send.chatId) ?? gate.chat(send.chatId).lastSeq) + 1;
+      nextSeq.set(send.chatId, seq);
+      const { chatId, senderId, body, clientMessageId } = send;
+      fresh.push({ chatId, senderId, body, clientMessageId, seq });
+      if (key !== null) freshByKey.set(key, fresh.length - 1);
+      return { fresh: fresh.length - 1, resend: false };
+    });
+
+    const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
+    if (stored.length > 0) await this.recordChats(stored);
+    return batch.map((send, i) => {
+      const decision = decisions[i];
+      if ('refusal' in decision) return decision.refusal;
+      const topic = gate.chat(send.chatId).topic;
+      if ('earlier' in decision) return { message: decision.earlier, topic, created: false };
+      return { message: stored[decision.fresh], topic, created: !decision.resend };
+    });
+  }
+
+  private async recordChats(stored: Message[]): Promise<void> {
+    const newest = new Map<number, Message>();
+    const markers = new Map<string, ReadMarker>();
+    for (const message of stored) {
+      newest.set(message.chatId, message);
+      markers.set(`${message.chatId}:${message.senderId}`, {
+        chatId: message.chatId,
+        userId: message.senderId,
+        messageId: message.id,
+        seq: message.seq,
+      });
+    }
+    await this.chats.recordSends([...newest.values()].map(toMessageResponse), [
+      ...markers.values(),
+    ]);
+  }
+}
+
+function idempotencyKey(send: {
+  chatId: number;
+  senderId: number;
+  clientMessageId: string | null;
+}): string | null {
+  return send.clientMessageId === null
+    ? null
+    : `${send.chatId}:${send.senderId}:${send.clientMessageId}`;
+}
