@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host';
 import { ChatParticipant, ParticipantRole } from './entities/chat-participant.entity';
-import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
+import { ChatSession, ChatType, LastMessageSnapshot } from './entities/chat-session.entity';
 import { ReadMarker } from './send-gate';
 
 export interface ChatOfUser {
@@ -16,6 +16,12 @@ export interface ChatMembership {
   role: ParticipantRole;
   topic: string;
 }
+
+/** The columns a send needs from its locked chat row. */
+export type LockedChat = Pick<
+  ChatSession,
+  'id' | 'type' | 'topic' | 'lastSeq' | 'user1Id' | 'user2Id'
+>;
 
 export interface ChatRoom {
   chatId: number;
@@ -109,13 +115,27 @@ export class ChatsRepository {
   }
 
   /** Locks the chats in id order (so concurrent batches cannot deadlock) for a batch of sends. */
-  lockChats(chatIds: number[]): Promise<ChatSession[]> {
-    return this.manager
-      .createQueryBuilder(ChatSession, 'c')
-      .where('c.id = ANY(:chatIds)', { chatIds })
-      .orderBy('c.id')
-      .setLock('pessimistic_write')
-      .getMany();
+  async lockChats(chatIds: number[]): Promise<LockedChat[]> {
+    const rows: {
+      id: number;
+      type: ChatType;
+      topic: string;
+      last_seq: number;
+      user_1_id: number | null;
+      user_2_id: number | null;
+    }[] = await this.manager.query(
+      `SELECT id, type, topic, last_seq, user_1_id, user_2_id FROM chat_sessions
+          WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`,
+      [chatIds],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      topic: row.topic,
+      lastSeq: row.last_seq,
+      user1Id: row.user_1_id,
+      user2Id: row.user_2_id,
+    }));
   }
 
   /** Of the (chat, user) pairs, those where the user is a participant, as "chat:user" keys. */
@@ -128,28 +148,28 @@ export class ChatsRepository {
     return new Set(rows.map((row) => `${row.chat_id}:${row.user_id}`));
   }
 
-  /** After a batch of sends: each chat row updated once (counter, preview, sort key). */
-  async recordActivities(activities: (ChatActivity & { chatId: number })[]): Promise<void> {
+  /**
+   * After a batch of sends, in one statement: each chat row updated once (counter, preview, sort
+   * key) and the senders' read markers moved forward (never back).
+   */
+  async recordSends(
+    activities: (ChatActivity & { chatId: number })[],
+    markers: ReadMarker[],
+  ): Promise<void> {
     await this.manager.query(
-      `UPDATE chat_sessions c SET last_seq = v.last_seq, last_message = v.last_message, last_activity_at = v.at
-         FROM unnest($1::int[], $2::bigint[], $3::jsonb[], $4::timestamptz[]) AS v(id, last_seq, last_message, at)
-        WHERE c.id = v.id`,
+      `WITH chats AS (
+         UPDATE chat_sessions c SET last_seq = v.last_seq, last_message = v.last_message, last_activity_at = v.at
+           FROM unnest($1::int[], $2::bigint[], $3::jsonb[], $4::timestamptz[]) AS v(id, last_seq, last_message, at)
+          WHERE c.id = v.id
+       )
+       UPDATE chat_participants p SET last_read_message_id = v.message_id, last_read_seq = v.seq
+         FROM unnest($5::int[], $6::int[], $7::bigint[], $8::bigint[]) AS v(chat_id, user_id, message_id, seq)
+        WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.last_read_seq < v.seq`,
       [
         activities.map((a) => a.chatId),
         activities.map((a) => a.lastSeq),
         activities.map((a) => JSON.stringify(a.lastMessage)),
         activities.map((a) => a.lastActivityAt),
-      ],
-    );
-  }
-
-  /** Moves several read markers forward at once (never back). */
-  async advanceReadMarkers(markers: ReadMarker[]): Promise<void> {
-    await this.manager.query(
-      `UPDATE chat_participants p SET last_read_message_id = v.message_id, last_read_seq = v.seq
-         FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bigint[]) AS v(chat_id, user_id, message_id, seq)
-        WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.last_read_seq < v.seq`,
-      [
         markers.map((m) => m.chatId),
         markers.map((m) => m.userId),
         markers.map((m) => m.messageId),

@@ -154,15 +154,15 @@ export class ChatsService {
    * senders' read markers (a sender has read everything up to their own message).
    */
   async recordSends(newest: LastMessageSnapshot[], senderMarkers: ReadMarker[]): Promise<void> {
-    await this.repository.recordActivities(
+    await this.repository.recordSends(
       newest.map((message) => ({
         chatId: message.chatId,
         lastSeq: message.seq,
         lastMessage: message,
         lastActivityAt: new Date(message.createdAt),
       })),
+      senderMarkers,
     );
-    await this.repository.advanceReadMarkers(senderMarkers);
   }
 
   /** Keeps the chat list preview in step with an edit or delete of the newest message. */

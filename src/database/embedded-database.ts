@@ -8,6 +8,8 @@ export interface EmbeddedDatabaseOptions {
   port: number;
   /** Deletes the data folder on stop (test clusters). */
   ephemeral?: boolean;
+  /** Extra server settings, e.g. ['-c', 'max_connections=200']. */
+  postgresFlags?: string[];
   onLog?: (line: string) => void;
 }
 
@@ -45,7 +47,7 @@ export async function startEmbeddedDatabase(
     persistent: !options.ephemeral,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.postgresFlags ?? [])],
     onLog,
     onError: (error) => onLog(String(error)),
   });

@@ -17,6 +17,32 @@ export interface ClientMessageKey {
   clientMessageId: string;
 }
 
+interface MessageRow {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender_id: number;
+  body: string | null;
+  client_message_id: string | null;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+function fromRow(row: MessageRow): Message {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    body: row.body,
+    clientMessageId: row.client_message_id,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
 export type HistoryBound = { before: number } | { after: number };
 
 /** The only code that touches the messages table; it joins the ambient transaction. */
@@ -46,21 +72,28 @@ export class MessagesRepository {
         messages.map((m) => m.clientMessageId),
       ],
     );
-    return messages.map((message, i) =>
-      this.manager.create(Message, {
-        ...message,
-        id: rows[i].id,
-        createdAt: rows[i].created_at,
-        editedAt: null,
-        deletedAt: null,
-      }),
-    );
+    return messages.map((message, i) => ({
+      ...message,
+      id: rows[i].id,
+      createdAt: rows[i].created_at,
+      editedAt: null,
+      deletedAt: null,
+    }));
   }
 
-  /** Messages already stored under these (chat, sender, clientMessageId) keys: one query for a batch. */
-  findByClientMessageIds(keys: ClientMessageKey[]): Promise<Message[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.manager.find(Message, { where: keys });
+  /**
+   * Messages already stored under these (chat, sender, clientMessageId) keys: one join against the
+   * keys as arrays, so a batch of any size is one cheap statement (not an OR per key).
+   */
+  async findByClientMessageIds(keys: ClientMessageKey[]): Promise<Message[]> {
+    if (keys.length === 0) return [];
+    const rows: MessageRow[] = await this.manager.query(
+      `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.body, m.client_message_id, m.created_at, m.edited_at, m.deleted_at
+         FROM unnest($1::int[], $2::int[], $3::varchar[]) AS k(chat_id, sender_id, client_message_id)
+         JOIN messages m ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
+      [keys.map((k) => k.chatId), keys.map((k) => k.senderId), keys.map((k) => k.clientMessageId)],
+    );
+    return rows.map(fromRow);
   }
 
   findInChat(chatId: number, id: number): Promise<Message | null> {

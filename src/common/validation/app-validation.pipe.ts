@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { validateSync, ValidatorOptions } from 'class-validator';
 import { ValidationFailedError } from '../errors/common-error';
 import { payloadShapeProblem } from './payload-shape';
 
@@ -26,6 +27,11 @@ export class AppValidationPipe extends ValidationPipe {
       if (problem) throw new ValidationFailedError([problem]);
     }
     return super.transform(value, metadata);
+  }
+
+  /** None of our rules is asynchronous; the synchronous run skips a promise per constraint. */
+  protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
+    return validateSync(object, options);
   }
 
   protected override transformPrimitive(value: unknown): unknown {

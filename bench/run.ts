@@ -1,0 +1,508 @@
+/**
+ * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5] [-- --pairs=3]`.
+ * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
+ * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
+ * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
+ * the median of pairwise ratios, and the targets.
+ */
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { quoteIdentifier, startEmbeddedDatabase } from '../src/database/embedded-database';
+import { freePort } from '../test/utils/free-port';
+import { connectAll, LoadOptions, LoadResult, round, runLoad } from './load';
+import {
+  directTopology,
+  groupTopology,
+  populateProduct,
+  populateReference,
+  Topology,
+} from './setup';
+
+type Kind = 'product' | 'reference';
+
+const args = new Map(
+  process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]),
+);
+const quick = args.has('quick');
+const PAIRS = Number(args.get('pairs') ?? (quick ? 1 : 3));
+const DURATION_MS = Number(args.get('duration') ?? (quick ? 4000 : 10_000));
+const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5').split(',').map(Number);
+const ROOT = join(__dirname, '..');
+const SECRET = randomBytes(48).toString('base64url');
+const canPin = hasTaskset();
+
+interface Server {
+  kind: Kind;
+  baseUrl: string;
+  process: ChildProcess;
+  database: string;
+}
+
+interface RunRecord {
+  scenario: number;
+  kind: Kind;
+  [metric: string]: unknown;
+}
+
+async function main(): Promise<void> {
+  const { adminUrl, stop } = await database();
+  if (canPin) execSync(`taskset -pc 1 ${process.pid}`, { stdio: 'ignore' });
+  log(`load generator ${canPin ? 'pinned to CPU 1, servers to CPU 0' : 'not pinned (no taskset)'}`);
+  const template = await migratedTemplate(adminUrl);
+  const records: RunRecord[] = [];
+  try {
+    const scenarios: Record<number, () => Promise<void>> = {
+      1: () => alternate(1, directTopology(100), { mode: 'closed', window: 4, bodyLength: 100 }),
+      2: () => alternate(2, groupTopology(10, 20), { mode: 'closed', window: 4, bodyLength: 100 }),
+      3: () =>
+        alternate(3, directTopology(100), {
+          mode: 'open',
+          ratePerSecond: 1000,
+          window: 1,
+          bodyLength: 100,
+        }),
+      4: () => idleSockets(),
+      5: () => dataScale(),
+    };
+    for (const scenario of SCENARIOS) await scenarios[scenario]();
+  } finally {
+    await stop();
+  }
+  const summary = summarise(records);
+  const file = join(
+    ROOT,
+    'bench/results',
+    `${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(file, JSON.stringify({ records, summary }, null, 2));
+  log(`\n${summary.table}\nresults: ${file}`);
+
+  async function alternate(
+    scenario: number,
+    topology: Topology,
+    load: Partial<LoadOptions>,
+  ): Promise<void> {
+    log(`scenario ${scenario}: warm-up`);
+    for (const kind of ['product', 'reference'] as Kind[])
+      await messageRun(scenario, kind, topology, load, 2000, false);
+    for (let pair = 0; pair < PAIRS; pair += 1) {
+      for (const kind of ['product', 'reference'] as Kind[]) {
+        records.push(await messageRun(scenario, kind, topology, load, DURATION_MS, true));
+      }
+    }
+  }
+
+  async function messageRun(
+    scenario: number,
+    kind: Kind,
+    topology: Topology,
+    load: Partial<LoadOptions>,
+    durationMs: number,
+    print: boolean,
+  ): Promise<RunRecord> {
+    const server = await startServer(kind, adminUrl, template);
+    try {
+      const population = await populate(server, topology);
+      const before = { server: cpuSeconds(server.process.pid!), postgres: postgresCpuSeconds() };
+      const result: LoadResult = await runLoad({
+        baseUrl: server.baseUrl,
+        ...population,
+        mode: 'closed',
+        window: 4,
+        ratePerSecond: 0,
+        bodyLength: 100,
+        ...load,
+        durationMs,
+      });
+      const serverCpu = cpuSeconds(server.process.pid!) - before.server;
+      const postgresCpu = postgresCpuSeconds() - before.postgres;
+      const record: RunRecord = {
+        scenario,
+        kind,
+        ...result,
+        serverRssMb: rssMb(server.process.pid!),
+        serverCpuUsPerMessage: round((serverCpu / Math.max(1, result.acked)) * 1e6),
+        postgresCpuUsPerMessage: round((postgresCpu / Math.max(1, result.acked)) * 1e6),
+        loadGeneratorCpuUsPerMessage: round(
+          (result.loadGeneratorCpuSeconds / Math.max(1, result.acked)) * 1e6,
+        ),
+      };
+      if (print) process.stdout.write(`${JSON.stringify(record)}\n`);
+      return record;
+    } finally {
+      await stopServer(server, adminUrl);
+    }
+  }
+
+  /** Scenario 4: memory of idle authenticated sockets. */
+  async function idleSockets(): Promise<void> {
+    log('scenario 4: 5,000 idle sockets');
+    for (let pair = 0; pair < PAIRS; pair += 1) {
+      for (const kind of ['product', 'reference'] as Kind[]) {
+        const server = await startServer(kind, adminUrl, template);
+        try {
+          const population = await populate(server, directTopology(100));
+          await settle();
+          const before = rssMb(server.process.pid!);
+          const sockets = await connectAll(server.baseUrl, population.sessions, 50);
+          await settle();
+          const after = rssMb(server.process.pid!);
+          for (const socket of sockets) socket.close();
+          const record: RunRecord = {
+            scenario: 4,
+            kind,
+            sockets: sockets.length,
+            rssBeforeMb: before,
+            rssAfterMb: after,
+            rssMbPer1000Sockets: round(((after - before) / sockets.length) * 1000),
+          };
+          process.stdout.write(`${JSON.stringify(record)}\n`);
+          records.push(record);
+        } finally {
+          await stopServer(server, adminUrl);
+        }
+      }
+    }
+  }
+
+  /** Scenario 5: a history page and a list-chats page at 1,000 and at 1,000,000 messages. */
+  async function dataScale(): Promise<void> {
+    log('scenario 5: data scale');
+    for (const messages of [1000, 1_000_000]) {
+      const server = await startServer('product', adminUrl, template);
+      try {
+        const [session] = (
+          await populateProduct(server.baseUrl, { users: 1, directPairs: [], groups: [] }, 'scale')
+        ).sessions;
+        const chatId = await seedChats(
+          databaseUrl(adminUrl, server.database),
+          session.id,
+          1000,
+          messages,
+        );
+        const headers = { authorization: `Bearer ${session.token}` };
+        const middle = await middleMessageId(databaseUrl(adminUrl, server.database), chatId);
+        const time = async (path: string) => {
+          const samples: number[] = [];
+          for (let i = 0; i < 200; i += 1) {
+            const start = performance.now();
+            const response = await fetch(server.baseUrl + path, { headers });
+            await response.arrayBuffer();
+            if (!response.ok) throw new Error(`${path}: ${response.status}`);
+            samples.push(performance.now() - start);
+          }
+          return median(samples);
+        };
+        const record: RunRecord = {
+          scenario: 5,
+          kind: 'product',
+          messages,
+          listChatsMs: round(await time('/api/v1/chats?limit=50')),
+          historyPageMs: round(
+            await time(`/api/v1/chats/${chatId}/messages?limit=50&before=${middle}`),
+          ),
+        };
+        process.stdout.write(`${JSON.stringify(record)}\n`);
+        records.push(record);
+      } finally {
+        await stopServer(server, adminUrl);
+      }
+    }
+  }
+}
+
+async function populate(server: Server, topology: Topology) {
+  const prefix = `b${randomBytes(3).toString('hex')}`;
+  return server.kind === 'product'
+    ? populateProduct(server.baseUrl, topology, prefix)
+    : populateReference(server.baseUrl, topology, prefix);
+}
+
+async function database(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  if (process.env.BENCH_DATABASE_URL)
+    return { adminUrl: process.env.BENCH_DATABASE_URL, stop: async () => {} };
+  const embedded = await startEmbeddedDatabase({
+    dir: join(ROOT, '.data', `bench-${process.pid}`),
+    port: await freePort(),
+    ephemeral: true,
+    postgresFlags: [
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'synchronous_commit=on',
+    ],
+  });
+  return { adminUrl: embedded.adminUrl, stop: embedded.stop };
+}
+
+async function migratedTemplate(adminUrl: string): Promise<string> {
+  const template = `bench_template_${process.pid}`;
+  await admin(adminUrl, `CREATE DATABASE ${quoteIdentifier(template)}`);
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl(adminUrl, template), 2));
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await dataSource.destroy();
+  return template;
+}
+
+async function startServer(kind: Kind, adminUrl: string, template: string): Promise<Server> {
+  const database = `bench_${kind}_${randomBytes(3).toString('hex')}`;
+  await admin(
+    adminUrl,
+    `CREATE DATABASE ${quoteIdentifier(database)} TEMPLATE ${quoteIdentifier(template)}`,
+  );
+  const port = await freePort();
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile of each server to bench/results/profiles.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles']
+    : [];
+  const script = kind === 'product' ? 'dist/src/main.js' : 'bench/reference/server.mjs';
+  const command = ['node', ...profile, script];
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl(adminUrl, database),
+    DATABASE_MIGRATIONS_RUN: 'false',
+    JWT_ACCESS_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_LOGIN_PER_IP: 'off',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
+    RATE_LIMIT_REGISTER_PER_IP: 'off',
+    RATE_LIMIT_SOCKET_EVENTS: 'off',
+    RATE_LIMIT_TYPING: 'off',
+    SOCKET_ADAPTER: 'memory',
+  };
+  const child = spawn(
+    canPin ? 'taskset' : command[0],
+    canPin ? ['-c', '0', ...command] : command.slice(1),
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      const response = await fetch(`${baseUrl}/socket.io/?EIO=4&transport=polling`);
+      if (response.ok) return { kind, baseUrl, process: child, database };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${kind} did not start`);
+}
+
+async function stopServer(server: Server, adminUrl: string): Promise<void> {
+  const exited = new Promise((resolve) => server.process.once('exit', resolve));
+  server.process.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  server.process.kill('SIGKILL');
+  await admin(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdentifier(server.database)} WITH (FORCE)`);
+}
+
+/** One user in `chats` direct chats holding `messages` messages in all; returns the busiest chat. */
+async function seedChats(
+  url: string,
+  userId: number,
+  chats: number,
+  messages: number,
+): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SET statement_timeout = 0');
+    await client.query(
+      `INSERT INTO users (username, display_name, password_hash)
+       SELECT 'peer_' || i, 'Peer', 'x' FROM generate_series(1, $1::int) i`,
+      [chats],
+    );
+    await client.query(
+      `INSERT INTO chat_sessions (type, name, topic, user_1_id, user_2_id, last_activity_at)
+       SELECT 'direct', 'peer', 'chat:scale-' || u.id, LEAST($1::int, u.id), GREATEST($1::int, u.id), now() - u.id * interval '1 second'
+         FROM users u WHERE u.username LIKE 'peer\\_%'`,
+      [userId],
+    );
+    await client.query(
+      `INSERT INTO chat_participants (chat_id, user_id)
+       SELECT id, user_1_id FROM chat_sessions UNION ALL SELECT id, user_2_id FROM chat_sessions`,
+    );
+    await client.query(
+      `INSERT INTO messages (chat_id, seq, sender_id, body)
+       SELECT c.id, s.seq, c.user_1_id, 'message ' || s.seq
+         FROM chat_sessions c, generate_series(1, GREATEST(1, $1::int / $2::int)) AS s(seq)
+        ORDER BY c.id, s.seq`,
+      [messages, chats],
+    );
+    await client.query(
+      `UPDATE chat_sessions c SET last_seq = m.n FROM (SELECT chat_id, count(*) AS n FROM messages GROUP BY chat_id) m
+        WHERE m.chat_id = c.id`,
+    );
+    await client.query('ANALYZE');
+    const { rows } = await client.query('SELECT max(id) AS id FROM chat_sessions');
+    return Number(rows[0].id);
+  } finally {
+    await client.end();
+  }
+}
+
+async function middleMessageId(url: string, chatId: number): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(
+    'SELECT id FROM messages WHERE chat_id = $1 ORDER BY id OFFSET (SELECT count(*) / 2 FROM messages WHERE chat_id = $1) LIMIT 1',
+    [chatId],
+  );
+  await client.end();
+  return Number(rows[0].id);
+}
+
+interface Summary {
+  table: string;
+  targets: { name: string; value: number; target: string; met: boolean }[];
+}
+
+function summarise(records: RunRecord[]): Summary {
+  const of = (scenario: number, kind: Kind) =>
+    records.filter((r) => r.scenario === scenario && r.kind === kind);
+  const med = (scenario: number, kind: Kind, metric: (r: RunRecord) => number) =>
+    round(median(of(scenario, kind).map(metric)));
+  const ratio = (scenario: number, metric: (r: RunRecord) => number) => {
+    const product = of(scenario, 'product');
+    const reference = of(scenario, 'reference');
+    return round(median(product.map((p, i) => metric(p) / metric(reference[i]))));
+  };
+  const ackRate = (r: RunRecord) => r.ackPerSecond as number;
+  const ackP99 = (r: RunRecord) => (r.ackLatencyMs as { p99: number }).p99;
+  const e2eP99 = (r: RunRecord) => (r.endToEndLatencyMs as { p99: number }).p99;
+  const deliveryRate = (r: RunRecord) => r.deliveriesPerSecond as number;
+  const rss = (r: RunRecord) => r.rssMbPer1000Sockets as number;
+
+  const rows: string[] = [
+    '| scenario | metric | product (median) | reference (median) | ratio (median of pairs) | target | met |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const targets: Summary['targets'] = [];
+  const add = (
+    scenario: number,
+    name: string,
+    metric: (r: RunRecord) => number,
+    target: string,
+    met: (x: number) => boolean,
+  ) => {
+    if (of(scenario, 'product').length === 0) return;
+    const value = ratio(scenario, metric);
+    targets.push({ name: `${scenario}: ${name}`, value, target, met: met(value) });
+    rows.push(
+      `| ${scenario} | ${name} | ${med(scenario, 'product', metric)} | ${med(scenario, 'reference', metric)} | ${value} | ${target} | ${met(value) ? 'yes' : 'NO'} |`,
+    );
+  };
+  add(1, 'acked messages/s', ackRate, '≥ 0.8', (x) => x >= 0.8);
+  add(1, 'ack p99 (ms)', ackP99, '≤ 1.5', (x) => x <= 1.5);
+  add(2, 'deliveries/s', deliveryRate, '≥ 0.8', (x) => x >= 0.8);
+  add(3, 'end-to-end p99 (ms)', e2eP99, '≤ 1.5', (x) => x <= 1.5);
+  add(4, 'RSS MB per 1,000 idle sockets', rss, '≤ 1.5', (x) => x <= 1.5);
+  const scale = records.filter((r) => r.scenario === 5);
+  if (scale.length === 2) {
+    for (const metric of ['listChatsMs', 'historyPageMs']) {
+      const value =
+        round(((scale[1][metric] as number) / (scale[0][metric] as number)) * 100) / 100;
+      targets.push({ name: `5: ${metric} 1M/1k`, value, target: '≤ 1.2', met: value <= 1.2 });
+      rows.push(
+        `| 5 | ${metric} | ${scale[1][metric]} at 1M | ${scale[0][metric]} at 1k | ${value} | ≤ 1.2 | ${value <= 1.2 ? 'yes' : 'NO'} |`,
+      );
+    }
+  }
+  const messageRuns = records.filter((r) => r.scenario <= 3);
+  const correctness = ['lost', 'duplicated', 'outOfOrder', 'failedAcks'].map(
+    (key) => `${key} ${messageRuns.reduce((sum, r) => sum + ((r[key] as number) ?? 0), 0)}`,
+  );
+  rows.push('', `Every message run: ${correctness.join(', ')} (all must be 0).`);
+  return { table: rows.join('\n'), targets };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? round(Number(match[1]) / 1024) : 0;
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 2000));
+}
+
+function hasTaskset(): boolean {
+  try {
+    execSync('command -v taskset', { stdio: 'ignore' });
+    return Number(execSync('nproc').toString()) >= 2;
+  } catch {
+    return false;
+  }
+}
+
+function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
