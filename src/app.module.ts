@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { LifecycleModule } from './common/lifecycle/lifecycle.module';
 import { loggerOptions } from './common/logging/logger-options';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppValidationPipe } from './common/validation/app-validation.pipe';
@@ -14,6 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
@@ -27,6 +29,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
         EventEmitterModule.forRoot(),
+        LifecycleModule,
+        MetricsModule,
         DatabaseModule,
         RateLimitModule,
         UsersModule,

@@ -9,6 +9,9 @@ import { AppModule } from './app.module';
 import { ErrorResponseDto } from './common/http/error-response.dto';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
+import { registerHttpLifecycleHooks } from './common/http/http-lifecycle.hooks';
+import { ShutdownState } from './common/lifecycle/shutdown-state';
+import { MetricsService } from './metrics/metrics.service';
 import { AppConfig } from './config/app-config';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
 import { MAX_AVATAR_BYTES } from './users/avatar-image-type';
@@ -30,7 +33,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  const sockets = new RealtimeIoAdapter(app, config);
+  const sockets = new RealtimeIoAdapter(app, config, app.get(ShutdownState));
   await sockets.connect();
   app.useWebSocketAdapter(sockets);
   await configureApp(app, config);
@@ -62,6 +65,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', echoRequestId);
+  registerHttpLifecycleHooks(fastify, app.get(ShutdownState), app.get(MetricsService));
   fastify.removeContentTypeParser('text/plain');
   await app.register(multipart, {
     limits: { fileSize: MAX_AVATAR_BYTES, files: 1, fields: 0, parts: 2 },

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import { createApp } from './app.setup';
+import { MetricsServer } from './metrics/metrics.server';
 import { ConfigError, loadConfig } from './config/load-config';
 import {
   EmbeddedDatabase,
@@ -35,16 +36,20 @@ async function bootstrap(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   log.info(`API on http://localhost:${port}/api/v1, docs on http://localhost:${port}/docs`);
+  const metricsPort = app.get(MetricsServer).port;
+  if (metricsPort !== null) log.info(`Metrics on http://localhost:${metricsPort}/metrics`);
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: draining in-flight requests, then stopping`);
+    log.info(`${signal}: draining in-flight requests and sends, then stopping`);
+    // The drain itself gives up after SHUTDOWN_TIMEOUT_MS; this is the backstop for what follows it.
+    const deadline = config.shutdownTimeoutMs + 5000;
     setTimeout(() => {
-      log.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting`);
+      log.error(`Shutdown took longer than ${deadline} ms; exiting`);
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
+    }, deadline).unref();
     await app.close();
     await embedded?.stop();
     log.info('Stopped');

@@ -45,6 +45,8 @@ export interface AppConfig {
     /** Buffered bytes past which a socket that does not read is dropped (it reconnects and syncs). */
     slowConsumerBytes: number;
   };
+  /** Prometheus metrics on a port of their own; null when switched off. */
+  metrics: { port: number | null; host: string };
   log: { level: string };
   shutdownTimeoutMs: number;
 }

@@ -70,6 +70,11 @@ export function loadConfig(env: Env): LoadedConfig {
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
     realtime: realtimeConfig(read),
+    metrics: {
+      port:
+        read.raw('METRICS_PORT') === 'off' ? null : read.integer('METRICS_PORT', 9464, 0, 65535),
+      host: read.string('METRICS_HOST', '0.0.0.0'),
+    },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info') },
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
   };
@@ -220,7 +225,7 @@ class EnvReader {
     return null;
   }
 
-  private raw(name: string): string | undefined {
+  raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }

@@ -55,8 +55,17 @@ export class MessageBatcher {
     });
   }
 
+  /** Resolves once every send handed over so far is stored and answered. */
+  async idle(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await this.flushed;
+  }
+
+  private flushed: Promise<void> = Promise.resolve();
+
   private async drain(): Promise<void> {
     this.flushing = true;
+    let done: () => void = () => undefined;
+    this.flushed = new Promise((resolve) => (done = resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
@@ -71,6 +80,7 @@ export class MessageBatcher {
       }
     }
     this.flushing = false;
+    done();
   }
 
   /** Inside the flush transaction: the outcome of each send, in order (an Error for refused ones). */

@@ -74,6 +74,11 @@ export class MessagesService {
     return { message, created: stored.created };
   }
 
+  /** Resolves once every send received so far is stored and answered (for a graceful shutdown). */
+  idle(): Promise<void> {
+    return this.batcher.idle();
+  }
+
   /**
    * What a reconnecting client missed, oldest first: after a seq (preferred: seqs have no gaps) or
    * after a message id. `hasMore` says to ask again from the last one.

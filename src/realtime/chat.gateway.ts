@@ -1,11 +1,8 @@
-import { BeforeApplicationShutdown, Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
+import { Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { Socket } from 'socket.io';
@@ -29,10 +26,10 @@ import { failure } from './socket-ack';
 import { authenticateSockets } from './socket-auth';
 import { Ack, ClientEventName, ClientEvents, SocketData, userRoom } from './socket-events';
 import { ChatServer, SocketServer } from './socket-server';
+import { ShutdownState } from '../common/lifecycle/shutdown-state';
+import { MetricsService } from '../metrics/metrics.service';
 import { SlowConsumerGuard } from './slow-consumer.guard';
 import { TypingService } from './typing.service';
-
-const KNOWN_EVENTS = new Set<string>(Object.values(ClientEvents));
 
 /**
  * The Socket.IO face of the chat services. Thin: validate the payload with the REST rules, call the
@@ -41,20 +38,13 @@ const KNOWN_EVENTS = new Set<string>(Object.values(ClientEvents));
  */
 @WebSocketGateway()
 export class ChatGateway
-  implements
-    OnGatewayInit,
-    OnGatewayConnection,
-    OnGatewayDisconnect,
-    OnModuleDestroy,
-    BeforeApplicationShutdown
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
 {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly validation = new AppValidationPipe();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Topics never change, so chat id → topic can be remembered. */
   private readonly topics = new Map<number, string>();
-  /** While this replica shuts down its sockets move to others: no presence flapping for that. */
-  private shuttingDown = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -66,6 +56,8 @@ export class ChatGateway
     private readonly rateLimiter: RateLimiterService,
     private readonly sockets: SocketServer,
     private readonly slowConsumers: SlowConsumerGuard,
+    private readonly shutdown: ShutdownState,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -83,20 +75,20 @@ export class ChatGateway
   }
 
   handleConnection(socket: Socket): void {
+    this.metrics.connectedSockets.inc();
     this.scheduleExpiry(socket);
-    socket.onAny((event: string, ...args: unknown[]) => answerUnknown(event, args));
+    socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, event, args));
     void this.presence.connected(socket);
   }
 
   handleDisconnect(socket: Socket): void {
+    this.metrics.connectedSockets.dec();
     clearTimeout(this.expiryTimers.get(socket.id));
     this.expiryTimers.delete(socket.id);
     this.typing.stopAll(socket);
-    if (!this.shuttingDown) void this.presence.disconnected((socket.data as SocketData).userId);
-  }
-
-  beforeApplicationShutdown(): void {
-    this.shuttingDown = true;
+    // While this replica shuts down its sockets move to others: no presence flapping for that.
+    if (!this.shutdown.shuttingDown)
+      void this.presence.disconnected((socket.data as SocketData).userId);
   }
 
   onModuleDestroy(): void {
@@ -104,8 +96,7 @@ export class ChatGateway
     this.slowConsumers.stop();
   }
 
-  @SubscribeMessage(ClientEvents.messageSend)
-  send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  send(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.messageSend,
@@ -123,8 +114,7 @@ export class ChatGateway
     );
   }
 
-  @SubscribeMessage(ClientEvents.messageEdit)
-  edit(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  edit(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.messageEdit,
@@ -136,8 +126,7 @@ export class ChatGateway
     );
   }
 
-  @SubscribeMessage(ClientEvents.messageDelete)
-  delete(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  delete(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.messageDelete,
@@ -151,8 +140,7 @@ export class ChatGateway
   }
 
   /** Joins a chat's room after re-checking the participant row. */
-  @SubscribeMessage(ClientEvents.chatJoin)
-  join(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  join(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.chatJoin,
@@ -165,8 +153,7 @@ export class ChatGateway
     );
   }
 
-  @SubscribeMessage(ClientEvents.chatRead)
-  read(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  read(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.chatRead,
@@ -179,8 +166,7 @@ export class ChatGateway
     );
   }
 
-  @SubscribeMessage(ClientEvents.typing)
-  typingChanged(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  typingChanged(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(
       socket,
       ClientEvents.typing,
@@ -202,14 +188,41 @@ export class ChatGateway
   }
 
   /** What the client missed, oldest first: by seq (preferred) or by message id. */
-  @SubscribeMessage(ClientEvents.sync)
-  sync(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<Ack> {
+  sync(socket: Socket, payload: unknown): Promise<Ack> {
     return this.respond(socket, ClientEvents.sync, SyncPayload, payload, (userId, dto) => {
       if (dto.afterSeq !== undefined && dto.afterMessageId !== undefined) {
         throw new ValidationFailedError(['give afterSeq or afterMessageId, not both']);
       }
       return this.messages.sync(userId, dto.chatId, dto, dto.limit ?? 50);
     });
+  }
+
+  /**
+   * One listener per socket routes every client event to its handler. Nest's @SubscribeMessage
+   * would build an rxjs pipeline per handler on every socket (seven per connection), which cost
+   * memory per idle socket and time per message (docs/performance.md).
+   */
+  private readonly handlers = new Map<string, (socket: Socket, payload: unknown) => Promise<Ack>>([
+    [ClientEvents.messageSend, (socket, payload) => this.send(socket, payload)],
+    [ClientEvents.messageEdit, (socket, payload) => this.edit(socket, payload)],
+    [ClientEvents.messageDelete, (socket, payload) => this.delete(socket, payload)],
+    [ClientEvents.chatJoin, (socket, payload) => this.join(socket, payload)],
+    [ClientEvents.chatRead, (socket, payload) => this.read(socket, payload)],
+    [ClientEvents.typing, (socket, payload) => this.typingChanged(socket, payload)],
+    [ClientEvents.sync, (socket, payload) => this.sync(socket, payload)],
+  ]);
+
+  /** Answers the ack (the last argument, when it is a function) with the handler's result. */
+  private async dispatch(socket: Socket, event: string, args: unknown[]): Promise<void> {
+    const ack =
+      typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: Ack) => void) : null;
+    const handler = this.handlers.get(event);
+    if (!handler) {
+      ack?.({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `Unknown event "${event}"` } });
+      return;
+    }
+    const answer = await handler(socket, args.length > 1 ? args : args[0]);
+    ack?.(answer);
   }
 
   private async respond<T extends object>(
@@ -219,20 +232,38 @@ export class ChatGateway
     payload: unknown,
     work: (userId: number, dto: T) => Promise<object>,
   ): Promise<Ack> {
-    try {
-      await this.rateLimiter.consume(
-        'socket-events',
-        this.config.rateLimits.socketEvents,
-        socket.id,
-      );
-      const dto = (await this.validation.transform(payload, {
-        type: 'body',
-        metatype: payloadType,
-      })) as T;
-      return { ok: true, ...(await work((socket.data as SocketData).userId, dto)) };
-    } catch (error) {
-      return failure(error, this.logger, event);
+    const started = performance.now();
+    const ack = await this.answer(socket, payloadType, payload, work).catch((error: unknown) =>
+      failure(error, this.logger, event),
+    );
+    this.metrics.socketEvents.inc({ event, result: ack.ok ? 'ok' : ack.error.code });
+    if (event === ClientEvents.messageSend && ack.ok) {
+      this.metrics.sendToAck.observe((performance.now() - started) / 1000);
     }
+    return ack;
+  }
+
+  private async answer<T extends object>(
+    socket: Socket,
+    payloadType: Type<T>,
+    payload: unknown,
+    work: (userId: number, dto: T) => Promise<object>,
+  ): Promise<Ack> {
+    if (this.shutdown.shuttingDown) {
+      return {
+        ok: false,
+        error: {
+          code: 'SHUTTING_DOWN',
+          message: 'This server is shutting down; reconnect and resend',
+        },
+      };
+    }
+    await this.rateLimiter.consume('socket-events', this.config.rateLimits.socketEvents, socket.id);
+    const dto = (await this.validation.transform(payload, {
+      type: 'body',
+      metatype: payloadType,
+    })) as T;
+    return { ok: true, ...(await work((socket.data as SocketData).userId, dto)) };
   }
 
   /** The chat's topic, if the user is in the chat (404 otherwise). */
@@ -256,14 +287,5 @@ export class ChatGateway
       Math.max(0, expiresAt - Date.now()),
     );
     this.expiryTimers.set(socket.id, timer);
-  }
-}
-
-/** An event nobody handles still gets an answer, so the client does not wait for a timeout. */
-function answerUnknown(event: string, args: unknown[]): void {
-  if (KNOWN_EVENTS.has(event)) return;
-  const ack = args[args.length - 1];
-  if (typeof ack === 'function') {
-    ack({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `Unknown event "${event}"` } });
   }
 }

@@ -4,6 +4,7 @@ import { IncomingMessage } from 'node:http';
 import { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
 import { Backplane, connectBackplane } from './backplane';
+import { ShutdownState } from '../common/lifecycle/shutdown-state';
 
 /**
  * The Socket.IO server as configured: origin allowlist, payload cap, and the backplane that carries
@@ -15,6 +16,7 @@ export class RealtimeIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    private readonly shutdown: ShutdownState,
   ) {
     super(app);
   }
@@ -37,7 +39,9 @@ export class RealtimeIoAdapter extends IoAdapter {
         callback: (error: string | null, allowed: boolean) => void,
       ) => {
         const origin = request.headers.origin;
-        callback(null, !origin || origins === true || origins.includes(origin));
+        const originAllowed = !origin || origins === true || origins.includes(origin);
+        // A draining instance takes no new sockets: the client's retry reaches another replica.
+        callback(null, originAllowed && !this.shutdown.shuttingDown);
       },
     });
     if (this.backplane) server.adapter(this.backplane.adapter);

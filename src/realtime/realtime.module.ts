@@ -6,6 +6,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { UsersModule } from '../users/users.module';
 import { ChatGateway } from './chat.gateway';
 import { DomainEventsListener } from './domain-events.listener';
+import { GracefulShutdown } from './graceful-shutdown';
 import { PresenceService } from './presence.service';
 import { SlowConsumerGuard } from './slow-consumer.guard';
 import { SocketServer } from './socket-server';
@@ -20,6 +21,7 @@ import { TypingService } from './typing.service';
     PresenceService,
     DomainEventsListener,
     SlowConsumerGuard,
+    GracefulShutdown,
   ],
 })
 export class RealtimeModule {}

@@ -39,6 +39,7 @@ export async function startTestApp(
     RATE_LIMIT_REGISTER_PER_IP: 'off',
     RATE_LIMIT_SOCKET_EVENTS: 'off',
     RATE_LIMIT_TYPING: 'off',
+    METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
     DATABASE_URL: url,
@@ -63,7 +64,8 @@ export async function startTestApp(
   };
 }
 
-async function createTestDatabase(): Promise<string> {
+/** A fresh database cloned from the migrated template; returns its URL. */
+export async function createTestDatabase(): Promise<string> {
   const adminUrl = requiredEnv(ADMIN_URL_VAR);
   const template = requiredEnv(TEMPLATE_VAR);
   const name = `${template.replace('chat_template_', 'chat_test_')}_${randomBytes(4).toString('hex')}`;

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The app's Prometheus metrics, on a registry of its own (not prom-client's global one), so two app
+ * instances in one process keep separate counts. Process metrics (memory, CPU, event-loop lag, GC)
+ * come from prom-client's defaults.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly socketEvents = new Counter({
+    name: 'socket_events_total',
+    help: 'Socket events from clients, by event and result (ok or the error code)',
+    labelNames: ['event', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sendToAck = new Histogram({
+    name: 'message_send_ack_seconds',
+    help: 'From a message:send arriving to its acknowledgement (after the commit)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly connectedSockets = new Gauge({
+    name: 'socket_connections',
+    help: 'Sockets connected to this instance',
+    registers: [this.registry],
+  });
+
+  readonly databasePool = new Gauge({
+    name: 'database_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
