@@ -81,7 +81,7 @@ export class UsersRepository {
   async touchLastSeen(id: number): Promise<Date> {
     // Stamped here in whole milliseconds, so the value stored is exactly the value returned.
     const now = new Date();
-    await this.users.update({ id }, { lastSeenAt: now });
+    await this.users.query('UPDATE users SET last_seen_at = $2 WHERE id = $1', [id, now]);
     return now;
   }
 
