@@ -17,11 +17,23 @@ export interface ChatMembership {
   topic: string;
 }
 
-/** The columns a send needs from its locked chat row. */
+/** The columns a send needs from its locked chat row, and which of the senders are members. */
 export type LockedChat = Pick<
   ChatSession,
   'id' | 'type' | 'topic' | 'lastSeq' | 'user1Id' | 'user2Id'
->;
+> & {
+  members: Set<number>;
+};
+
+interface LockedChatRow {
+  id: number;
+  type: ChatType;
+  topic: string;
+  last_seq: number;
+  user_1_id: number | null;
+  user_2_id: number | null;
+  members: number[];
+}
 
 export interface ChatRoom {
   chatId: number;
@@ -114,19 +126,17 @@ export class ChatsRepository {
     return rows[0] ? { chatId, userId, ...rows[0] } : null;
   }
 
-  /** Locks the chats in id order (so concurrent batches cannot deadlock) for a batch of sends. */
-  async lockChats(chatIds: number[]): Promise<LockedChat[]> {
-    const rows: {
-      id: number;
-      type: ChatType;
-      topic: string;
-      last_seq: number;
-      user_1_id: number | null;
-      user_2_id: number | null;
-    }[] = await this.manager.query(
-      `SELECT id, type, topic, last_seq, user_1_id, user_2_id FROM chat_sessions
-          WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`,
-      [chatIds],
+  /**
+   * Locks the chats of a batch of sends in id order (so concurrent batches cannot deadlock) and, in
+   * the same statement, tells which of the senders are participants of each.
+   */
+  async lockChats(chatIds: number[], senderIds: number[]): Promise<LockedChat[]> {
+    const rows: LockedChatRow[] = await this.manager.query(
+      `SELECT c.id, c.type, c.topic, c.last_seq, c.user_1_id, c.user_2_id,
+              ARRAY(SELECT p.user_id FROM chat_participants p
+                     WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members
+         FROM chat_sessions c WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
+      [chatIds, senderIds],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -135,17 +145,8 @@ export class ChatsRepository {
       lastSeq: row.last_seq,
       user1Id: row.user_1_id,
       user2Id: row.user_2_id,
+      members: new Set(row.members),
     }));
-  }
-
-  /** Of the (chat, user) pairs, those where the user is a participant, as "chat:user" keys. */
-  async membershipsAmong(pairs: { chatId: number; userId: number }[]): Promise<Set<string>> {
-    const rows: { chat_id: number; user_id: number }[] = await this.manager.query(
-      `SELECT p.chat_id, p.user_id FROM chat_participants p
-         JOIN unnest($1::int[], $2::int[]) AS q(chat_id, user_id) ON q.chat_id = p.chat_id AND q.user_id = p.user_id`,
-      [pairs.map((p) => p.chatId), pairs.map((p) => p.userId)],
-    );
-    return new Set(rows.map((row) => `${row.chat_id}:${row.user_id}`));
   }
 
   /**

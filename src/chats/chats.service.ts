@@ -123,12 +123,9 @@ export class ChatsService {
    */
   async lockForSends(sends: { chatId: number; senderId: number }[]): Promise<SendGate> {
     const chatIds = [...new Set(sends.map((send) => send.chatId))].sort((a, b) => a - b);
-    const chats = new Map(
-      (await this.repository.lockChats(chatIds)).map((chat) => [chat.id, chat]),
-    );
-    const members = await this.repository.membershipsAmong(
-      sends.map((send) => ({ chatId: send.chatId, userId: send.senderId })),
-    );
+    const senderIds = [...new Set(sends.map((send) => send.senderId))];
+    const locked = await this.repository.lockChats(chatIds, senderIds);
+    const chats = new Map(locked.map((chat) => [chat.id, chat]));
     const directPairs = [...chats.values()]
       .filter((chat) => chat.type === 'direct')
       .map((chat): [number, number] => [chat.user1Id!, chat.user2Id!]);
@@ -140,7 +137,7 @@ export class ChatsService {
       },
       refusal: (chatId, senderId) => {
         const chat = chats.get(chatId);
-        if (!chat || !members.has(`${chatId}:${senderId}`)) return ChatsError.notFound();
+        if (!chat || !chat.members.has(senderId)) return ChatsError.notFound();
         if (chat.type === 'direct' && !mayMessage.has(`${chat.user1Id}:${chat.user2Id}`)) {
           return new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
         }
