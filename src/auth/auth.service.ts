@@ -47,7 +47,7 @@ export class AuthService {
       await this.rateLimiter.consume('login-account', loginPerAccount, account);
       throw new AuthError(AuthErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
-    return this.startSession(await this.users.getOrThrow(credentials.userId));
+    return this.startSession(credentials.user);
   }
 
   /** Rotates the refresh token. Presenting one that was already used revokes its whole family. */

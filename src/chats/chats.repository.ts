@@ -260,11 +260,6 @@ export class ChatsRepository {
     await this.manager.delete(ChatSession, { id: chatId });
   }
 
-  /** Records new messages on the (locked) chat row: the counter, the list preview, the sort key. */
-  async recordActivity(chatId: number, activity: ChatActivity): Promise<void> {
-    await this.manager.update(ChatSession, { id: chatId }, activity);
-  }
-
   /** Refreshes the list preview after an edit or delete, if that message is still the newest. */
   async replaceLastMessageIfCurrent(chatId: number, message: LastMessageSnapshot): Promise<void> {
     await this.manager.query(

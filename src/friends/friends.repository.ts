@@ -48,19 +48,6 @@ export class FriendsRepository {
     return this.manager.existsBy(Friendship, { userLowId: low, userHighId: high });
   }
 
-  /** Friends, and neither blocks the other (blocking ends a friendship; this checks both anyway). */
-  async canMessageDirectly(a: number, b: number): Promise<boolean> {
-    const { low, high } = friendPair(a, b);
-    const rows: { allowed: boolean }[] = await this.manager.query(
-      `SELECT EXISTS (SELECT 1 FROM friendships WHERE user_low_id = $1 AND user_high_id = $2)
-          AND NOT EXISTS (SELECT 1 FROM user_blocks
-                           WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1))
-          AS allowed`,
-      [low, high],
-    );
-    return rows[0].allowed;
-  }
-
   /** Of the given pairs, those who are friends and do not block each other, as "low:high" keys. */
   async pairsThatMayMessage(pairs: [number, number][]): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();

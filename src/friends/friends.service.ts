@@ -5,6 +5,7 @@ import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { UsersService } from '../users/users.service';
 import { FriendResponseDto } from './dto/friend-response.dto';
 import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
+import { friendPair } from './friend-pair';
 import { FriendsError, FriendsErrorCode } from './friends.errors';
 import { FriendsRepository } from './friends.repository';
 import { decodeRelationCursor, relationCursorOf } from './relation-cursor';
@@ -39,13 +40,10 @@ export class FriendsService {
     );
   }
 
-  areFriends(a: number, b: number): Promise<boolean> {
-    return this.repository.friendshipExists(a, b);
-  }
-
   /** Whether the two may talk in a direct chat: friends who do not block each other. */
-  canMessageDirectly(a: number, b: number): Promise<boolean> {
-    return this.repository.canMessageDirectly(a, b);
+  async canMessageDirectly(a: number, b: number): Promise<boolean> {
+    const { low, high } = friendPair(a, b);
+    return (await this.repository.pairsThatMayMessage([[a, b]])).has(`${low}:${high}`);
   }
 
   /** For many pairs at once (a batch of sends): the "low:high" keys of pairs that may talk. */

@@ -10,7 +10,7 @@ import { UsersError, UsersErrorCode } from './users.errors';
 import { NewUser, ProfileChanges, UsersRepository } from './users.repository';
 
 export interface Credentials {
-  userId: number;
+  user: UserResponseDto;
   passwordHash: string;
 }
 
@@ -41,7 +41,7 @@ export class UsersService {
   /** What login needs to check a password; null when no such user exists. */
   async findCredentials(username: string): Promise<Credentials | null> {
     const user = await this.users.findByUsername(username);
-    return user && { userId: user.id, passwordHash: user.passwordHash };
+    return user && { user: toUserResponse(user), passwordHash: user.passwordHash };
   }
 
   exists(userId: number): Promise<boolean> {
