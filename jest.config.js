@@ -19,5 +19,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
+    {
+      // Heavy: faults, load and fuzzing. `npm run test:reliability`; CI runs it once.
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.spec.ts'],
+      transform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
   ],
 };
