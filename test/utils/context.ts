@@ -19,7 +19,7 @@ export function uniqueUsername(prefix = 'user'): string {
 
 /** Test data made through the real API. */
 export class TestContext {
-  constructor(private readonly testApp: TestApp) {}
+  constructor(private readonly testApp: Pick<TestApp, 'http'>) {}
 
   async newUser(username = uniqueUsername(), displayName?: string): Promise<Session> {
     const response = await this.testApp.http.post('/api/v1/auth/register', {
