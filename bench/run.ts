@@ -280,6 +280,7 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
     RATE_LIMIT_REGISTER_PER_IP: 'off',
     RATE_LIMIT_SOCKET_EVENTS: 'off',
+    RATE_LIMIT_MESSAGES_PER_USER: 'off',
     RATE_LIMIT_TYPING: 'off',
     SOCKET_ADAPTER: 'memory',
     METRICS_PORT: '0',

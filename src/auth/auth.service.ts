@@ -47,6 +47,8 @@ export class AuthService {
       await this.rateLimiter.consume('login-account', loginPerAccount, account);
       throw new AuthError(AuthErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
+    // The owner got in: guesses made before do not count against their next typo.
+    await this.rateLimiter.reset('login-account', loginPerAccount, account);
     return this.startSession(credentials.user);
   }
 

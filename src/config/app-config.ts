@@ -32,6 +32,7 @@ export interface AppConfig {
     loginPerAccount: RateLimitRule | null;
     registerPerIp: RateLimitRule | null;
     socketEvents: RateLimitRule | null;
+    messagesPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
   };
   realtime: {

@@ -67,6 +67,7 @@ export function loadConfig(env: Env): LoadedConfig {
       loginPerAccount: read.rateLimit('RATE_LIMIT_LOGIN_PER_ACCOUNT', '10/300'),
       registerPerIp: read.rateLimit('RATE_LIMIT_REGISTER_PER_IP', '20/3600'),
       socketEvents: read.rateLimit('RATE_LIMIT_SOCKET_EVENTS', '200/10'),
+      messagesPerUser: read.rateLimit('RATE_LIMIT_MESSAGES_PER_USER', '100/10'),
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
     realtime: realtimeConfig(read),

@@ -68,7 +68,7 @@ export class MessagesController {
     type: MessageResponseDto,
     description: 'Stored before, under this clientMessageId',
   })
-  @ApiErrors(400, 403, 404)
+  @ApiErrors(400, 403, 404, 429)
   async send(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MessageResponseDto } from './dto/message-response.dto';
@@ -51,15 +53,15 @@ export class MessagesService {
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
     private readonly events: EventEmitter2,
+    private readonly rateLimiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Stores a message and answers only after it is committed. The chat row stays locked from the
-   * seq being taken until the commit, so ids and seqs of a chat follow commit order.
-   */
-  /**
    * Stores a message and answers only after it is committed, through the group commit of
-   * concurrent sends (see MessageBatcher). Refusals come back as the usual domain errors.
+   * concurrent sends (see MessageBatcher). Refusals come back as the usual domain errors. Sends
+   * count against the sender's limit whatever the transport and replica, so opening more sockets
+   * does not multiply it.
    */
   async send(
     senderId: number,
@@ -67,6 +69,11 @@ export class MessagesService {
     body: string,
     clientMessageId: string | null,
   ): Promise<SendOutcome> {
+    await this.rateLimiter.consume(
+      'messages-user',
+      this.config.rateLimits.messagesPerUser,
+      String(senderId),
+    );
     const stored = await this.batcher.send({ senderId, chatId, body, clientMessageId });
     const message = toMessageResponse(stored.message);
     if (stored.created)

@@ -173,7 +173,7 @@ export class ChatGateway
       TypingPayload,
       payload,
       async (userId, dto) => {
-        await this.rateLimiter.consume('typing', this.config.rateLimits.typing, socket.id);
+        await this.rateLimiter.consumeLocal('typing', this.config.rateLimits.typing, socket.id);
         const topic = this.topics.get(dto.chatId);
         const inRoom = topic !== undefined && socket.rooms.has(topic);
         this.typing.update(
@@ -258,7 +258,11 @@ export class ChatGateway
         },
       };
     }
-    await this.rateLimiter.consume('socket-events', this.config.rateLimits.socketEvents, socket.id);
+    await this.rateLimiter.consumeLocal(
+      'socket-events',
+      this.config.rateLimits.socketEvents,
+      socket.id,
+    );
     const dto = (await this.validation.transform(payload, {
       type: 'body',
       metatype: payloadType,

@@ -1,5 +1,14 @@
-import { PASSWORD, TestContext, uniqueUsername } from '../utils/context';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { PASSWORD, Session, TestContext, uniqueUsername } from '../utils/context';
+import { freePort } from '../utils/free-port';
+import { ClientSocket, connectSocket, send } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
+
+/** Debian's redis-server, when the machine has it: a private one the test can kill. */
+const REDIS_SERVER = '/usr/bin/redis-server';
 
 function expectRateLimited(
   res: { status: number; headers: Headers; body: any },
@@ -40,7 +49,7 @@ describe('rate limits', () => {
     beforeAll(async () => {
       t = await startTestApp({
         RATE_LIMIT_LOGIN_PER_ACCOUNT: '3/60',
-        RATE_LIMIT_LOGIN_PER_IP: '12/60',
+        RATE_LIMIT_LOGIN_PER_IP: '20/60',
       });
       ctx = new TestContext(t);
     });
@@ -63,9 +72,20 @@ describe('rate limits', () => {
         expect((await login(user.username, PASSWORD)).status).toBe(200);
     });
 
+    it('forgets earlier failures once the owner logs in', async () => {
+      const user = await ctx.newUser();
+      const attempt = (password: string) => login(user.username, password);
+      expect((await attempt('typo one')).status).toBe(401);
+      expect((await attempt('typo two')).status).toBe(401);
+      expect((await attempt(PASSWORD)).status).toBe(200);
+      expect((await attempt('typo three')).status).toBe(401);
+      expect((await attempt('typo four')).status).toBe(401);
+      expect((await attempt(PASSWORD)).status).toBe(200);
+    });
+
     it('throttles all attempts from one IP', async () => {
       let last = await login('nobody_here', 'x');
-      for (let i = 0; i < 12 && last.status !== 429; i += 1)
+      for (let i = 0; i < 20 && last.status !== 429; i += 1)
         last = await login(uniqueUsername(), 'x');
       expectRateLimited(last, 60);
     });
@@ -90,4 +110,175 @@ describe('rate limits', () => {
       expect((await login(PASSWORD)).status).toBe(200);
     });
   });
+
+  describe('messages, per user', () => {
+    let t: TestApp;
+    let ctx: TestContext;
+    const sockets: ClientSocket[] = [];
+    beforeAll(async () => {
+      t = await startTestApp({ RATE_LIMIT_MESSAGES_PER_USER: '6/60' });
+      ctx = new TestContext(t);
+    });
+    afterAll(async () => {
+      for (const socket of sockets) socket.close();
+      await t.close();
+    });
+
+    const open = async (user: Session) => {
+      const socket = await connectSocket(t.baseUrl, { token: user.accessToken });
+      sockets.push(socket);
+      return socket;
+    };
+
+    it('counts every socket and REST of one user together, and only that user', async () => {
+      const [flooder, friend] = [await ctx.newUser(), await ctx.newUser()];
+      await ctx.befriend(flooder, friend);
+      const chat = await ctx.directChat(flooder, friend);
+      const [first, second] = [await open(flooder), await open(flooder)];
+      const viaSocket = (socket: ClientSocket, n: number) =>
+        send(socket, 'message:send', { chatId: chat.id, body: `m${n}`, clientMessageId: `f-${n}` });
+      const viaRest = (n: number) =>
+        t.http.post(`/api/v1/chats/${chat.id}/messages`, {
+          token: flooder.accessToken,
+          body: { body: `m${n}`, clientMessageId: `f-${n}` },
+        });
+
+      for (let n = 1; n <= 2; n += 1) expect((await viaSocket(first, n)).ok).toBe(true);
+      for (let n = 3; n <= 4; n += 1) expect((await viaSocket(second, n)).ok).toBe(true);
+      for (let n = 5; n <= 6; n += 1) expect((await viaRest(n)).status).toBe(201);
+
+      const refused = await viaSocket(second, 7);
+      expect(refused).toEqual({
+        ok: false,
+        error: { code: 'RATE_LIMITED', message: expect.any(String) },
+      });
+      expectRateLimited(await viaRest(8), 60);
+      expect(first.connected && second.connected).toBe(true);
+
+      const friendSocket = await open(friend);
+      const reply = await send(friendSocket, 'message:send', {
+        chatId: chat.id,
+        body: 'still allowed',
+        clientMessageId: 'friend-1',
+      });
+      expect(reply.ok).toBe(true);
+      const { rows } = await t.db.query(
+        'SELECT count(*)::int AS n FROM messages WHERE chat_id = $1',
+        [chat.id],
+      );
+      expect(rows[0].n).toBe(7);
+    });
+  });
+
+  /** Needs REDIS_URL (.ci/run sets it when a Redis answers on 127.0.0.1:6379). */
+  const describeWithRedis = process.env.REDIS_URL ? describe : describe.skip;
+  if (!process.env.REDIS_URL) {
+    process.stderr.write('rate limits: REDIS_URL is not set, so the two-replica run is skipped\n');
+  }
+
+  describeWithRedis('two replicas sharing Redis', () => {
+    let one: TestApp;
+    let two: TestApp;
+    let ctx: TestContext;
+    const sockets: ClientSocket[] = [];
+    beforeAll(async () => {
+      const shared = {
+        REDIS_URL: process.env.REDIS_URL!,
+        SOCKET_ADAPTER_CHANNEL: `test-${randomBytes(4).toString('hex')}`,
+        RATE_LIMIT_LOGIN_PER_ACCOUNT: '3/60',
+        RATE_LIMIT_MESSAGES_PER_USER: '4/60',
+      };
+      one = await startTestApp(shared);
+      two = await startTestApp(shared, { databaseUrl: one.databaseUrl });
+      ctx = new TestContext(one);
+    });
+    afterAll(async () => {
+      for (const socket of sockets) socket.close();
+      await two?.close();
+      await one?.close();
+    });
+
+    it('counts failed logins of one account on both replicas', async () => {
+      const user = await ctx.newUser();
+      const login = (app: TestApp, password: string) =>
+        app.http.post('/api/v1/auth/login', { body: { username: user.username, password } });
+      expect((await login(one, 'guess 1')).status).toBe(401);
+      expect((await login(two, 'guess 2')).status).toBe(401);
+      expect((await login(one, 'guess 3')).status).toBe(401);
+      expectRateLimited(await login(two, PASSWORD), 60);
+    });
+
+    it("counts a user's messages on both replicas", async () => {
+      const [sender, friend] = [await ctx.newUser(), await ctx.newUser()];
+      await ctx.befriend(sender, friend);
+      const chat = await ctx.directChat(sender, friend);
+      const onOne = await connectSocket(one.baseUrl, { token: sender.accessToken });
+      const onTwo = await connectSocket(two.baseUrl, { token: sender.accessToken });
+      sockets.push(onOne, onTwo);
+      const acks = [];
+      for (let n = 1; n <= 5; n += 1) {
+        const socket = n % 2 ? onOne : onTwo;
+        acks.push(
+          await send(socket, 'message:send', {
+            chatId: chat.id,
+            body: `m${n}`,
+            clientMessageId: `r-${n}`,
+          }),
+        );
+      }
+      expect(acks.map((ack) => ack.ok)).toEqual([true, true, true, true, false]);
+      expect(acks[4].error.code).toBe('RATE_LIMITED');
+    });
+  });
+
+  const describeWithRedisServer = existsSync(REDIS_SERVER) ? describe : describe.skip;
+
+  describeWithRedisServer('when Redis goes away', () => {
+    let redis: ChildProcess;
+    let t: TestApp;
+    beforeAll(async () => {
+      const port = await freePort();
+      redis = spawn(REDIS_SERVER, ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
+      await waitForPort(port);
+      t = await startTestApp({
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        SOCKET_ADAPTER: 'memory',
+        RATE_LIMIT_LOGIN_PER_ACCOUNT: '2/60',
+      });
+    });
+    afterAll(async () => {
+      redis?.kill('SIGKILL');
+      await t?.close();
+    });
+
+    it('falls back to counting in this process, without stalling requests', async () => {
+      const user = await new TestContext(t).newUser();
+      const login = (password: string) =>
+        t.http.post('/api/v1/auth/login', { body: { username: user.username, password } });
+      redis.kill('SIGKILL');
+      await new Promise((resolve) => redis.once('exit', resolve));
+
+      const started = Date.now();
+      expect((await login(PASSWORD)).status).toBe(200);
+      expect((await login('guess 1')).status).toBe(401);
+      expect((await login('guess 2')).status).toBe(401);
+      expectRateLimited(await login(PASSWORD), 60);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+  });
 });
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
+      socket.once('close', () => socket.destroy());
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}

@@ -53,6 +53,7 @@ export class ServerProcess {
           RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
           RATE_LIMIT_REGISTER_PER_IP: 'off',
           RATE_LIMIT_SOCKET_EVENTS: 'off',
+          RATE_LIMIT_MESSAGES_PER_USER: 'off',
           RATE_LIMIT_TYPING: 'off',
           ...options.env,
         },

@@ -38,6 +38,7 @@ export async function startTestApp(
     RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
     RATE_LIMIT_REGISTER_PER_IP: 'off',
     RATE_LIMIT_SOCKET_EVENTS: 'off',
+    RATE_LIMIT_MESSAGES_PER_USER: 'off',
     RATE_LIMIT_TYPING: 'off',
     METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
