@@ -45,6 +45,32 @@ export interface ServerToClientEvents {
   'session:expired': (error: AckError) => void;
 }
 
+/** The names of ServerToClientEvents as a runtime value (docs/asyncapi.yaml is tested against both). */
+export const ServerEvents = {
+  messageNew: 'message:new',
+  messageUpdated: 'message:updated',
+  messageDeleted: 'message:deleted',
+  chatCreated: 'chat:created',
+  chatUpdated: 'chat:updated',
+  chatMemberAdded: 'chat:member-added',
+  chatMemberRemoved: 'chat:member-removed',
+  chatRead: 'chat:read',
+  typing: 'typing',
+  presence: 'presence',
+  friendRequestNew: 'friend-request:new',
+  friendRequestUpdated: 'friend-request:updated',
+  friendRequestWithdrawn: 'friend-request:withdrawn',
+  sessionExpired: 'session:expired',
+} as const satisfies Record<string, keyof ServerToClientEvents>;
+
+export type ServerEventName = (typeof ServerEvents)[keyof typeof ServerEvents];
+
+/** Compiles only when T is never. */
+type AssertNever<T extends never> = T;
+
+/** Fails to compile while ServerToClientEvents has an event that ServerEvents does not list. */
+export type UnlistedServerEvent = AssertNever<Exclude<keyof ServerToClientEvents, ServerEventName>>;
+
 export interface SocketData {
   userId: number;
   username: string;
