@@ -21,6 +21,7 @@ import {
   SyncPayload,
   TypingPayload,
 } from './dto/socket-payloads.dto';
+import { readEverydaySend } from './dto/send-message-fast-path';
 import { PresenceService } from './presence.service';
 import { failure } from './socket-ack';
 import { authenticateSockets } from './socket-auth';
@@ -263,11 +264,16 @@ export class ChatGateway
       this.config.rateLimits.socketEvents,
       socket.id,
     );
-    const dto = (await this.validation.transform(payload, {
-      type: 'body',
-      metatype: payloadType,
-    })) as T;
+    const dto = await this.parse(payloadType, payload);
     return { ok: true, ...(await work((socket.data as SocketData).userId, dto)) };
+  }
+
+  /** The payload as its DTO, validated with the REST rules; message:send has a fast path. */
+  private async parse<T extends object>(payloadType: Type<T>, payload: unknown): Promise<T> {
+    const everyday =
+      payloadType === (SendMessagePayload as Type<object>) ? readEverydaySend(payload) : null;
+    if (everyday) return everyday as T;
+    return (await this.validation.transform(payload, { type: 'body', metatype: payloadType })) as T;
   }
 
   /** The chat's topic, if the user is in the chat (404 otherwise). */
