@@ -55,6 +55,9 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
         // Swagger UI sets inline styles and shows inline SVG icons.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // TLS ends at the ingress; over plain HTTP (a LAN address, no proxy) this directive would
+        // send the docs' scripts to an https:// URL nobody serves, leaving the page blank.
+        upgradeInsecureRequests: null,
       },
     },
   });
