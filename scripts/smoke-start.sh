@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the built server the way `npm start` does (embedded PostgreSQL, fresh data folder), checks
-# that it serves, then sends SIGTERM and expects a clean exit with the database stopped.
+# that it serves (and that `npm run demo` works against it), then sends SIGTERM and expects a clean exit with the database stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,9 @@ grep -q "docs on http://localhost:$port/docs" "$log" || { cat "$log"; echo "star
 curl -fs "http://127.0.0.1:$port/docs-json" | node -e 'JSON.parse(require("fs").readFileSync(0,"utf8")).openapi.startsWith("3.")||process.exit(1)'
 token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
   -d '{"username":"smoke_user","password":"smoke-password"}' | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken)')
+
+# The README's first suggestion after starting: the demo plays the seed scenario against this server.
+API_URL="http://localhost:$port" npm run --silent demo || { cat "$log"; echo "npm run demo failed"; exit 1; }
 
 # A live socket, to check that shutdown also closes sockets cleanly.
 socket_log=$(mktemp)
@@ -48,4 +51,4 @@ grep -q '^disconnected' "$socket_log" || { cat "$socket_log"; echo "the socket w
 if grep -q '"level":50' "$log"; then cat "$log"; echo "errors were logged"; exit 1; fi
 if grep -qi 'smoke-password\|eyJhbGci' "$log"; then echo "the log contains a password or token"; exit 1; fi
 [ ! -f "$data_dir/postmaster.pid" ] || { echo "the embedded PostgreSQL is still running"; exit 1; }
-echo "smoke test passed: started, served HTTP and a socket, stopped cleanly on SIGTERM"
+echo "smoke test passed: started, served HTTP, the demo and a socket, stopped cleanly on SIGTERM"
