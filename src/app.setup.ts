@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { documentJsonBodyErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
@@ -91,7 +92,7 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .build(),
     { extraModels: [ErrorResponseDto] },
   );
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup('docs', app, documentJsonBodyErrors(document), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
   });

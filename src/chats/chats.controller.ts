@@ -23,6 +23,7 @@ import { FastifyReply } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -91,6 +92,7 @@ export class ChatsController {
   @ApiOperation({ summary: 'A chat I am in' })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 404)
+  @ApiIdParam('chatId')
   get(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -102,6 +104,7 @@ export class ChatsController {
   @ApiOperation({ summary: 'Rename a group (owner or admin)' })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404)
+  @ApiIdParam('chatId')
   rename(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -117,6 +120,7 @@ export class ChatsController {
   })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404, 409)
+  @ApiIdParam('chatId')
   addParticipants(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -129,6 +133,8 @@ export class ChatsController {
   @ApiOperation({ summary: "Change a member's role to admin or member (owner only)" })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404)
+  @ApiIdParam('chatId')
+  @ApiIdParam('userId')
   changeRole(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -148,6 +154,8 @@ export class ChatsController {
   })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiErrors(400, 403, 404)
+  @ApiIdParam('chatId')
+  @ApiIdParam('userId')
   async removeParticipant(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,

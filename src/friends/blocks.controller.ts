@@ -20,6 +20,7 @@ import {
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -62,6 +63,7 @@ export class BlocksController {
   @ApiOperation({ summary: 'Unblock a user' })
   @ApiNoContentResponse({ description: 'Unblocked' })
   @ApiErrors(400, 404)
+  @ApiIdParam('userId')
   async unblock(
     @CurrentUser() user: AuthUser,
     @Param('userId', ParseIdPipe) userId: number,

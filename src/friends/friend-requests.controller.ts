@@ -22,6 +22,7 @@ import { FastifyReply } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { FriendRequestResponseDto } from './dto/friend-request-response.dto';
@@ -77,6 +78,7 @@ export class FriendRequestsController {
   @ApiOperation({ summary: 'Accept a friend request sent to me; we become friends' })
   @ApiOkResponse({ type: FriendRequestResponseDto })
   @ApiErrors(400, 403, 404, 409)
+  @ApiIdParam('requestId')
   accept(
     @CurrentUser() user: AuthUser,
     @Param('requestId', ParseIdPipe) requestId: number,
@@ -89,6 +91,7 @@ export class FriendRequestsController {
   @ApiOperation({ summary: 'Reject a friend request sent to me' })
   @ApiOkResponse({ type: FriendRequestResponseDto })
   @ApiErrors(400, 403, 404, 409)
+  @ApiIdParam('requestId')
   reject(
     @CurrentUser() user: AuthUser,
     @Param('requestId', ParseIdPipe) requestId: number,
@@ -101,6 +104,7 @@ export class FriendRequestsController {
   @ApiOperation({ summary: 'Withdraw a pending friend request I sent' })
   @ApiNoContentResponse({ description: 'Withdrawn' })
   @ApiErrors(400, 403, 404, 409)
+  @ApiIdParam('requestId')
   async withdraw(
     @CurrentUser() user: AuthUser,
     @Param('requestId', ParseIdPipe) requestId: number,

@@ -9,6 +9,7 @@ import {
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -37,6 +38,7 @@ export class FriendsController {
   @ApiOperation({ summary: 'End a friendship (for both of us)' })
   @ApiNoContentResponse({ description: 'No longer friends' })
   @ApiErrors(400, 404)
+  @ApiIdParam('userId')
   async unfriend(
     @CurrentUser() user: AuthUser,
     @Param('userId', ParseIdPipe) userId: number,

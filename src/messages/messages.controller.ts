@@ -23,6 +23,7 @@ import { FastifyReply } from 'fastify';
 import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiBigIdParam, ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { EditMessageDto } from './dto/edit-message.dto';
@@ -37,6 +38,7 @@ const MessagePageDto = PageOf(MessageResponseDto);
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiErrors(401)
+@ApiIdParam('chatId')
 @Controller('chats/:chatId')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
@@ -89,6 +91,7 @@ export class MessagesController {
   @ApiOperation({ summary: 'Edit my message' })
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiErrors(400, 403, 404, 409)
+  @ApiBigIdParam('messageId')
   edit(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -103,6 +106,7 @@ export class MessagesController {
   @ApiOperation({ summary: 'Delete my message (it stays in history as a tombstone)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 403, 404)
+  @ApiBigIdParam('messageId')
   async delete(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,

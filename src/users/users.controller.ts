@@ -25,6 +25,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { AuthUser } from '../common/auth/auth-user';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -95,6 +96,7 @@ export class UsersController {
     description: 'Unchanged since the If-None-Match ETag',
   })
   @ApiErrors(400, 404)
+  @ApiIdParam('userId')
   async avatar(
     @Param('userId', ParseIdPipe) userId: number,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
@@ -125,6 +127,7 @@ export class UsersController {
   @ApiOperation({ summary: 'A user’s public profile' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors(400, 404)
+  @ApiIdParam('userId')
   get(@Param('userId', ParseIdPipe) userId: number): Promise<UserResponseDto> {
     return this.users.getOrThrow(userId);
   }

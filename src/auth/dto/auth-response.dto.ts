@@ -17,6 +17,11 @@ export class AuthResponseDto {
   })
   refreshToken!: string;
 
-  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'Seconds until the access token expires',
+    example: 900,
+  })
   expiresIn!: number;
 }

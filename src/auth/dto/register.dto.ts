@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
-import { IsDisplayName } from '../../users/dto/display-name.validator';
-import { IsUsername } from '../../users/dto/username.validator';
+import { DISPLAY_NAME_SCHEMA, IsDisplayName } from '../../users/dto/display-name.validator';
+import { IsUsername, USERNAME_SCHEMA } from '../../users/dto/username.validator';
 
 export class RegisterDto {
-  @ApiProperty({ minLength: 3, maxLength: 32, pattern: '^[a-zA-Z0-9_.-]+$', example: 'shivam' })
+  @ApiProperty({ ...USERNAME_SCHEMA, example: 'shivam' })
   @IsUsername()
   username!: string;
 
@@ -15,9 +15,8 @@ export class RegisterDto {
   password!: string;
 
   @ApiPropertyOptional({
-    minLength: 1,
-    maxLength: 64,
-    description: 'Defaults to the username',
+    ...DISPLAY_NAME_SCHEMA,
+    description: 'Trimmed; no control characters. Defaults to the username',
     example: 'Shivam',
   })
   @IsOptionalNotNull()

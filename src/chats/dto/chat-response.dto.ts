@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiIdProperty, ApiTimestampProperty } from '../../common/http/api-schema.decorator';
 import { CHAT_TYPES, ChatType } from '../entities/chat-session.entity';
+import { MAX_GROUP_NAME_LENGTH } from './group-name.validator';
 import { LastMessageDto } from './last-message.dto';
 import { ParticipantResponseDto } from './participant-response.dto';
 
 export class ChatResponseDto {
-  @ApiProperty({ example: 7 })
+  @ApiIdProperty({ example: 7 })
   id!: number;
 
   @ApiProperty({ enum: CHAT_TYPES, example: 'direct' })
@@ -13,6 +15,7 @@ export class ChatResponseDto {
   @ApiProperty({
     type: String,
     nullable: true,
+    maxLength: MAX_GROUP_NAME_LENGTH,
     example: 'shivam/shahn',
     description: 'Group name; for a direct chat "initiator/other" by username',
   })
@@ -24,10 +27,10 @@ export class ChatResponseDto {
   })
   topic!: string;
 
-  @ApiProperty({ example: '2022-11-17T12:00:00.000Z' })
+  @ApiTimestampProperty({ example: '2022-11-17T12:00:00.000Z' })
   createdAt!: string;
 
-  @ApiProperty({ example: '2022-11-17T12:00:00.000Z' })
+  @ApiTimestampProperty({ example: '2022-11-17T12:00:00.000Z' })
   updatedAt!: string;
 
   @ApiProperty({ type: [ParticipantResponseDto] })
@@ -36,6 +39,11 @@ export class ChatResponseDto {
   @ApiProperty({ type: LastMessageDto, nullable: true })
   lastMessage!: LastMessageDto | null;
 
-  @ApiProperty({ example: 0, description: 'Messages from others after my read marker' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 0,
+    description: 'Messages from others after my read marker',
+  })
   unreadCount!: number;
 }

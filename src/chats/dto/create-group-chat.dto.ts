@@ -1,15 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsGroupName } from './group-name.validator';
+import { ApiIdListProperty } from '../../common/http/api-schema.decorator';
+import { GROUP_NAME_SCHEMA, IsGroupName } from './group-name.validator';
 import { IsMemberIds, MAX_GROUP_MEMBERS } from './member-ids.validator';
 
 export class CreateGroupChatDto {
-  @ApiProperty({ minLength: 1, maxLength: 100, example: 'group-1' })
+  @ApiProperty({
+    ...GROUP_NAME_SCHEMA,
+    description: 'Trimmed; no control characters',
+    example: 'group-1',
+  })
   @IsGroupName()
   name!: string;
 
-  @ApiProperty({
-    type: [Number],
+  @ApiIdListProperty({
     maxItems: MAX_GROUP_MEMBERS - 1,
+    uniqueItems: true,
     example: [1, 3],
     description: 'Friends of mine to add; I am the owner',
   })

@@ -1,17 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
+import {
+  ApiBigIdProperty,
+  ApiIdProperty,
+  ApiTimestampProperty,
+} from '../../common/http/api-schema.decorator';
 
 /** The shape of a message (the messages module returns the same fields). */
 export class LastMessageDto {
-  @ApiProperty({ example: 1 })
+  @ApiBigIdProperty({ example: 1 })
   id!: number;
 
-  @ApiProperty({ example: 7 })
+  @ApiIdProperty({ example: 7 })
   chatId!: number;
 
-  @ApiProperty({ example: 1, description: '1, 2, 3, ... within the chat, in commit order' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 1,
+    description: '1, 2, 3, ... within the chat, in commit order',
+  })
   seq!: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiIdProperty({ example: 1 })
   senderId!: number;
 
   @ApiProperty({
@@ -22,15 +32,20 @@ export class LastMessageDto {
   })
   body!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: '6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 64,
+    example: '6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10',
+  })
   clientMessageId!: string | null;
 
-  @ApiProperty({ example: '2022-11-15T12:00:00.000Z' })
+  @ApiTimestampProperty({ example: '2022-11-15T12:00:00.000Z' })
   createdAt!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiTimestampProperty({ nullable: true })
   editedAt!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiTimestampProperty({ nullable: true })
   deletedAt!: string | null;
 }

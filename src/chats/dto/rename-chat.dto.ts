@@ -1,8 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsGroupName } from './group-name.validator';
+import { GROUP_NAME_SCHEMA, IsGroupName } from './group-name.validator';
 
 export class RenameChatDto {
-  @ApiProperty({ minLength: 1, maxLength: 100, example: 'group-1 (renamed)' })
+  @ApiProperty({
+    ...GROUP_NAME_SCHEMA,
+    description: 'Trimmed; no control characters',
+    example: 'group-1 (renamed)',
+  })
   @IsGroupName()
   name!: string;
 }

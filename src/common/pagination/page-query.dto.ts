@@ -4,7 +4,12 @@ import { ToInt } from '../validation/to-int';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page';
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @IsOptional()
   @ToInt()
   @IsInt()
@@ -12,7 +17,7 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit: number = DEFAULT_PAGE_SIZE;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @ApiPropertyOptional({ maxLength: 512, description: 'The nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsMessageBody, MAX_MESSAGE_LENGTH } from './message-body.validator';
+import { IsMessageBody, MESSAGE_BODY_SCHEMA } from './message-body.validator';
 
 export class EditMessageDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH, example: 'hello!' })
+  @ApiProperty({ ...MESSAGE_BODY_SCHEMA, description: 'Trimmed', example: 'hello!' })
   @IsMessageBody()
   body!: string;
 }

@@ -1,10 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiBigIdProperty } from '../../common/http/api-schema.decorator';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { ToInt } from '../../common/validation/to-int';
 
 export class ListMessagesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
+  @ApiBigIdProperty({
+    required: false,
     description: 'Messages older than this message id, newest first (the default order)',
   })
   @IsOptional()
@@ -14,7 +15,9 @@ export class ListMessagesQueryDto extends PageQueryDto {
   @Max(Number.MAX_SAFE_INTEGER)
   before?: number;
 
-  @ApiPropertyOptional({
+  @ApiBigIdProperty({
+    required: false,
+    minimum: 0,
     description: 'Messages newer than this message id, oldest first (for catching up)',
   })
   @IsOptional()

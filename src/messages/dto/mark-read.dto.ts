@@ -1,8 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { ApiBigIdProperty } from '../../common/http/api-schema.decorator';
 
 export class MarkReadDto {
-  @ApiProperty({ example: 42, description: 'The newest message I have read' })
+  @ApiBigIdProperty({ example: 42, description: 'The newest message I have read' })
   @IsInt()
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
-import { IsMessageBody, MAX_MESSAGE_LENGTH } from './message-body.validator';
+import { IsMessageBody, MESSAGE_BODY_SCHEMA } from './message-body.validator';
 
 export const CLIENT_MESSAGE_ID = /^[\w.:-]{1,64}$/;
 
 export class SendMessageDto {
   @ApiProperty({
-    minLength: 1,
-    maxLength: MAX_MESSAGE_LENGTH,
+    ...MESSAGE_BODY_SCHEMA,
     example: 'helloo',
     description: 'Trimmed',
   })
@@ -16,6 +15,8 @@ export class SendMessageDto {
   body!: string;
 
   @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 64,
     pattern: CLIENT_MESSAGE_ID.source,
     example: '6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10',
     description:

@@ -1,10 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
-import { IsDisplayName } from './display-name.validator';
+import { DISPLAY_NAME_SCHEMA, IsDisplayName } from './display-name.validator';
 
 export class UpdateProfileDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 64, example: 'Shivam K.' })
+  @ApiPropertyOptional({
+    ...DISPLAY_NAME_SCHEMA,
+    description: 'Trimmed; no control characters',
+    example: 'Shivam K.',
+  })
   @IsOptionalNotNull()
   @IsDisplayName()
   displayName?: string;

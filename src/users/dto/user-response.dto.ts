@@ -1,13 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiIdProperty, ApiTimestampProperty } from '../../common/http/api-schema.decorator';
+import { USERNAME_SCHEMA } from './username.validator';
 
 export class UserResponseDto {
-  @ApiProperty({ example: 1 })
+  @ApiIdProperty({ example: 1 })
   id!: number;
 
-  @ApiProperty({ example: 'shivam' })
+  @ApiProperty({ ...USERNAME_SCHEMA, example: 'shivam' })
   username!: string;
 
-  @ApiProperty({ example: 'Shivam' })
+  @ApiProperty({ minLength: 1, maxLength: 64, example: 'Shivam' })
   displayName!: string;
 
   @ApiProperty({
@@ -18,6 +20,6 @@ export class UserResponseDto {
   })
   displayPictureUrl!: string | null;
 
-  @ApiProperty({ example: '2022-11-16T12:00:00.000Z' })
+  @ApiTimestampProperty({ example: '2022-11-16T12:00:00.000Z' })
   joinedAt!: string;
 }

@@ -538,7 +538,10 @@ export interface components {
        * @example /api/v1/users/1/avatar?v=9f86d081884c7d65
        */
       displayPictureUrl: string | null;
-      /** @example 2022-11-16T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-16T12:00:00.000Z
+       */
       joinedAt: string;
       /**
        * @description Whether others may send me friend requests
@@ -547,7 +550,10 @@ export interface components {
       allowFriendRequests: boolean;
     };
     UpdateProfileDto: {
-      /** @example Shivam K. */
+      /**
+       * @description Trimmed; no control characters
+       * @example Shivam K.
+       */
       displayName?: string;
       /**
        * @description false: nobody can send me friend requests
@@ -567,7 +573,10 @@ export interface components {
        * @example /api/v1/users/1/avatar?v=9f86d081884c7d65
        */
       displayPictureUrl: string | null;
-      /** @example 2022-11-16T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-16T12:00:00.000Z
+       */
       joinedAt: string;
     };
     UserResponsePageDto: {
@@ -584,7 +593,7 @@ export interface components {
       /** @example correct horse battery staple */
       password: string;
       /**
-       * @description Defaults to the username
+       * @description Trimmed; no control characters. Defaults to the username
        * @example Shivam
        */
       displayName?: string;
@@ -624,10 +633,10 @@ export interface components {
       /** @example 2 */
       toUserId: number;
       /**
-       * @description Trimmed; empty means none
+       * @description Trimmed; empty or null means none
        * @example hi
        */
-      message?: string;
+      message?: string | null;
     };
     FriendRequestResponseDto: {
       /** @example 1 */
@@ -636,16 +645,23 @@ export interface components {
       fromUserId: number;
       /** @example 2 */
       toUserId: number;
-      /** @example hi */
+      /**
+       * @description null when none was sent
+       * @example hi
+       */
       message: string | null;
       /**
        * @example pending
        * @enum {string}
        */
       status: 'pending' | 'accepted' | 'rejected';
-      /** @example 2022-11-15T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
       sentAt: string;
       /**
+       * Format: date-time
        * @description When it was accepted or rejected
        * @example null
        */
@@ -666,6 +682,7 @@ export interface components {
     FriendResponseDto: {
       user: components['schemas']['UserResponseDto'];
       /**
+       * Format: date-time
        * @description When the friendship began
        * @example 2022-11-15T12:00:00.000Z
        */
@@ -686,7 +703,10 @@ export interface components {
     BlockResponseDto: {
       /** @description The user I block */
       user: components['schemas']['UserResponseDto'];
-      /** @example 2022-11-15T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
       blockedAt: string;
     };
     BlockResponsePageDto: {
@@ -712,7 +732,10 @@ export interface components {
        * @enum {string}
        */
       role: 'owner' | 'admin' | 'member';
-      /** @example 2022-11-15T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
       joinedAt: string;
     };
     LastMessageDto: {
@@ -734,11 +757,20 @@ export interface components {
       body: string | null;
       /** @example 6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10 */
       clientMessageId: string | null;
-      /** @example 2022-11-15T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
       createdAt: string;
-      /** @example null */
+      /**
+       * Format: date-time
+       * @example null
+       */
       editedAt: string | null;
-      /** @example null */
+      /**
+       * Format: date-time
+       * @example null
+       */
       deletedAt: string | null;
     };
     ChatResponseDto: {
@@ -759,9 +791,15 @@ export interface components {
        * @example chat:3b241101-e2bb-4255-8caf-4136c566a962
        */
       topic: string;
-      /** @example 2022-11-17T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-17T12:00:00.000Z
+       */
       createdAt: string;
-      /** @example 2022-11-17T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-17T12:00:00.000Z
+       */
       updatedAt: string;
       participants: components['schemas']['ParticipantResponseDto'][];
       lastMessage: components['schemas']['LastMessageDto'] | null;
@@ -772,7 +810,10 @@ export interface components {
       unreadCount: number;
     };
     CreateGroupChatDto: {
-      /** @example group-1 */
+      /**
+       * @description Trimmed; no control characters
+       * @example group-1
+       */
       name: string;
       /**
        * @description Friends of mine to add; I am the owner
@@ -792,7 +833,10 @@ export interface components {
       nextCursor: string | null;
     };
     RenameChatDto: {
-      /** @example group-1 (renamed) */
+      /**
+       * @description Trimmed; no control characters
+       * @example group-1 (renamed)
+       */
       name: string;
     };
     AddParticipantsDto: {
@@ -829,11 +873,20 @@ export interface components {
       body: string | null;
       /** @example 6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10 */
       clientMessageId: string | null;
-      /** @example 2022-11-15T12:00:00.000Z */
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
       createdAt: string;
-      /** @example null */
+      /**
+       * Format: date-time
+       * @example null
+       */
       editedAt: string | null;
-      /** @example null */
+      /**
+       * Format: date-time
+       * @example null
+       */
       deletedAt: string | null;
     };
     MessageResponsePageDto: {
@@ -857,7 +910,10 @@ export interface components {
       clientMessageId?: string;
     };
     EditMessageDto: {
-      /** @example hello! */
+      /**
+       * @description Trimmed
+       * @example hello!
+       */
       body: string;
     };
     MarkReadDto: {
@@ -868,8 +924,11 @@ export interface components {
       messageId: number;
     };
     HealthStatusDto: {
-      /** @example ok */
-      status: string;
+      /**
+       * @example ok
+       * @enum {string}
+       */
+      status: 'ok';
     };
   };
   responses: never;
@@ -940,6 +999,24 @@ export interface operations {
       };
       /** @description Missing, invalid or expired access token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1199,9 +1276,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limited: retry after the number of seconds in the Retry-After header */
       429: {
         headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1249,9 +1346,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limited: retry after the number of seconds in the Retry-After header */
       429: {
         headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1299,6 +1416,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   AuthController_logout: {
@@ -1332,6 +1467,24 @@ export interface operations {
       };
       /** @description Missing, invalid or expired access token */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1454,6 +1607,24 @@ export interface operations {
       };
       /** @description Conflicts with the current state */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1837,6 +2008,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   BlocksController_unblock: {
@@ -1953,6 +2142,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   ChatsController_createGroup: {
@@ -2005,6 +2212,24 @@ export interface operations {
       };
       /** @description Conflicts with the current state */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2162,6 +2387,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   ChatsController_addParticipants: {
@@ -2225,6 +2468,24 @@ export interface operations {
       };
       /** @description Conflicts with the current state */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2344,6 +2605,24 @@ export interface operations {
       };
       /** @description Not found (or not visible to you) */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2478,9 +2757,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limited: retry after the number of seconds in the Retry-After header */
       429: {
         headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2615,6 +2914,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   MessagesController_markRead: {
@@ -2659,6 +2976,24 @@ export interface operations {
       };
       /** @description Not found (or not visible to you) */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
