@@ -6,7 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { documentJsonBodyErrors } from './common/http/api-errors.decorator';
+import { documentSharedErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
@@ -89,10 +89,17 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addTag('auth', 'Register, log in, refresh the access token, log out')
+      .addTag('users', 'My profile and avatar; other users by id or username prefix')
+      .addTag('friends', 'Friend requests (send, answer, withdraw) and friendships')
+      .addTag('blocks', 'Silent blocks: no requests, no direct messages')
+      .addTag('chats', 'Direct chats of two friends and group chats: create, list, rename, members')
+      .addTag('messages', 'History, send (idempotent), edit, delete, read markers')
+      .addTag('health', 'Liveness and readiness probes')
       .build(),
     { extraModels: [ErrorResponseDto] },
   );
-  SwaggerModule.setup('docs', app, documentJsonBodyErrors(document), {
+  SwaggerModule.setup('docs', app, documentSharedErrors(document), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
   });

@@ -962,6 +962,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -994,6 +1021,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1003,6 +1040,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1012,6 +1057,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1021,6 +1074,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1056,6 +1136,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1065,6 +1155,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1074,6 +1172,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1083,6 +1189,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1123,6 +1256,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1132,6 +1275,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1141,6 +1292,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1175,6 +1353,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1184,6 +1372,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1214,6 +1429,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1223,6 +1448,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1232,6 +1465,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1264,6 +1524,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1273,6 +1543,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1282,6 +1560,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1291,6 +1577,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1302,6 +1596,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1334,6 +1655,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1343,6 +1674,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1352,6 +1691,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1361,6 +1708,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1372,6 +1727,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1404,6 +1786,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1413,6 +1805,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1422,6 +1822,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1431,6 +1839,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1462,6 +1897,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1471,6 +1916,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1480,6 +1933,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1489,6 +1950,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1524,6 +2012,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1533,6 +2031,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1575,6 +2100,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1584,6 +2119,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1593,6 +2136,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1602,6 +2153,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1611,6 +2170,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1620,6 +2187,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1629,6 +2204,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1659,6 +2261,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1668,6 +2280,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1677,6 +2297,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1686,6 +2314,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1695,6 +2331,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1725,6 +2388,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1734,6 +2407,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1743,6 +2424,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1752,6 +2441,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1761,6 +2458,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1790,6 +2514,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1799,6 +2533,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1808,6 +2550,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1817,6 +2567,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1826,6 +2584,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1858,6 +2643,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1867,6 +2662,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1896,6 +2718,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1905,6 +2737,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1914,6 +2754,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1946,6 +2813,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1955,6 +2832,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1987,6 +2891,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -1996,6 +2910,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2005,6 +2927,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2014,6 +2944,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2023,6 +2961,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2052,6 +3017,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2061,6 +3036,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2070,6 +3053,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2112,6 +3122,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2121,6 +3141,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2130,6 +3158,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2139,6 +3175,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2148,6 +3192,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2157,6 +3209,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2189,6 +3268,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2198,6 +3287,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2207,6 +3304,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2216,6 +3321,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2225,6 +3338,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2234,6 +3355,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2266,6 +3414,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2275,6 +3433,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2305,6 +3490,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2314,6 +3509,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2323,6 +3526,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2357,6 +3587,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2366,6 +3606,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2375,6 +3623,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2384,6 +3640,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2393,6 +3657,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2402,6 +3674,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2436,6 +3735,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2445,6 +3754,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2454,6 +3771,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2463,6 +3788,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2472,6 +3805,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2481,6 +3822,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2490,6 +3839,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2520,6 +3896,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2529,6 +3915,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2538,6 +3932,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2547,6 +3949,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2582,6 +4011,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2591,6 +4030,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2600,6 +4047,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2609,6 +4064,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2618,6 +4081,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2627,6 +4098,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2665,6 +4163,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2674,6 +4182,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2683,6 +4199,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2727,6 +4270,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2736,6 +4289,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2745,6 +4306,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2754,6 +4323,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2763,6 +4340,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2772,6 +4357,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2783,6 +4376,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2813,6 +4433,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2822,6 +4452,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2831,6 +4469,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2840,6 +4486,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2875,6 +4548,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2884,6 +4567,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2893,6 +4584,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2902,6 +4601,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2911,6 +4618,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2920,6 +4635,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2929,6 +4652,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2962,6 +4712,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2971,6 +4731,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2980,6 +4748,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2989,6 +4765,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -2998,6 +4782,33 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -3018,6 +4829,25 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HealthStatusDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
     };
@@ -3045,6 +4875,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
