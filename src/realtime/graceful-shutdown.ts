@@ -2,13 +2,14 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { ShutdownState } from '../common/lifecycle/shutdown-state';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessagesService } from '../messages/messages.service';
+import { PresenceService } from './presence.service';
 import { SocketServer } from './socket-server';
 
 /**
  * Drains the instance before the database pool closes (Nest closes it in onApplicationShutdown, after
  * this hook): readiness turns false, and every new request or socket event gets a complete answer
  * that sends it elsewhere (503 SHUTTING_DOWN with Connection: close; ok:false SHUTTING_DOWN); the
- * HTTP requests and message sends already in flight finish (their acks go out); then the sockets'
+ * HTTP requests, message sends and presence updates already in flight finish (acks go out); then the sockets'
  * transports close so clients reconnect to another replica. The port itself closes last, in Nest's
  * dispose, once nothing is being served.
  */
@@ -21,11 +22,16 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     private readonly state: ShutdownState,
     private readonly messages: MessagesService,
     private readonly sockets: SocketServer,
+    private readonly presence: PresenceService,
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
     this.state.begin();
-    const drained = Promise.all([this.state.requestsDrained(), this.messages.idle()]);
+    const drained = Promise.all([
+      this.state.requestsDrained(),
+      this.messages.idle(),
+      this.presence.idle(),
+    ]);
     const timeout = new Promise<'timeout'>((resolve) =>
       setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs).unref(),
     );

@@ -12,6 +12,8 @@ import { SocketServer } from './socket-server';
 @Injectable()
 export class PresenceService {
   private readonly logger = new Logger(PresenceService.name);
+  /** Updates under way, which a graceful shutdown lets finish before the database pool closes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly sockets: SocketServer,
@@ -20,7 +22,26 @@ export class PresenceService {
   ) {}
 
   /** Tells friends the user is online and gives the new socket its friends' presence. */
-  async connected(socket: Socket): Promise<void> {
+  connected(socket: Socket): Promise<void> {
+    return this.track(this.announceOnline(socket));
+  }
+
+  /** When the user's last socket anywhere is gone: stamp lastSeenAt and tell friends. */
+  disconnected(userId: number): Promise<void> {
+    return this.track(this.announceOffline(userId));
+  }
+
+  /** Resolves once the presence updates started so far are done. */
+  async idle(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async announceOnline(socket: Socket): Promise<void> {
     const { userId } = socket.data as SocketData;
     try {
       const friendIds = await this.friends.friendIdsOf(userId);
@@ -40,8 +61,7 @@ export class PresenceService {
     }
   }
 
-  /** When the user's last socket anywhere is gone: stamp lastSeenAt and tell friends. */
-  async disconnected(userId: number): Promise<void> {
+  private async announceOffline(userId: number): Promise<void> {
     try {
       const remaining = await this.sockets.io.in(userRoom(userId)).fetchSockets();
       if (remaining.length > 0) return;
