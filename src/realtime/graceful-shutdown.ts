@@ -9,9 +9,9 @@ import { SocketServer } from './socket-server';
  * Drains the instance before the database pool closes (Nest closes it in onApplicationShutdown, after
  * this hook): readiness turns false, and every new request or socket event gets a complete answer
  * that sends it elsewhere (503 SHUTTING_DOWN with Connection: close; ok:false SHUTTING_DOWN); the
- * HTTP requests, message sends and presence updates already in flight finish (acks go out); then the sockets'
- * transports close so clients reconnect to another replica. The port itself closes last, in Nest's
- * dispose, once nothing is being served.
+ * HTTP requests, message sends and presence updates already in flight finish (their acks go out);
+ * then the sockets' transports close so clients reconnect to another replica. The port itself closes
+ * last, in Nest's dispose, once nothing is being served.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
