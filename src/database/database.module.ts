@@ -1,10 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
+import { Pool } from 'pg';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { guardPoolClients } from './guard-pool-clients';
 import { runMigrationsLocked } from './run-migrations';
 import { TransactionHost } from './transaction-host';
+
+const logger = new Logger('Database');
 
 @Global()
 @Module({
@@ -24,6 +29,7 @@ import { TransactionHost } from './transaction-host';
       dataSourceFactory: async (options?: DataSourceOptions) => {
         const { migrationsRun, ...rest } = options!;
         const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
+        guardPoolClients((dataSource.driver as PostgresDriver).master as Pool, logger);
         if (migrationsRun) await runMigrationsLocked(dataSource);
         return dataSource;
       },

@@ -36,10 +36,28 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly/i;
+  /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|Query read timeout/i;
+/**
+ * TypeORM hands a connection back to the pool when it fails, so the transaction's next statement
+ * (often COMMIT) finds it gone: the connection died, the database is what failed.
+ */
+const RELEASED_CONNECTION_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
+
+/** Refused before reaching the database, because it is not keeping up (see MessageBatcher). */
+export class DatabaseUnavailableError extends Error {
+  constructor(message = 'The database is not answering; retry shortly') {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
 
 /** True when the database could not be reached or went away: retrying later may work. */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (error instanceof Error && RELEASED_CONNECTION_ERRORS.has(error.constructor.name)) return true;
   const pgError = driverErrorOf(error) as (PgError & { message?: string }) | undefined;
   if (!pgError) return false;
   return (

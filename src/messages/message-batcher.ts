@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChatsService } from '../chats/chats.service';
 import { ReadMarker } from '../chats/send-gate';
+import { DatabaseUnavailableError } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
+import { MessageResponseDto } from './dto/message-response.dto';
 import { Message } from './entities/message.entity';
+import { MessageCreatedEvent, MessagesEvents } from './events/messages.events';
 import { toMessageResponse } from './messages.mapper';
 import { MessagesRepository, NewMessage } from './messages.repository';
 
@@ -14,7 +18,7 @@ export interface SendRequest {
 }
 
 export interface StoredSend {
-  message: Message;
+  message: MessageResponseDto;
   topic: string;
   /** False when the clientMessageId was used before: this is the first message, not a copy. */
   created: boolean;
@@ -32,6 +36,15 @@ interface Pending extends SendRequest {
 const MAX_BATCH = 1000;
 
 /**
+ * A flush this old means the database is not answering (a healthy one takes milliseconds). Its
+ * sends, those waiting behind it and new ones until it ends are then refused at once rather than
+ * held for as long as the client-side query timeouts (a statement, then the rollback); clients
+ * resend with the same clientMessageId, which is safe. If the flush commits after all, its
+ * messages are still announced (message:new), and a resend gets the stored message back.
+ */
+export const STALLED_FLUSH_MS = 5000;
+
+/**
  * Group commit of message sends. One flush is in flight at a time; sends arriving meanwhile form
  * the next batch, which flushes as soon as the previous one has committed (no timer, so an idle
  * server adds no latency). A flush is one transaction: lock the batch's chats, insert every message
@@ -40,15 +53,19 @@ const MAX_BATCH = 1000;
 @Injectable()
 export class MessageBatcher {
   private queue: Pending[] = [];
+  private inFlight: Pending[] = [];
   private flushing = false;
+  private stalled = false;
 
   constructor(
     private readonly repository: MessagesRepository,
     private readonly chats: ChatsService,
     private readonly transactions: TransactionHost,
+    private readonly events: EventEmitter2,
   ) {}
 
   send(request: SendRequest): Promise<StoredSend> {
+    if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
     return new Promise((resolve, reject) => {
       this.queue.push({ ...request, resolve, reject });
       if (!this.flushing) void this.drain();
@@ -68,8 +85,11 @@ export class MessageBatcher {
     this.flushed = new Promise((resolve) => (done = resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight = batch;
+      const watchdog = setTimeout(() => this.stall(), STALLED_FLUSH_MS);
       try {
         const outcomes = await this.transactions.run(() => this.store(batch));
+        this.announce(outcomes);
         batch.forEach((send, i) => {
           const outcome = outcomes[i];
           if (outcome instanceof Error) send.reject(outcome);
@@ -77,10 +97,32 @@ export class MessageBatcher {
         });
       } catch (error) {
         for (const send of batch) send.reject(error);
+      } finally {
+        clearTimeout(watchdog);
+        this.stalled = false;
+        this.inFlight = [];
       }
     }
     this.flushing = false;
     done();
+  }
+
+  private stall(): void {
+    this.stalled = true;
+    for (const send of [...this.inFlight, ...this.queue.splice(0)]) {
+      send.reject(new DatabaseUnavailableError());
+    }
+  }
+
+  /** After the commit, and before any ack: the chat hears of each new message once. */
+  private announce(outcomes: (StoredSend | Error)[]): void {
+    for (const outcome of outcomes) {
+      if (outcome instanceof Error || !outcome.created) continue;
+      this.events.emit(
+        MessagesEvents.created,
+        new MessageCreatedEvent(outcome.message, outcome.topic),
+      );
+    }
   }
 
   /** Inside the flush transaction: the outcome of each send, in order (an Error for refused ones). */
@@ -119,8 +161,11 @@ export class MessageBatcher {
       const decision = decisions[i];
       if ('refusal' in decision) return decision.refusal;
       const topic = gate.chat(send.chatId).topic;
-      if ('earlier' in decision) return { message: decision.earlier, topic, created: false };
-      return { message: stored[decision.fresh], topic, created: !decision.resend };
+      if ('earlier' in decision) {
+        return { message: toMessageResponse(decision.earlier), topic, created: false };
+      }
+      const message = toMessageResponse(stored[decision.fresh]);
+      return { message, topic, created: !decision.resend };
     });
   }
 

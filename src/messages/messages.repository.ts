@@ -126,14 +126,18 @@ export class MessagesRepository {
       .getMany();
   }
 
-  /** Edits a message that is not deleted; null when it is (a delete may have just won). */
+  /**
+   * Edits a message that is not deleted; null when it is (a delete may have just won). Stamped
+   * with clock_timestamp(), the moment the row lock is held, not now() (the transaction's start):
+   * concurrent edits commit in lock order, so their stamps must follow it too.
+   */
   edit(id: number, body: string): Promise<Message | null> {
-    return this.updateLive(id, { body, editedAt: () => 'now()' });
+    return this.updateLive(id, { body, editedAt: () => 'clock_timestamp()' });
   }
 
   /** Keeps the message's place in history but drops its body; null when it was already deleted. */
   tombstone(id: number): Promise<Message | null> {
-    return this.updateLive(id, { body: null, deletedAt: () => 'now()' });
+    return this.updateLive(id, { body: null, deletedAt: () => 'clock_timestamp()' });
   }
 
   private async updateLive(

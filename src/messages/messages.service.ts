@@ -9,12 +9,7 @@ import { TransactionHost } from '../database/transaction-host';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { Message } from './entities/message.entity';
-import {
-  MessageCreatedEvent,
-  MessageDeletedEvent,
-  MessagesEvents,
-  MessageUpdatedEvent,
-} from './events/messages.events';
+import { MessageDeletedEvent, MessagesEvents, MessageUpdatedEvent } from './events/messages.events';
 import { MessageBatcher } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { toMessageResponse } from './messages.mapper';
@@ -74,11 +69,13 @@ export class MessagesService {
       this.config.rateLimits.messagesPerUser,
       String(senderId),
     );
-    const stored = await this.batcher.send({ senderId, chatId, body, clientMessageId });
-    const message = toMessageResponse(stored.message);
-    if (stored.created)
-      this.events.emit(MessagesEvents.created, new MessageCreatedEvent(message, stored.topic));
-    return { message, created: stored.created };
+    const { message, created } = await this.batcher.send({
+      senderId,
+      chatId,
+      body,
+      clientMessageId,
+    });
+    return { message, created };
   }
 
   /** Resolves once every send received so far is stored and answered (for a graceful shutdown). */

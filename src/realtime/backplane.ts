@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import { AppConfig } from '../config/app-config';
+import { guardPoolClients } from '../database/guard-pool-clients';
 
 type AdapterConstructor = NonNullable<Parameters<Server['adapter']>[0]>;
 
@@ -49,6 +50,7 @@ async function connectPostgres(url: string, channel: string): Promise<Backplane>
     application_name: 'chat-backend-socket.io',
   });
   pool.on('error', (error) => logger.error({ err: error }, 'PostgreSQL adapter connection error'));
+  guardPoolClients(pool, logger);
   return {
     adapter: createPostgresAdapter(pool, {
       tableName: 'socket_io_attachments',

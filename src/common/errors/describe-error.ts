@@ -65,7 +65,9 @@ export function describeError(exception: unknown, requestId?: string): Described
       'The database is unavailable; retry shortly',
       requestId,
     );
-    return { ...unavailable, headers: { 'retry-after': '5' } };
+    // An outage answers every request this way: the request log line and the readiness probe say
+    // enough, a stack per request would bury everything else.
+    return { ...unavailable, headers: { 'retry-after': '5' }, unexpected: false };
   }
   return described(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
 }
