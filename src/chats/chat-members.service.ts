@@ -21,7 +21,13 @@ interface LockedGroup {
   actor: ChatParticipant;
 }
 
-/** Group membership and settings. Every change locks the chat row, as sends do. */
+/**
+ * Group membership and settings. Every change locks the chat row, as sends do, so changes to one
+ * group commit one after the other. Each builds its answer and its events inside its transaction
+ * and publishes them as soon as it commits, with nothing awaited in between: events then go out in
+ * commit order (a room join cannot overtake the removal that followed it), and a change that
+ * committed is answered as a success and announced even if its actor leaves the group right after.
+ */
 @Injectable()
 export class ChatMembersService {
   constructor(
@@ -32,17 +38,19 @@ export class ChatMembersService {
   ) {}
 
   async rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
-    await this.transactions.run(async () => {
+    const chat = await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
       await this.repository.rename(chatId, name);
+      return this.viewInside(chatId, actorId);
     });
-    return this.publishUpdated(chatId, actorId);
+    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
+    return chat;
   }
 
   /** Adds friends of the actor; users already in the group are skipped, whoever's friends they are. */
   async add(actorId: number, chatId: number, userIds: number[]): Promise<ChatResponseDto> {
-    const added = await this.transactions.run(async () => {
+    const { added, chat } = await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
       const members = new Set(
@@ -59,9 +67,8 @@ export class ChatMembersService {
         throw new ChatsError(ChatsErrorCode.GROUP_FULL);
       }
       if (newIds.length > 0) await this.repository.touch(chatId);
-      return newIds;
+      return { added: newIds, chat: await this.viewInside(chatId, actorId) };
     });
-    const chat = await this.chats.get(actorId, chatId);
     const snapshot = this.chats.snapshotOf(chat);
     for (const userId of added)
       this.events.emit(ChatsEvents.memberAdded, new ChatMemberAddedEvent(snapshot, userId));
@@ -87,13 +94,17 @@ export class ChatMembersService {
       const chatDeleted = (await this.repository.countParticipants(chatId)) === 0;
       if (chatDeleted) await this.repository.deleteChat(chatId);
       else await this.repository.touch(chatId);
-      return { topic: chat.topic, chatDeleted, successorId: successor?.userId ?? null };
+      const handedOver = successor ? await this.viewInside(chatId, successor.userId) : null;
+      return { topic: chat.topic, chatDeleted, handedOver };
     });
     this.events.emit(
       ChatsEvents.memberRemoved,
       new ChatMemberRemovedEvent(chatId, outcome.topic, userId, outcome.chatDeleted),
     );
-    if (outcome.successorId !== null) await this.publishUpdated(chatId, outcome.successorId);
+    if (outcome.handedOver) {
+      const snapshot = this.chats.snapshotOf(outcome.handedOver);
+      this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(snapshot));
+    }
   }
 
   /** The owner makes a member an admin, or an admin a member again. */
@@ -102,16 +113,18 @@ export class ChatMembersService {
     chatId: number,
     userId: number,
     role: Exclude<ParticipantRole, 'owner'>,
-  ) {
-    await this.transactions.run(async () => {
+  ): Promise<ChatResponseDto> {
+    const chat = await this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       const target = await this.repository.findParticipant(chatId, userId);
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
       assertMayChangeRole(actor.role, target.role);
       await this.repository.setRole(chatId, userId, role);
       await this.repository.touch(chatId);
+      return this.viewInside(chatId, actorId);
     });
-    return this.publishUpdated(chatId, actorId);
+    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
+    return chat;
   }
 
   private async lockGroup(chatId: number, actorId: number): Promise<LockedGroup> {
@@ -122,9 +135,9 @@ export class ChatMembersService {
     return { chat, actor };
   }
 
-  private async publishUpdated(chatId: number, viewerId: number): Promise<ChatResponseDto> {
-    const chat = await this.chats.get(viewerId, chatId);
-    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
-    return chat;
+  /** The locked chat as the viewer sees it at the end of the change, inside its transaction. */
+  private async viewInside(chatId: number, viewerId: number): Promise<ChatResponseDto> {
+    const chat = (await this.repository.findChat(chatId))!;
+    return this.chats.viewOf(chat, viewerId);
   }
 }

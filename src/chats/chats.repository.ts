@@ -192,6 +192,15 @@ export class ChatsRepository {
     });
   }
 
+  /** Which of the users are participants of the chat right now. */
+  async participantIdsAmong(chatId: number, userIds: number[]): Promise<number[]> {
+    const rows: { user_id: number }[] = await this.manager.query(
+      'SELECT user_id FROM chat_participants WHERE chat_id = $1 AND user_id = ANY($2::int[])',
+      [chatId, userIds],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   countParticipants(chatId: number): Promise<number> {
     return this.manager.countBy(ChatParticipant, { chatId });
   }
@@ -268,23 +277,26 @@ export class ChatsRepository {
     );
   }
 
-  /** Moves the read marker forward only; false when it was already there or further. */
+  /**
+   * Moves the read marker forward only. Returns the chat's topic when it moved (in the same
+   * statement, so the move can be announced without another query), null when it was already there
+   * or further.
+   */
   async advanceReadMarker(
     chatId: number,
     userId: number,
     messageId: number,
     seq: number,
-  ): Promise<boolean> {
-    const result = await this.manager
-      .createQueryBuilder()
-      .update(ChatParticipant)
-      .set({ lastReadMessageId: messageId, lastReadSeq: seq })
-      .where('chat_id = :chatId AND user_id = :userId AND last_read_seq < :seq', {
-        chatId,
-        userId,
-        seq,
-      })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  ): Promise<string | null> {
+    const rows: { topic: string }[] = await this.manager.query(
+      `WITH moved AS (
+         UPDATE chat_participants SET last_read_message_id = $3, last_read_seq = $4
+          WHERE chat_id = $1 AND user_id = $2 AND last_read_seq < $4
+         RETURNING chat_id
+       )
+       SELECT c.topic FROM moved JOIN chat_sessions c ON c.id = moved.chat_id`,
+      [chatId, userId, messageId, seq],
+    );
+    return rows[0]?.topic ?? null;
   }
 }

@@ -11,6 +11,7 @@ import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
 import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
 import { ReadMarker, SendGate } from './send-gate';
+import { SerialByKey } from './serial-by-key';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -30,6 +31,9 @@ const isActivityCursor = (value: unknown): value is ActivityCursor => {
 /** Chat sessions: creating, finding and listing them; the module's public face for messages. */
 @Injectable()
 export class ChatsService {
+  /** Moves of one read marker (chat and user) made by this instance, taking turns. */
+  private readonly markerMoves = new SerialByKey();
+
   constructor(
     private readonly repository: ChatsRepository,
     private readonly transactions: TransactionHost,
@@ -49,7 +53,7 @@ export class ChatsService {
       throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
     }
     const [low, high] = userId < otherId ? [userId, otherId] : [otherId, userId];
-    const createdId = await this.transactions.run(async () => {
+    const outcome = await this.transactions.run(async () => {
       const name = await this.directChatName(userId, otherId);
       const id = await this.repository.insertDirectIfAbsent(low, high, name, newTopic());
       if (id !== null) {
@@ -58,27 +62,27 @@ export class ChatsService {
           { userId: high, role: 'member' },
         ]);
       }
-      return id;
+      const chat = (await this.repository.findDirectByPair(low, high))!;
+      return { chat: await this.viewOf(chat, userId), created: id !== null };
     });
-    const chat = (await this.repository.findDirectByPair(low, high))!;
-    const response = await this.viewOf(chat, userId);
-    if (createdId !== null)
-      this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(response)));
-    return { chat: response, created: createdId !== null };
+    if (outcome.created)
+      this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(outcome.chat)));
+    return outcome;
   }
 
   async createGroup(ownerId: number, name: string, memberIds: number[]): Promise<ChatResponseDto> {
     const members = memberIds.filter((id) => id !== ownerId);
     await this.assertAllFriends(ownerId, members);
-    const chat = await this.transactions.run(async () => {
+    // The answer and the event are built inside the transaction and the event is published as soon
+    // as it commits: a later change to the group (a member removed) must be published after it.
+    const response = await this.transactions.run(async () => {
       const group = await this.repository.insertGroup(name, newTopic());
       await this.repository.insertParticipants(group.id, [
         { userId: ownerId, role: 'owner' },
         ...members.map((userId) => ({ userId, role: 'member' as const })),
       ]);
-      return group;
+      return this.viewOf(group, ownerId);
     });
-    const response = await this.viewOf(chat, ownerId);
     this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(response)));
     return response;
   }
@@ -107,6 +111,12 @@ export class ChatsService {
   /** The user's chats and their live-subscription topics (one query), for joining socket rooms. */
   roomsOf(userId: number): Promise<ChatRoom[]> {
     return this.repository.roomsOf(userId);
+  }
+
+  /** Which of the users are in the chat now (a deleted chat has nobody). */
+  async participantsAmong(chatId: number, userIds: number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set();
+    return new Set(await this.repository.participantIdsAmong(chatId, userIds));
   }
 
   /** 404 unless the user is in the chat: a chat you are not in does not exist for you. */
@@ -167,12 +177,18 @@ export class ChatsService {
     return this.repository.replaceLastMessageIfCurrent(chatId, message);
   }
 
-  /** Moves the user's read marker forward (never back); publishes chat.read when it moved. */
-  async markRead(chatId: number, userId: number, messageId: number, seq: number): Promise<void> {
-    if (!(await this.repository.advanceReadMarker(chatId, userId, messageId, seq))) return;
-    const chat = await this.repository.findChat(chatId);
-    if (chat)
-      this.events.emit(ChatsEvents.read, new ChatReadEvent(chatId, chat.topic, userId, messageId));
+  /**
+   * Moves the user's read marker forward (never back); publishes chat.read when it moved, so that
+   * the others hear of the marker's moves in the order they commit. For that the event goes out
+   * with nothing awaited after the update, and moves of one marker take turns: two at once would
+   * wait for each other's row lock in the database, yet their answers can reach us in either order.
+   */
+  markRead(chatId: number, userId: number, messageId: number, seq: number): Promise<void> {
+    return this.markerMoves.run(`${chatId}:${userId}`, async () => {
+      const topic = await this.repository.advanceReadMarker(chatId, userId, messageId, seq);
+      if (topic !== null)
+        this.events.emit(ChatsEvents.read, new ChatReadEvent(chatId, topic, userId, messageId));
+    });
   }
 
   async viewOf(chat: ChatSession, viewerId: number): Promise<ChatResponseDto> {

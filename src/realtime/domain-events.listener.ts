@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { ChatsService } from '../chats/chats.service';
 import {
   ChatCreatedEvent,
   ChatMemberAddedEvent,
@@ -39,6 +40,7 @@ export class DomainEventsListener {
   constructor(
     private readonly sockets: SocketServer,
     private readonly presence: PresenceService,
+    private readonly chats: ChatsService,
   ) {}
 
   @OnEvent(MessagesEvents.created, AFTER_COMMIT)
@@ -57,12 +59,14 @@ export class DomainEventsListener {
   }
 
   @OnEvent(ChatsEvents.created, AFTER_COMMIT)
-  chatCreated({ chat }: ChatCreatedEvent): void {
+  async chatCreated({ chat }: ChatCreatedEvent): Promise<void> {
+    const memberIds = chat.participants.map((participant) => participant.userId);
     this.emit(() => {
-      const members = chat.participants.map((participant) => userRoom(participant.userId));
+      const members = memberIds.map(userRoom);
       this.sockets.io.in(members).socketsJoin(chat.topic);
       this.sockets.io.to(members).emit('chat:created', chat);
     });
+    await this.followRows(chat.id, chat.topic, memberIds, true);
   }
 
   @OnEvent(ChatsEvents.updated, AFTER_COMMIT)
@@ -72,21 +76,29 @@ export class DomainEventsListener {
 
   /** The newcomer's sockets join the room and get the chat; the others hear who joined. */
   @OnEvent(ChatsEvents.memberAdded, AFTER_COMMIT)
-  memberAdded({ chat, userId }: ChatMemberAddedEvent): void {
+  async memberAdded({ chat, userId }: ChatMemberAddedEvent): Promise<void> {
     this.emit(() => {
       this.sockets.io.to(chat.topic).emit('chat:member-added', { chatId: chat.id, userId });
       this.sockets.io.in(userRoom(userId)).socketsJoin(chat.topic);
       this.sockets.io.to(userRoom(userId)).emit('chat:created', chat);
     });
+    await this.followRows(chat.id, chat.topic, [userId], true);
   }
 
   /** Everyone in the room, the removed member included, hears it; then the member's sockets leave. */
   @OnEvent(ChatsEvents.memberRemoved, AFTER_COMMIT)
-  memberRemoved({ chatId, topic, userId, chatDeleted }: ChatMemberRemovedEvent): void {
+  async memberRemoved({
+    chatId,
+    topic,
+    userId,
+    chatDeleted,
+  }: ChatMemberRemovedEvent): Promise<void> {
     this.emit(() => {
       this.sockets.io.to(topic).emit('chat:member-removed', { chatId, userId });
       this.sockets.io.in(chatDeleted ? topic : userRoom(userId)).socketsLeave(topic);
     });
+    // A deleted chat's topic is never used again: nobody can be let back into its room.
+    if (!chatDeleted) await this.followRows(chatId, topic, [userId], false);
   }
 
   @OnEvent(ChatsEvents.read, AFTER_COMMIT)
@@ -128,6 +140,51 @@ export class DomainEventsListener {
       await this.presence.introduce(userIds[0], userIds[1]);
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not introduce new friends');
+    }
+  }
+
+  /**
+   * Makes the users' sockets end in the chat's room exactly when their participant rows say so.
+   * Membership events are published in commit order, but the room changes they cause can still be
+   * made out of that order (a relay held up by a slow listener, a pause, another replica), and a
+   * late join would let a removed member keep hearing the chat. So, like every room join, a move
+   * is checked against the chat_participants rows: after moving the sockets (`inRoom`), the rows
+   * are read again, and while they disagree with the last move made, the move is undone. Whatever
+   * order the moves are made in, the last one for a user comes after the move made for the last
+   * commit, so the read that followed it saw the final row, and agreed: the room ends as the row
+   * is. (Across replicas this relies on the backplane applying room changes in the order they were
+   * made when a database round trip lies between them.)
+   */
+  private async followRows(
+    chatId: number,
+    topic: string,
+    userIds: number[],
+    inRoom: boolean,
+  ): Promise<void> {
+    let moved = new Map(userIds.map((userId) => [userId, inRoom]));
+    while (moved.size > 0 && this.sockets.ready) {
+      let members: Set<number>;
+      try {
+        members = await this.chats.participantsAmong(chatId, [...moved.keys()]);
+      } catch (error) {
+        this.logger.warn(
+          { err: error, chatId },
+          'Could not check room membership against the rows',
+        );
+        return;
+      }
+      const undone = new Map<number, boolean>();
+      for (const [userId, joined] of moved) {
+        const member = members.has(userId);
+        if (member === joined) continue;
+        this.emit(() => {
+          const sockets = this.sockets.io.in(userRoom(userId));
+          if (member) sockets.socketsJoin(topic);
+          else sockets.socketsLeave(topic);
+        });
+        undone.set(userId, member);
+      }
+      moved = undone;
     }
   }
 
