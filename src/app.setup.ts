@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { documentSharedErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
+import { answerClientError } from './common/http/client-error-handler';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
 import { registerHttpLifecycleHooks } from './common/http/http-lifecycle.hooks';
@@ -27,6 +28,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Keep-alive sockets would hold a graceful shutdown open until they time out.
     forceCloseConnections: 'idle',
     genReqId: generateRequestId,
+    clientErrorHandler: answerClientError,
   });
   // Fastify's own JSON parser stays; Nest's urlencoded parser is left out: the API takes JSON only.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -66,6 +68,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
     origin: config.http.corsOrigins,
     exposedHeaders: ['x-request-id', 'retry-after', 'etag'],
     maxAge: 600,
+    // A bare OPTIONS is not a preflight: answered 204 like one rather than a plain-text 400.
+    strictPreflight: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', echoRequestId);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChatsService } from '../chats/chats.service';
 import { ReadMarker } from '../chats/send-gate';
-import { DatabaseUnavailableError } from '../database/pg-errors';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { Message } from './entities/message.entity';
@@ -88,15 +88,7 @@ export class MessageBatcher {
       this.inFlight = batch;
       const watchdog = setTimeout(() => this.stall(), STALLED_FLUSH_MS);
       try {
-        const outcomes = await this.transactions.run(() => this.store(batch));
-        this.announce(outcomes);
-        batch.forEach((send, i) => {
-          const outcome = outcomes[i];
-          if (outcome instanceof Error) send.reject(outcome);
-          else send.resolve(outcome);
-        });
-      } catch (error) {
-        for (const send of batch) send.reject(error);
+        await this.flush(batch);
       } finally {
         clearTimeout(watchdog);
         this.stalled = false;
@@ -105,6 +97,28 @@ export class MessageBatcher {
     }
     this.flushing = false;
     done();
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.transactions.run(() => this.store(batch));
+      this.announce(outcomes);
+      batch.forEach((send, i) => {
+        const outcome = outcomes[i];
+        if (outcome instanceof Error) send.reject(outcome);
+        else send.resolve(outcome);
+      });
+    } catch (error) {
+      // A send the database refuses (one the checks before it missed) must not fail the rest of
+      // its batch: they are flushed one by one, so only that one fails. Not while the database is
+      // away, where every one would fail again.
+      const isolate = batch.length > 1 && !isDatabaseUnavailable(error) && !this.stalled;
+      if (!isolate) {
+        for (const send of batch) send.reject(error);
+        return;
+      }
+      for (const send of batch) await this.flush([send]);
+    }
   }
 
   private stall(): void {

@@ -355,7 +355,7 @@ const VALIDATOR_KEYWORDS: Record<string, (constraints: any[]) => Schema> = {
   isEnum: ([values]) => ({ enum: Object.values(values as object) }),
   matches: ([pattern]) => ({ pattern: (pattern as RegExp).source }),
   codePointLength: ([minLength, maxLength]) => ({ minLength, maxLength }),
-  noNulCharacters: () => ({ not: { pattern: '\\u0000' } }),
+  storableText: () => ({ not: { pattern: '[\\u0000\\uD800-\\uDFFF]' } }),
 };
 
 interface PropertyRule {

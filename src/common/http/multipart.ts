@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  HttpException,
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
@@ -21,10 +22,16 @@ export async function readUploadedFile(
   const onlyOneFile = () =>
     new BadRequestException(`Send exactly one file, in the multipart field "${field}"`);
   try {
-    const part = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 0 } });
-    if (!part || part.fieldname !== field) throw onlyOneFile();
-    const data = await part.toBuffer();
-    if (part.file.truncated) throw new PayloadTooLargeException();
+    // Every part is read, so a second file or a field anywhere is refused, not silently ignored.
+    let data: Buffer | null = null;
+    for await (const part of request.parts({
+      limits: { fileSize: maxBytes, files: 1, fields: 0 },
+    })) {
+      if (part.type !== 'file' || part.fieldname !== field || data !== null) throw onlyOneFile();
+      data = await part.toBuffer();
+      if (part.file.truncated) throw new PayloadTooLargeException();
+    }
+    if (data === null) throw onlyOneFile();
     return data;
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
@@ -32,6 +39,8 @@ export async function readUploadedFile(
     if (code === 'FST_REQ_FILE_TOO_LARGE' || error instanceof PayloadTooLargeException) {
       throw new PayloadTooLargeException(`The file must be at most ${maxBytes} bytes`);
     }
-    throw error;
+    if (error instanceof HttpException) throw error;
+    // Everything else comes from parsing the client's bytes (no boundary, a body cut short).
+    throw new BadRequestException(`The multipart body is malformed: ${(error as Error).message}`);
   }
 }

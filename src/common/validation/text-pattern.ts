@@ -1,8 +1,11 @@
 /** Unicode control characters (Cc) and lone surrogates (Cs), as a character-class body. */
 export const CONTROL_CHARACTERS = '\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
 
-/** NUL, which PostgreSQL text cannot hold, as a character-class body. */
-export const NUL_CHARACTER = '\\u0000';
+/**
+ * What PostgreSQL cannot store faithfully, as a character-class body: NUL (text cannot hold it) and
+ * lone surrogates (not Unicode; jsonb refuses them, text would turn them into U+FFFD).
+ */
+export const UNSTORABLE_CHARACTERS = '\\u0000\\uD800-\\uDFFF';
 
 /**
  * The documented pattern (ECMA-262, Unicode mode) of text the server trims and then refuses when

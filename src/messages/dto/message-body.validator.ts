@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsString, ValidateBy } from 'class-validator';
 import { CodePointLength } from '../../common/validation/code-point-length';
-import { NUL_CHARACTER, trimmedTextPattern } from '../../common/validation/text-pattern';
+import { trimmedTextPattern, UNSTORABLE_CHARACTERS } from '../../common/validation/text-pattern';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -10,10 +10,13 @@ export const MAX_MESSAGE_LENGTH = 4000;
 export const MESSAGE_BODY_SCHEMA = {
   minLength: 1,
   maxLength: MAX_MESSAGE_LENGTH,
-  pattern: trimmedTextPattern(NUL_CHARACTER),
+  pattern: trimmedTextPattern(UNSTORABLE_CHARACTERS),
 };
 
-/** 1-4000 characters after trimming; no NUL, which PostgreSQL text cannot hold. */
+/** Unicode-mode: a lone surrogate is one that is not half of a pair. */
+export const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
+
+/** 1-4000 characters after trimming; no NUL and no lone surrogate, which PostgreSQL cannot store. */
 export function IsMessageBody(): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }: { value: unknown }) =>
@@ -22,10 +25,11 @@ export function IsMessageBody(): PropertyDecorator {
     IsString(),
     CodePointLength(1, MAX_MESSAGE_LENGTH),
     ValidateBy({
-      name: 'noNulCharacters',
+      name: 'storableText',
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || !value.includes('\0'),
-        defaultMessage: () => '$property must not contain NUL characters',
+        validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE_TEXT.test(value),
+        defaultMessage: () =>
+          '$property must not contain NUL characters or unpaired surrogates (ill-formed UTF-16)',
       },
     }),
   );

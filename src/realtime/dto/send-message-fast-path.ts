@@ -1,5 +1,5 @@
 import { MAX_INT_ID } from '../../common/validation/parse-id.pipe';
-import { MAX_MESSAGE_LENGTH } from '../../messages/dto/message-body.validator';
+import { MAX_MESSAGE_LENGTH, UNSTORABLE_TEXT } from '../../messages/dto/message-body.validator';
 import { CLIENT_MESSAGE_ID } from '../../messages/dto/send-message.dto';
 import { SendMessagePayload } from './socket-payloads.dto';
 
@@ -25,6 +25,6 @@ export function readEverydaySend(payload: unknown): SendMessagePayload | null {
   // UTF-16 length bounds the code point count from above, so the exact count is needed only when
   // it is over the limit.
   const tooLong = trimmed.length > MAX_MESSAGE_LENGTH && [...trimmed].length > MAX_MESSAGE_LENGTH;
-  if (trimmed.length === 0 || tooLong || trimmed.includes('\0')) return null;
+  if (trimmed.length === 0 || tooLong || UNSTORABLE_TEXT.test(trimmed)) return null;
   return Object.assign(new SendMessagePayload(), { chatId, body: trimmed, clientMessageId });
 }
