@@ -15,7 +15,7 @@ cleanup() {
   rm -rf "$work" "$data"
 }
 trap cleanup EXIT
-free_port() { node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})'; }
+free_port() { node scripts/free-port.mjs; }
 
 # A database from the development install (the production copy has no embedded PostgreSQL).
 db_port=$(free_port)

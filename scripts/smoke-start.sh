@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
-db_port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
+port=$(node scripts/free-port.mjs)
+db_port=$(node scripts/free-port.mjs)
 data_dir=".data/smoke-$$"
 log=$(mktemp)
 trap 'rm -rf "$data_dir" "$log" "${socket_log:-}"' EXIT

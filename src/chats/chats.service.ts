@@ -11,7 +11,7 @@ import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
 import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
 import { ReadMarker, SendGate } from './send-gate';
-import { SerialByKey } from './serial-by-key';
+import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
+import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -42,6 +43,12 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 
 @Injectable()
 export class MessagesService {
+  /**
+   * Edits and deletes of one message take turns here: the row lock orders their commits, but their
+   * results can reach this process in another order, and the events must follow the commits.
+   */
+  private readonly changes = new SerialByKey();
+
   constructor(
     private readonly repository: MessagesRepository,
     private readonly batcher: MessageBatcher,
@@ -123,28 +130,32 @@ export class MessagesService {
   ): Promise<MessageResponseDto> {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
     await this.findOwn(userId, chatId, messageId);
-    const edited = await this.transactions.run(async () => {
-      const message = await this.repository.edit(messageId, body);
-      if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
-      const response = toMessageResponse(message);
-      await this.chats.refreshLastMessage(chatId, response);
-      return response;
+    return this.changes.run(String(messageId), async () => {
+      const edited = await this.transactions.run(async () => {
+        const message = await this.repository.edit(messageId, body);
+        if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
+        const response = toMessageResponse(message);
+        await this.chats.refreshLastMessage(chatId, response);
+        return response;
+      });
+      this.events.emit(MessagesEvents.updated, new MessageUpdatedEvent(edited, topic));
+      return edited;
     });
-    this.events.emit(MessagesEvents.updated, new MessageUpdatedEvent(edited, topic));
-    return edited;
   }
 
   /** Leaves a tombstone in the message's place. Deleting it again changes nothing. */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
     await this.findOwn(userId, chatId, messageId);
-    const deleted = await this.transactions.run(async () => {
-      const tombstone = await this.repository.tombstone(messageId);
-      if (tombstone) await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
-      return tombstone !== null;
+    await this.changes.run(String(messageId), async () => {
+      const deleted = await this.transactions.run(async () => {
+        const tombstone = await this.repository.tombstone(messageId);
+        if (tombstone) await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
+        return tombstone !== null;
+      });
+      if (deleted)
+        this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
     });
-    if (deleted)
-      this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
   }
 
   /** Moves my read marker in the chat forward to this message (never back). */

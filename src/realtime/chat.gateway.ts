@@ -68,11 +68,26 @@ export class ChatGateway
   }
 
   /** Runs during the handshake, so the socket is in all its rooms before the client hears "connect". */
+  /**
+   * A membership change that commits between reading the rows and joining would be missed: its
+   * room move targets the user room, which the socket joins first, and the rows are read again
+   * after the joins, undoing any join the change made stale.
+   */
   private async joinRooms(socket: Socket): Promise<void> {
     const { userId } = socket.data as SocketData;
+    await socket.join(userRoom(userId));
+    const joined = await this.joinTopics(socket, userId);
+    const current = new Set((await this.chats.roomsOf(userId)).map((room) => room.topic));
+    for (const topic of joined) if (!current.has(topic)) await socket.leave(topic);
+    for (const topic of current) if (!joined.includes(topic)) await socket.join(topic);
+  }
+
+  private async joinTopics(socket: Socket, userId: number): Promise<string[]> {
     const rooms = await this.chats.roomsOf(userId);
     for (const { chatId, topic } of rooms) this.topics.set(chatId, topic);
-    void socket.join([userRoom(userId), ...rooms.map((room) => room.topic)]);
+    const topics = rooms.map((room) => room.topic);
+    await socket.join(topics);
+    return topics;
   }
 
   handleConnection(socket: Socket): void {
@@ -148,7 +163,13 @@ export class ChatGateway
       ChatPayload,
       payload,
       async (userId, dto) => {
-        await socket.join(await this.checkedTopic(userId, dto.chatId));
+        const topic = await this.checkedTopic(userId, dto.chatId);
+        await socket.join(topic);
+        // A removal committed between the check and the join would have missed this socket.
+        await this.chats.assertParticipant(dto.chatId, userId).catch(async (error: unknown) => {
+          await socket.leave(topic);
+          throw error;
+        });
         return {};
       },
     );
