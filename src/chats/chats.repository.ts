@@ -23,6 +23,8 @@ export type LockedChat = Pick<
   'id' | 'type' | 'topic' | 'lastSeq' | 'user1Id' | 'user2Id'
 > & {
   members: Set<number>;
+  /** For a direct chat: whether its two users may message each other now. */
+  mayMessage: boolean;
 };
 
 interface LockedChatRow {
@@ -33,6 +35,7 @@ interface LockedChatRow {
   user_1_id: number | null;
   user_2_id: number | null;
   members: number[];
+  may_message: boolean;
 }
 
 export interface ChatRoom {
@@ -130,11 +133,17 @@ export class ChatsRepository {
    * Locks the chats of a batch of sends in id order (so concurrent batches cannot deadlock) and, in
    * the same statement, tells which of the senders are participants of each.
    */
-  async lockChats(chatIds: number[], senderIds: number[]): Promise<LockedChat[]> {
+  /** `mayMessage`: the friends module's condition over `c.user_1_id` and `c.user_2_id`. */
+  async lockChats(
+    chatIds: number[],
+    senderIds: number[],
+    mayMessage: string,
+  ): Promise<LockedChat[]> {
     const rows: LockedChatRow[] = await this.manager.query(
       `SELECT c.id, c.type, c.topic, c.last_seq, c.user_1_id, c.user_2_id,
               ARRAY(SELECT p.user_id FROM chat_participants p
-                     WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members
+                     WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members,
+              c.type = 'direct' AND ${mayMessage} AS may_message
          FROM chat_sessions c WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
       [chatIds, senderIds],
     );
@@ -146,6 +155,7 @@ export class ChatsRepository {
       user1Id: row.user_1_id,
       user2Id: row.user_2_id,
       members: new Set(row.members),
+      mayMessage: row.may_message,
     }));
   }
 

@@ -48,19 +48,13 @@ export class FriendsRepository {
     return this.manager.existsBy(Friendship, { userLowId: low, userHighId: high });
   }
 
-  /** Of the given pairs, those who are friends and do not block each other, as "low:high" keys. */
-  async pairsThatMayMessage(pairs: [number, number][]): Promise<Set<string>> {
-    if (pairs.length === 0) return new Set();
-    const ordered = pairs.map(([a, b]) => friendPair(a, b));
-    const rows: { low: number; high: number }[] = await this.manager.query(
-      `SELECT p.low, p.high FROM unnest($1::int[], $2::int[]) AS p(low, high)
-        WHERE EXISTS (SELECT 1 FROM friendships f WHERE f.user_low_id = p.low AND f.user_high_id = p.high)
-          AND NOT EXISTS (SELECT 1 FROM user_blocks b
-                           WHERE (b.blocker_id = p.low AND b.blocked_id = p.high)
-                              OR (b.blocker_id = p.high AND b.blocked_id = p.low))`,
-      [ordered.map((p) => p.low), ordered.map((p) => p.high)],
+  /** Whether the two users may message each other (see mayMessageCondition). */
+  async mayMessage(low: number, high: number): Promise<boolean> {
+    const rows: { may: boolean }[] = await this.manager.query(
+      `SELECT ${mayMessageCondition('$1::int', '$2::int')} AS may`,
+      [low, high],
     );
-    return new Set(rows.map((row) => `${row.low}:${row.high}`));
+    return rows[0].may;
   }
 
   /** Creates the friendship; returns null when it existed already. */
@@ -247,4 +241,16 @@ function toRequest(row: Record<string, unknown>): Partial<FriendRequest> {
     sentAt: row.sent_at as Date,
     respondedAt: row.responded_at as Date | null,
   };
+}
+
+/**
+ * SQL that is true when the two users (columns or expressions holding the lower and the higher id)
+ * may message each other: friends, and no block either way. The one statement of the rule, so that
+ * other modules can evaluate it inside their own statements (FriendsService.mayMessageCondition).
+ */
+export function mayMessageCondition(low: string, high: string): string {
+  return `(EXISTS (SELECT 1 FROM friendships f WHERE f.user_low_id = ${low} AND f.user_high_id = ${high})
+          AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                           WHERE (b.blocker_id = ${low} AND b.blocked_id = ${high})
+                              OR (b.blocker_id = ${high} AND b.blocked_id = ${low})))`;
 }

@@ -7,7 +7,7 @@ import { FriendResponseDto } from './dto/friend-response.dto';
 import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
 import { friendPair } from './friend-pair';
 import { FriendsError, FriendsErrorCode } from './friends.errors';
-import { FriendsRepository } from './friends.repository';
+import { FriendsRepository, mayMessageCondition } from './friends.repository';
 import { decodeRelationCursor, relationCursorOf } from './relation-cursor';
 
 /** Friendships; the module's public face for other modules. */
@@ -43,12 +43,16 @@ export class FriendsService {
   /** Whether the two may talk in a direct chat: friends who do not block each other. */
   async canMessageDirectly(a: number, b: number): Promise<boolean> {
     const { low, high } = friendPair(a, b);
-    return (await this.repository.pairsThatMayMessage([[a, b]])).has(`${low}:${high}`);
+    return this.repository.mayMessage(low, high);
   }
 
-  /** For many pairs at once (a batch of sends): the "low:high" keys of pairs that may talk. */
-  pairsThatMayMessage(pairs: [number, number][]): Promise<Set<string>> {
-    return this.repository.pairsThatMayMessage(pairs);
+  /**
+   * The may-message rule as an SQL condition over two columns holding the lower and the higher user
+   * id (trusted column names only, never input), for a statement that needs it without a round trip
+   * of its own: the send path checks it in the statement that locks the chats.
+   */
+  mayMessageCondition(lowColumn: string, highColumn: string): string {
+    return mayMessageCondition(lowColumn, highColumn);
   }
 
   friendIdsOf(userId: number): Promise<number[]> {

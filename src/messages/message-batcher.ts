@@ -24,6 +24,9 @@ export interface StoredSend {
   created: boolean;
 }
 
+/** A send of the batch was stored before: the optimistic flush gives way to one that looks first. */
+class ResendInBatch extends Error {}
+
 /** What a flush does with one send. */
 type Decision = { refusal: Error } | { earlier: Message } | { fresh: number; resend: boolean };
 
@@ -101,7 +104,12 @@ export class MessageBatcher {
 
   private async flush(batch: Pending[]): Promise<void> {
     try {
-      const outcomes = await this.transactions.run(() => this.store(batch));
+      const outcomes = await this.transactions
+        .run(() => this.store(batch, false))
+        .catch((error: unknown) => {
+          if (!(error instanceof ResendInBatch)) throw error;
+          return this.transactions.run(() => this.store(batch, true));
+        });
       this.announce(outcomes);
       batch.forEach((send, i) => {
         const outcome = outcomes[i];
@@ -139,15 +147,22 @@ export class MessageBatcher {
     }
   }
 
-  /** Inside the flush transaction: the outcome of each send, in order (an Error for refused ones). */
-  private async store(batch: Pending[]): Promise<(StoredSend | Error)[]> {
+  /**
+   * Inside the flush transaction: the outcome of each send, in order (an Error for refused ones).
+   * Resends are rare (a lost ack), so the first attempt does not look them up: the insert skips a
+   * row that collides with a stored one and the attempt is rolled back and redone with the lookup
+   * (rolled back, so no seq is ever skipped).
+   */
+  private async store(batch: Pending[], lookUpResends: boolean): Promise<(StoredSend | Error)[]> {
     const gate = await this.chats.lockForSends(batch);
     const allowed = batch.filter((send) => !gate.refusal(send.chatId, send.senderId));
-    const earlier = await this.repository.findByClientMessageIds(
-      allowed.flatMap(({ chatId, senderId, clientMessageId }) =>
-        clientMessageId === null ? [] : [{ chatId, senderId, clientMessageId }],
-      ),
-    );
+    const earlier = lookUpResends
+      ? await this.repository.findByClientMessageIds(
+          allowed.flatMap(({ chatId, senderId, clientMessageId }) =>
+            clientMessageId === null ? [] : [{ chatId, senderId, clientMessageId }],
+          ),
+        )
+      : [];
     const storedBefore = new Map(earlier.map((message) => [idempotencyKey(message), message]));
 
     const fresh: NewMessage[] = [];
@@ -170,6 +185,7 @@ export class MessageBatcher {
     });
 
     const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
+    if (stored === null) throw new ResendInBatch();
     if (stored.length > 0) await this.recordChats(stored);
     return batch.map((send, i) => {
       const decision = decisions[i];

@@ -57,12 +57,14 @@ export class MessagesRepository {
   /**
    * The send path: one INSERT for a whole batch, from arrays (a fixed statement, whatever the batch
    * size), RETURNING what the database assigns; no re-select. Rows go in in array order, so within a
-   * chat ids grow with seq.
+   * chat ids grow with seq. Null, with nothing inserted worth keeping, when a row collided with a
+   * stored one (a resend): the caller rolls back and looks the resends up first.
    */
-  async insertMany(messages: NewMessage[]): Promise<Message[]> {
+  async insertMany(messages: NewMessage[]): Promise<Message[] | null> {
     const rows: { id: number; created_at: Date }[] = await this.manager.query(
       `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::varchar[])
+       ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING id, created_at`,
       [
         messages.map((m) => m.chatId),
@@ -72,6 +74,7 @@ export class MessagesRepository {
         messages.map((m) => m.clientMessageId),
       ],
     );
+    if (rows.length < messages.length) return null;
     return messages.map((message, i) => ({
       ...message,
       id: rows[i].id,
