@@ -131,9 +131,10 @@ export class ChatsRepository {
 
   /**
    * Locks the chats of a batch of sends in id order (so concurrent batches cannot deadlock) and, in
-   * the same statement, tells which of the senders are participants of each.
+   * the same statement, tells which of the senders are participants of each and, for direct chats,
+   * whether the pair may message: `mayMessage` is the friends module's condition over
+   * `c.user_1_id` and `c.user_2_id`.
    */
-  /** `mayMessage`: the friends module's condition over `c.user_1_id` and `c.user_2_id`. */
   async lockChats(
     chatIds: number[],
     senderIds: number[],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
+import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -11,7 +12,6 @@ import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
 import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
 import { ReadMarker, SendGate } from './send-gate';
-import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';

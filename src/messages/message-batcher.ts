@@ -186,7 +186,8 @@ export class MessageBatcher {
 
     const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
     if (stored === null) throw new ResendInBatch();
-    if (stored.length > 0) await this.recordChats(stored);
+    const responses = stored.map(toMessageResponse);
+    if (responses.length > 0) await this.recordChats(responses);
     return batch.map((send, i) => {
       const decision = decisions[i];
       if ('refusal' in decision) return decision.refusal;
@@ -194,13 +195,12 @@ export class MessageBatcher {
       if ('earlier' in decision) {
         return { message: toMessageResponse(decision.earlier), topic, created: false };
       }
-      const message = toMessageResponse(stored[decision.fresh]);
-      return { message, topic, created: !decision.resend };
+      return { message: responses[decision.fresh], topic, created: !decision.resend };
     });
   }
 
-  private async recordChats(stored: Message[]): Promise<void> {
-    const newest = new Map<number, Message>();
+  private async recordChats(stored: MessageResponseDto[]): Promise<void> {
+    const newest = new Map<number, MessageResponseDto>();
     const markers = new Map<string, ReadMarker>();
     for (const message of stored) {
       newest.set(message.chatId, message);
@@ -211,9 +211,7 @@ export class MessageBatcher {
         seq: message.seq,
       });
     }
-    await this.chats.recordSends([...newest.values()].map(toMessageResponse), [
-      ...markers.values(),
-    ]);
+    await this.chats.recordSends([...newest.values()], [...markers.values()]);
   }
 }
 

@@ -67,8 +67,8 @@ export class ChatGateway
     this.slowConsumers.watch(server);
   }
 
-  /** Runs during the handshake, so the socket is in all its rooms before the client hears "connect". */
   /**
+   * Runs during the handshake, so the socket is in all its rooms before the client hears "connect".
    * A membership change that commits between reading the rows and joining would be missed: its
    * room move targets the user room, which the socket joins first, and the rows are read again
    * after the joins, undoing any join the change made stale.
@@ -76,18 +76,17 @@ export class ChatGateway
   private async joinRooms(socket: Socket): Promise<void> {
     const { userId } = socket.data as SocketData;
     await socket.join(userRoom(userId));
-    const joined = await this.joinTopics(socket, userId);
-    const current = new Set((await this.chats.roomsOf(userId)).map((room) => room.topic));
+    const joined = new Set(await this.topicsOf(userId));
+    await socket.join([...joined]);
+    const current = new Set(await this.topicsOf(userId));
     for (const topic of joined) if (!current.has(topic)) await socket.leave(topic);
-    for (const topic of current) if (!joined.includes(topic)) await socket.join(topic);
+    for (const topic of current) if (!joined.has(topic)) await socket.join(topic);
   }
 
-  private async joinTopics(socket: Socket, userId: number): Promise<string[]> {
+  private async topicsOf(userId: number): Promise<string[]> {
     const rooms = await this.chats.roomsOf(userId);
     for (const { chatId, topic } of rooms) this.topics.set(chatId, topic);
-    const topics = rooms.map((room) => room.topic);
-    await socket.join(topics);
-    return topics;
+    return rooms.map((room) => room.topic);
   }
 
   handleConnection(socket: Socket): void {
