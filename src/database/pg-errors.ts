@@ -36,7 +36,7 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|Query read timeout/i;
+  /Connection terminated|timeout exceeded when trying to connect|Connection ended unexpectedly|Query read timeout|is not queryable/i;
 /**
  * TypeORM hands a connection back to the pool when it fails, so the transaction's next statement
  * (often COMMIT) finds it gone: the connection died, the database is what failed.
