@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
+import { TransactionHost } from '../database/transaction-host';
 import { RefreshToken } from './entities/refresh-token.entity';
 
 export interface NewRefreshToken {
@@ -10,9 +10,14 @@ export interface NewRefreshToken {
   expiresAt: Date;
 }
 
+/** The only code that touches the refresh tokens table; it joins the ambient transaction. */
 @Injectable()
 export class RefreshTokensRepository {
-  constructor(@InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>) {}
+  constructor(private readonly db: TransactionHost) {}
+
+  private get tokens() {
+    return this.db.manager.getRepository(RefreshToken);
+  }
 
   async insert(token: NewRefreshToken): Promise<void> {
     await this.tokens.insert(token);

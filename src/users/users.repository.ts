@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { In } from 'typeorm';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
+import { TransactionHost } from '../database/transaction-host';
 import { UserAvatar } from './entities/user-avatar.entity';
 import { User } from './entities/user.entity';
 import { UsersError, UsersErrorCode } from './users.errors';
@@ -26,12 +26,14 @@ export interface NewAvatar {
 /** `lower(username)` under the C collation: what the unique index holds, in byte order. */
 const USERNAME_KEY = `lower(u.username) COLLATE "C"`;
 
+/** The only code that touches the users module's tables; it joins the ambient transaction. */
 @Injectable()
 export class UsersRepository {
-  constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly db: TransactionHost) {}
+
+  private get users() {
+    return this.db.manager.getRepository(User);
+  }
 
   async insert(user: NewUser): Promise<User> {
     try {
@@ -98,15 +100,15 @@ export class UsersRepository {
 
   /** Stores the avatar and points the user at it in one transaction. */
   async saveAvatar(userId: number, avatar: NewAvatar): Promise<User | null> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.upsert(UserAvatar, { userId, ...avatar }, ['userId']);
-      await manager.update(User, { id: userId }, { avatarEtag: avatar.etag });
-      return manager.findOneBy(User, { id: userId });
+    return this.db.run(async () => {
+      await this.db.manager.upsert(UserAvatar, { userId, ...avatar }, ['userId']);
+      await this.users.update({ id: userId }, { avatarEtag: avatar.etag });
+      return this.users.findOneBy({ id: userId });
     });
   }
 
   findAvatar(userId: number): Promise<UserAvatar | null> {
-    return this.dataSource.getRepository(UserAvatar).findOneBy({ userId });
+    return this.db.manager.findOneBy(UserAvatar, { userId });
   }
 }
 
