@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { TransactionHost } from '../database/transaction-host';
 import { assertAdmin, assertMayChangeRole, assertMayRemove } from './chat-roles';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
@@ -24,9 +23,9 @@ interface LockedGroup {
 /**
  * Group membership and settings. Every change locks the chat row, as sends do, so changes to one
  * group commit one after the other. Each builds its answer and its events inside its transaction
- * and publishes them as soon as it commits, with nothing awaited in between: events then go out in
- * commit order (a room join cannot overtake the removal that followed it), and a change that
- * committed is answered as a success and announced even if its actor leaves the group right after.
+ * (the events go out in commit order: a room join cannot overtake the removal that followed it),
+ * so a change that committed is answered as a success and announced even if its actor leaves the
+ * group right after.
  */
 @Injectable()
 export class ChatMembersService {
@@ -34,23 +33,20 @@ export class ChatMembersService {
     private readonly repository: ChatsRepository,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
-    private readonly events: EventEmitter2,
   ) {}
 
-  async rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
-    const chat = await this.transactions.run(async () => {
+  rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
+    return this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
       await this.repository.rename(chatId, name);
-      return this.viewInside(chatId, actorId);
+      return this.updated(chatId, actorId);
     });
-    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
-    return chat;
   }
 
   /** Adds friends of the actor; users already in the group are skipped, whoever's friends they are. */
-  async add(actorId: number, chatId: number, userIds: number[]): Promise<ChatResponseDto> {
-    const { added, chat } = await this.transactions.run(async () => {
+  add(actorId: number, chatId: number, userIds: number[]): Promise<ChatResponseDto> {
+    return this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
       const members = new Set(
@@ -67,20 +63,23 @@ export class ChatMembersService {
         throw new ChatsError(ChatsErrorCode.GROUP_FULL);
       }
       if (newIds.length > 0) await this.repository.touch(chatId);
-      return { added: newIds, chat: await this.viewInside(chatId, actorId) };
+      const chat = await this.viewInside(chatId, actorId);
+      const snapshot = this.chats.snapshotOf(chat);
+      for (const userId of newIds)
+        this.transactions.publish(
+          ChatsEvents.memberAdded,
+          new ChatMemberAddedEvent(snapshot, userId),
+        );
+      return chat;
     });
-    const snapshot = this.chats.snapshotOf(chat);
-    for (const userId of added)
-      this.events.emit(ChatsEvents.memberAdded, new ChatMemberAddedEvent(snapshot, userId));
-    return chat;
   }
 
   /**
    * Removes a member, or leaves when it is the actor. An owner who leaves hands the group to the
    * longest-standing member; the last one out deletes the chat.
    */
-  async remove(actorId: number, chatId: number, userId: number): Promise<void> {
-    const outcome = await this.transactions.run(async () => {
+  remove(actorId: number, chatId: number, userId: number): Promise<void> {
+    return this.transactions.run(async () => {
       const { chat, actor } = await this.lockGroup(chatId, actorId);
       if (userId !== actorId) assertAdmin(actor.role);
       const target =
@@ -94,37 +93,30 @@ export class ChatMembersService {
       const chatDeleted = (await this.repository.countParticipants(chatId)) === 0;
       if (chatDeleted) await this.repository.deleteChat(chatId);
       else await this.repository.touch(chatId);
-      const handedOver = successor ? await this.viewInside(chatId, successor.userId) : null;
-      return { topic: chat.topic, chatDeleted, handedOver };
+      this.transactions.publish(
+        ChatsEvents.memberRemoved,
+        new ChatMemberRemovedEvent(chatId, chat.topic, userId, chatDeleted),
+      );
+      if (successor) await this.updated(chatId, successor.userId);
     });
-    this.events.emit(
-      ChatsEvents.memberRemoved,
-      new ChatMemberRemovedEvent(chatId, outcome.topic, userId, outcome.chatDeleted),
-    );
-    if (outcome.handedOver) {
-      const snapshot = this.chats.snapshotOf(outcome.handedOver);
-      this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(snapshot));
-    }
   }
 
   /** The owner makes a member an admin, or an admin a member again. */
-  async changeRole(
+  changeRole(
     actorId: number,
     chatId: number,
     userId: number,
     role: Exclude<ParticipantRole, 'owner'>,
   ): Promise<ChatResponseDto> {
-    const chat = await this.transactions.run(async () => {
+    return this.transactions.run(async () => {
       const { actor } = await this.lockGroup(chatId, actorId);
       const target = await this.repository.findParticipant(chatId, userId);
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
       assertMayChangeRole(actor.role, target.role);
       await this.repository.setRole(chatId, userId, role);
       await this.repository.touch(chatId);
-      return this.viewInside(chatId, actorId);
+      return this.updated(chatId, actorId);
     });
-    this.events.emit(ChatsEvents.updated, new ChatUpdatedEvent(this.chats.snapshotOf(chat)));
-    return chat;
   }
 
   private async lockGroup(chatId: number, actorId: number): Promise<LockedGroup> {
@@ -133,6 +125,16 @@ export class ChatMembersService {
     if (!chat || !actor) throw ChatsError.notFound();
     if (chat.type !== 'group') throw new ChatsError(ChatsErrorCode.NOT_A_GROUP_CHAT);
     return { chat, actor };
+  }
+
+  /** Announces the changed chat and answers with it as the viewer sees it. */
+  private async updated(chatId: number, viewerId: number): Promise<ChatResponseDto> {
+    const chat = await this.viewInside(chatId, viewerId);
+    this.transactions.publish(
+      ChatsEvents.updated,
+      new ChatUpdatedEvent(this.chats.snapshotOf(chat)),
+    );
+    return chat;
   }
 
   /** The locked chat as the viewer sees it at the end of the change, inside its transaction. */

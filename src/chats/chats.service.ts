@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
@@ -39,7 +38,6 @@ export class ChatsService {
     private readonly transactions: TransactionHost,
     private readonly friends: FriendsService,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
   ) {}
 
   /**
@@ -53,7 +51,7 @@ export class ChatsService {
       throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
     }
     const [low, high] = userId < otherId ? [userId, otherId] : [otherId, userId];
-    const outcome = await this.transactions.run(async () => {
+    return this.transactions.run(async () => {
       const name = await this.directChatName(userId, otherId);
       const id = await this.repository.insertDirectIfAbsent(low, high, name, newTopic());
       if (id !== null) {
@@ -62,29 +60,29 @@ export class ChatsService {
           { userId: high, role: 'member' },
         ]);
       }
-      const chat = (await this.repository.findDirectByPair(low, high))!;
-      return { chat: await this.viewOf(chat, userId), created: id !== null };
+      const chat = await this.viewOf((await this.repository.findDirectByPair(low, high))!, userId);
+      if (id !== null)
+        this.transactions.publish(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(chat)));
+      return { chat, created: id !== null };
     });
-    if (outcome.created)
-      this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(outcome.chat)));
-    return outcome;
   }
 
   async createGroup(ownerId: number, name: string, memberIds: number[]): Promise<ChatResponseDto> {
     const members = memberIds.filter((id) => id !== ownerId);
     await this.assertAllFriends(ownerId, members);
-    // The answer and the event are built inside the transaction and the event is published as soon
-    // as it commits: a later change to the group (a member removed) must be published after it.
-    const response = await this.transactions.run(async () => {
+    return this.transactions.run(async () => {
       const group = await this.repository.insertGroup(name, newTopic());
       await this.repository.insertParticipants(group.id, [
         { userId: ownerId, role: 'owner' },
         ...members.map((userId) => ({ userId, role: 'member' as const })),
       ]);
-      return this.viewOf(group, ownerId);
+      const response = await this.viewOf(group, ownerId);
+      this.transactions.publish(
+        ChatsEvents.created,
+        new ChatCreatedEvent(this.snapshotOf(response)),
+      );
+      return response;
     });
-    this.events.emit(ChatsEvents.created, new ChatCreatedEvent(this.snapshotOf(response)));
-    return response;
   }
 
   async get(userId: number, chatId: number): Promise<ChatResponseDto> {
@@ -179,16 +177,17 @@ export class ChatsService {
   }
 
   /**
-   * Moves the user's read marker forward (never back); publishes chat.read when it moved, so that
-   * the others hear of the marker's moves in the order they commit. For that the event goes out
-   * with nothing awaited after the update, and moves of one marker take turns: two at once would
-   * wait for each other's row lock in the database, yet their answers can reach us in either order.
+   * Moves the user's read marker forward (never back); publishes chat.read when it moved. Moves of
+   * one marker take turns so that the others hear of them in commit order: two at once would wait
+   * for each other's row lock in the database, yet their answers can reach us in either order.
    */
   markRead(chatId: number, userId: number, messageId: number, seq: number): Promise<void> {
     return this.markerMoves.run(`${chatId}:${userId}`, async () => {
       const topic = await this.repository.advanceReadMarker(chatId, userId, messageId, seq);
-      if (topic !== null)
-        this.events.emit(ChatsEvents.read, new ChatReadEvent(chatId, topic, userId, messageId));
+      if (topic !== null) {
+        const event = new ChatReadEvent(chatId, topic, userId, messageId);
+        this.transactions.publish(ChatsEvents.read, event);
+      }
     });
   }
 

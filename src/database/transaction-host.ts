@@ -1,26 +1,60 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
+
+interface DomainEvent {
+  name: string;
+  payload: object;
+}
+
+interface Transaction {
+  manager: EntityManager;
+  events: DomainEvent[];
+}
 
 /**
  * The ambient transaction. Repositories of different modules take `manager` from here, so one
  * use case can span several modules' tables in one transaction while each module still touches
  * only its own tables.
+ *
+ * Domain events published inside a transaction are held until it commits and then emitted in the
+ * order they were published, synchronously after the COMMIT answers: nothing else can run between
+ * a commit and its events, so events of one resource go out in commit order, and a transaction that
+ * rolls back announces nothing.
  */
 @Injectable()
 export class TransactionHost {
-  private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly current = new AsyncLocalStorage<Transaction>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventEmitter2,
+  ) {}
 
   /** The transaction's manager inside `run`, the pool's otherwise. */
   get manager(): EntityManager {
-    return this.current.getStore() ?? this.dataSource.manager;
+    return this.current.getStore()?.manager ?? this.dataSource.manager;
   }
 
   /** Runs `work` in a transaction, or inside the one already open. */
-  run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
-    return this.dataSource.transaction((manager) => this.current.run(manager, work));
+    const events: DomainEvent[] = [];
+    const result = await this.dataSource.transaction((manager) =>
+      this.current.run({ manager, events }, work),
+    );
+    for (const event of events) this.events.emit(event.name, event.payload);
+    return result;
+  }
+
+  /**
+   * Announces a change once it is committed: when the current transaction commits, or at once
+   * outside a transaction (the statement before it committed on its own).
+   */
+  publish(name: string, payload: object): void {
+    const transaction = this.current.getStore();
+    if (transaction) transaction.events.push({ name, payload });
+    else this.events.emit(name, payload);
   }
 }

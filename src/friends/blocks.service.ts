@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Page, toPage } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { TransactionHost } from '../database/transaction-host';
 import { UsersService } from '../users/users.service';
 import { BlockResponseDto } from './dto/block-response.dto';
 import { FriendRequest } from './entities/friend-request.entity';
@@ -16,44 +16,48 @@ import { toFriendRequestResponse } from './friends.mapper';
 import { FriendsRepository } from './friends.repository';
 import { decodeRelationCursor, relationCursorOf } from './relation-cursor';
 
-interface BlockOutcome {
-  blockedAt: Date;
-  unfriended: boolean;
-  /** The blocked user's pending request to the blocker, now rejected like any other. */
-  rejected: FriendRequest | null;
-  /** The blocker's own pending request to the blocked user, now withdrawn. */
-  withdrawn: FriendRequest | null;
-}
-
 /** Blocks: silent to the blocked user, who sees only the ordinary outcomes (unfriended, rejected). */
 @Injectable()
 export class BlocksService {
   constructor(
     private readonly repository: FriendsRepository,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly transactions: TransactionHost,
   ) {}
 
   async block(blockerId: number, blockedId: number): Promise<BlockResponseDto> {
     if (blockerId === blockedId) throw new FriendsError(FriendsErrorCode.BLOCK_SELF);
     const user = await this.users.getOrThrow(blockedId);
-    const outcome = await this.repository.inPairTransaction(
+    const blockedAt = await this.repository.inPairTransaction(
       blockerId,
       blockedId,
       async (lockedAt) => {
-        const blockedAt = await this.repository.insertBlock(blockerId, blockedId);
-        const unfriended = await this.repository.deleteFriendship(blockerId, blockedId);
+        const at = await this.repository.insertBlock(blockerId, blockedId);
+        if (await this.repository.deleteFriendship(blockerId, blockedId)) {
+          this.transactions.publish(
+            FriendsEvents.friendshipRemoved,
+            new FriendshipRemovedEvent([blockerId, blockedId]),
+          );
+        }
         const pending = await this.repository.findPendingBetween(blockerId, blockedId);
-        const result: BlockOutcome = { blockedAt, unfriended, rejected: null, withdrawn: null };
-        if (pending?.fromUserId === blockedId)
-          result.rejected = await this.repository.answer(pending.id, 'rejected', lockedAt);
-        if (pending?.fromUserId === blockerId && (await this.repository.deletePending(pending.id)))
-          result.withdrawn = pending;
-        return result;
+        if (pending?.fromUserId === blockedId) {
+          // The blocked user's pending request to the blocker is rejected like any other.
+          const rejected = await this.repository.answer(pending.id, 'rejected', lockedAt);
+          await this.publishRejected(rejected!, blockerId, blockedId);
+        }
+        if (
+          pending?.fromUserId === blockerId &&
+          (await this.repository.deletePending(pending.id))
+        ) {
+          this.transactions.publish(
+            FriendsEvents.requestWithdrawn,
+            new FriendRequestWithdrawnEvent(pending.id, blockerId, blockedId),
+          );
+        }
+        return at;
       },
     );
-    await this.publish(blockerId, blockedId, outcome);
-    return { user, blockedAt: outcome.blockedAt.toISOString() };
+    return { user, blockedAt: blockedAt.toISOString() };
   }
 
   async list(blockerId: number, query: PageQueryDto): Promise<Page<BlockResponseDto>> {
@@ -81,27 +85,13 @@ export class BlocksService {
     return this.repository.blockBetween(a, b);
   }
 
-  private async publish(
+  private async publishRejected(
+    rejected: FriendRequest,
     blockerId: number,
     blockedId: number,
-    outcome: BlockOutcome,
   ): Promise<void> {
-    if (outcome.unfriended) {
-      this.events.emit(
-        FriendsEvents.friendshipRemoved,
-        new FriendshipRemovedEvent([blockerId, blockedId]),
-      );
-    }
-    if (outcome.rejected) {
-      const profiles = await this.users.getProfiles([blockerId, blockedId]);
-      const request = toFriendRequestResponse(outcome.rejected, profiles);
-      this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(request));
-    }
-    if (outcome.withdrawn) {
-      this.events.emit(
-        FriendsEvents.requestWithdrawn,
-        new FriendRequestWithdrawnEvent(outcome.withdrawn.id, blockerId, blockedId),
-      );
-    }
+    const profiles = await this.users.getProfiles([blockerId, blockedId]);
+    const request = toFriendRequestResponse(rejected, profiles);
+    this.transactions.publish(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(request));
   }
 }

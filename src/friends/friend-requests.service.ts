@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isIntId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { TransactionHost } from '../database/transaction-host';
 import { UsersService } from '../users/users.service';
 import { FriendRequestResponseDto } from './dto/friend-request-response.dto';
 import { ListFriendRequestsQueryDto } from './dto/list-friend-requests-query.dto';
@@ -35,7 +35,7 @@ export class FriendRequestsService {
   constructor(
     private readonly repository: FriendsRepository,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly transactions: TransactionHost,
   ) {}
 
   /**
@@ -46,10 +46,10 @@ export class FriendRequestsService {
     if (fromUserId === toUserId) throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_TO_SELF);
     const recipientAccepts = await this.users.acceptsFriendRequests(toUserId);
 
-    const outcome = await this.repository.inPairTransaction(
+    return this.repository.inPairTransaction(
       fromUserId,
       toUserId,
-      async (lockedAt) => {
+      async (lockedAt): Promise<SendOutcome> => {
         if (await this.repository.blockExists(fromUserId, toUserId)) {
           throw new FriendsError(FriendsErrorCode.USER_BLOCKED);
         }
@@ -67,23 +67,16 @@ export class FriendRequestsService {
         if (pending) return { request: await this.acceptIn(pending, lockedAt), created: false };
         if (!recipientAccepts)
           throw new FriendsError(FriendsErrorCode.FRIEND_REQUESTS_NOT_ACCEPTED);
-        const request = await this.repository.insertRequest(
-          fromUserId,
-          toUserId,
-          message || null,
-          lockedAt,
+        const request = await this.toResponse(
+          await this.repository.insertRequest(fromUserId, toUserId, message || null, lockedAt),
+        );
+        this.transactions.publish(
+          FriendsEvents.requestCreated,
+          new FriendRequestCreatedEvent(request),
         );
         return { request, created: true };
       },
     );
-
-    const request = await this.toResponse(outcome.request);
-    if (outcome.created) {
-      this.events.emit(FriendsEvents.requestCreated, new FriendRequestCreatedEvent(request));
-    } else {
-      this.publishAccepted(request);
-    }
-    return { request, created: outcome.created };
   }
 
   async list(
@@ -112,27 +105,26 @@ export class FriendRequestsService {
 
   async accept(userId: number, requestId: number): Promise<FriendRequestResponseDto> {
     const request = await this.findForRecipient(userId, requestId);
-    const accepted = await this.repository.inPairTransaction(
-      request.fromUserId,
-      request.toUserId,
-      (lockedAt) => this.acceptIn(request, lockedAt),
+    return this.repository.inPairTransaction(request.fromUserId, request.toUserId, (lockedAt) =>
+      this.acceptIn(request, lockedAt),
     );
-    const response = await this.toResponse(accepted);
-    this.publishAccepted(response);
-    return response;
   }
 
   async reject(userId: number, requestId: number): Promise<FriendRequestResponseDto> {
     const request = await this.findForRecipient(userId, requestId);
-    const rejected = await this.repository.inPairTransaction(
+    return this.repository.inPairTransaction(
       request.fromUserId,
       request.toUserId,
-      async (lockedAt) =>
-        this.answered(request.id, await this.repository.answer(request.id, 'rejected', lockedAt)),
+      async (lockedAt) => {
+        const rejected = await this.repository.answer(request.id, 'rejected', lockedAt);
+        const response = await this.toResponse(await this.answered(request.id, rejected));
+        this.transactions.publish(
+          FriendsEvents.requestUpdated,
+          new FriendRequestUpdatedEvent(response),
+        );
+        return response;
+      },
     );
-    const response = await this.toResponse(rejected);
-    this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(response));
-    return response;
   }
 
   /** The sender takes back a pending request. */
@@ -141,19 +133,30 @@ export class FriendRequestsService {
     if (request.fromUserId !== userId) throw new FriendsError(FriendsErrorCode.NOT_REQUEST_SENDER);
     await this.repository.inPairTransaction(request.fromUserId, request.toUserId, async () => {
       if (!(await this.repository.deletePending(request.id))) await this.answered(request.id, null);
+      this.transactions.publish(
+        FriendsEvents.requestWithdrawn,
+        new FriendRequestWithdrawnEvent(request.id, request.fromUserId, request.toUserId),
+      );
     });
-    this.events.emit(
-      FriendsEvents.requestWithdrawn,
-      new FriendRequestWithdrawnEvent(request.id, request.fromUserId, request.toUserId),
-    );
   }
 
   /** Inside the pair transaction: the friendship begins the moment the request is accepted. */
-  private async acceptIn(request: FriendRequest, lockedAt: Date): Promise<FriendRequest> {
+  private async acceptIn(
+    request: FriendRequest,
+    lockedAt: Date,
+  ): Promise<FriendRequestResponseDto> {
     const accepted = await this.repository.answer(request.id, 'accepted', lockedAt);
-    await this.answered(request.id, accepted);
+    const response = await this.toResponse(await this.answered(request.id, accepted));
     await this.repository.insertFriendship(request.fromUserId, request.toUserId, lockedAt);
-    return accepted!;
+    this.transactions.publish(
+      FriendsEvents.requestUpdated,
+      new FriendRequestUpdatedEvent(response),
+    );
+    this.transactions.publish(
+      FriendsEvents.friendshipCreated,
+      new FriendshipCreatedEvent([response.fromUserId, response.toUserId], response.respondedAt!),
+    );
+    return response;
   }
 
   /** The answered request, or the reason it could not be answered. */
@@ -164,14 +167,6 @@ export class FriendRequestsService {
       current
         ? FriendsErrorCode.FRIEND_REQUEST_NOT_PENDING
         : FriendsErrorCode.FRIEND_REQUEST_NOT_FOUND,
-    );
-  }
-
-  private publishAccepted(request: FriendRequestResponseDto): void {
-    this.events.emit(FriendsEvents.requestUpdated, new FriendRequestUpdatedEvent(request));
-    this.events.emit(
-      FriendsEvents.friendshipCreated,
-      new FriendshipCreatedEvent([request.fromUserId, request.toUserId], request.respondedAt!),
     );
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Page, toPage } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { TransactionHost } from '../database/transaction-host';
 import { UsersService } from '../users/users.service';
 import { FriendResponseDto } from './dto/friend-response.dto';
 import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
@@ -16,7 +16,7 @@ export class FriendsService {
   constructor(
     private readonly repository: FriendsRepository,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly transactions: TransactionHost,
   ) {}
 
   async list(userId: number, query: PageQueryDto): Promise<Page<FriendResponseDto>> {
@@ -30,14 +30,14 @@ export class FriendsService {
   }
 
   async unfriend(userId: number, friendId: number): Promise<void> {
-    const removed = await this.repository.inPairTransaction(userId, friendId, () =>
-      this.repository.deleteFriendship(userId, friendId),
-    );
-    if (!removed) throw new FriendsError(FriendsErrorCode.NOT_FRIENDS);
-    this.events.emit(
-      FriendsEvents.friendshipRemoved,
-      new FriendshipRemovedEvent([userId, friendId]),
-    );
+    await this.repository.inPairTransaction(userId, friendId, async () => {
+      if (!(await this.repository.deleteFriendship(userId, friendId)))
+        throw new FriendsError(FriendsErrorCode.NOT_FRIENDS);
+      this.transactions.publish(
+        FriendsEvents.friendshipRemoved,
+        new FriendshipRemovedEvent([userId, friendId]),
+      );
+    });
   }
 
   /** Whether the two may talk in a direct chat: friends who do not block each other. */

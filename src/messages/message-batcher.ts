@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChatsService } from '../chats/chats.service';
 import { ReadMarker } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
@@ -64,7 +63,6 @@ export class MessageBatcher {
     private readonly repository: MessagesRepository,
     private readonly chats: ChatsService,
     private readonly transactions: TransactionHost,
-    private readonly events: EventEmitter2,
   ) {}
 
   send(request: SendRequest): Promise<StoredSend> {
@@ -110,7 +108,6 @@ export class MessageBatcher {
           if (!(error instanceof ResendInBatch)) throw error;
           return this.transactions.run(() => this.store(batch, true));
         });
-      this.announce(outcomes);
       batch.forEach((send, i) => {
         const outcome = outcomes[i];
         if (outcome instanceof Error) send.reject(outcome);
@@ -133,17 +130,6 @@ export class MessageBatcher {
     this.stalled = true;
     for (const send of [...this.inFlight, ...this.queue.splice(0)]) {
       send.reject(new DatabaseUnavailableError());
-    }
-  }
-
-  /** After the commit, and before any ack: the chat hears of each new message once. */
-  private announce(outcomes: (StoredSend | Error)[]): void {
-    for (const outcome of outcomes) {
-      if (outcome instanceof Error || !outcome.created) continue;
-      this.events.emit(
-        MessagesEvents.created,
-        new MessageCreatedEvent(outcome.message, outcome.topic),
-      );
     }
   }
 
@@ -188,7 +174,7 @@ export class MessageBatcher {
     if (stored === null) throw new ResendInBatch();
     const responses = stored.map(toMessageResponse);
     if (responses.length > 0) await this.recordChats(responses);
-    return batch.map((send, i) => {
+    const outcomes = batch.map((send, i): StoredSend | Error => {
       const decision = decisions[i];
       if ('refusal' in decision) return decision.refusal;
       const topic = gate.chat(send.chatId).topic;
@@ -197,6 +183,20 @@ export class MessageBatcher {
       }
       return { message: responses[decision.fresh], topic, created: !decision.resend };
     });
+    this.announce(outcomes);
+    return outcomes;
+  }
+
+  /**
+   * The chat hears of each new message once, when the flush commits and before any ack; also
+   * when the flush commits after its sends were refused as stalled.
+   */
+  private announce(outcomes: (StoredSend | Error)[]): void {
+    for (const outcome of outcomes) {
+      if (outcome instanceof Error || !outcome.created) continue;
+      const event = new MessageCreatedEvent(outcome.message, outcome.topic);
+      this.transactions.publish(MessagesEvents.created, event);
+    }
   }
 
   private async recordChats(stored: MessageResponseDto[]): Promise<void> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
@@ -54,7 +53,6 @@ export class MessagesService {
     private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
-    private readonly events: EventEmitter2,
     private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -131,15 +129,14 @@ export class MessagesService {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
     await this.findOwn(userId, chatId, messageId);
     return this.changes.run(String(messageId), async () => {
-      const edited = await this.transactions.run(async () => {
+      return this.transactions.run(async () => {
         const message = await this.repository.edit(messageId, body);
         if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
         const response = toMessageResponse(message);
         await this.chats.refreshLastMessage(chatId, response);
+        this.transactions.publish(MessagesEvents.updated, new MessageUpdatedEvent(response, topic));
         return response;
       });
-      this.events.emit(MessagesEvents.updated, new MessageUpdatedEvent(edited, topic));
-      return edited;
     });
   }
 
@@ -148,13 +145,13 @@ export class MessagesService {
     const { topic } = await this.chats.assertParticipant(chatId, userId);
     await this.findOwn(userId, chatId, messageId);
     await this.changes.run(String(messageId), async () => {
-      const deleted = await this.transactions.run(async () => {
+      await this.transactions.run(async () => {
         const tombstone = await this.repository.tombstone(messageId);
-        if (tombstone) await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
-        return tombstone !== null;
+        if (!tombstone) return;
+        await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
+        const event = new MessageDeletedEvent(chatId, messageId, topic);
+        this.transactions.publish(MessagesEvents.deleted, event);
       });
-      if (deleted)
-        this.events.emit(MessagesEvents.deleted, new MessageDeletedEvent(chatId, messageId, topic));
     });
   }
 
