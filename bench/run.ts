@@ -282,6 +282,9 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     RATE_LIMIT_SOCKET_EVENTS: 'off',
     RATE_LIMIT_MESSAGES_PER_USER: 'off',
     RATE_LIMIT_TYPING: 'off',
+    RATE_LIMIT_SOCKET_EVENTS_PER_USER: 'off',
+    RATE_LIMIT_MESSAGE_CHANGES_PER_USER: 'off',
+    RATE_LIMIT_FRIEND_REQUESTS_PER_USER: 'off',
     SOCKET_ADAPTER: 'memory',
     METRICS_PORT: '0',
   };

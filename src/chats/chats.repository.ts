@@ -17,6 +17,12 @@ export interface ChatMembership {
   topic: string;
 }
 
+export interface SenderMembership extends ChatMembership {
+  type: ChatType;
+  /** False in a direct chat whose two users may no longer message each other. */
+  mayMessage: boolean;
+}
+
 /** The columns a send needs from its locked chat row, and which of the senders are members. */
 export type LockedChat = Pick<
   ChatSession,
@@ -127,6 +133,24 @@ export class ChatsRepository {
       [chatId, userId],
     );
     return rows[0] ? { chatId, userId, ...rows[0] } : null;
+  }
+
+  /** The membership and, in a direct chat, whether the pair may message (`mayMessage` as in lockChats). */
+  async findSenderMembership(
+    chatId: number,
+    userId: number,
+    mayMessage: string,
+  ): Promise<SenderMembership | null> {
+    const rows: { role: ParticipantRole; topic: string; type: ChatType; may_message: boolean }[] =
+      await this.manager.query(
+        `SELECT p.role, c.topic, c.type, c.type = 'group' OR ${mayMessage} AS may_message
+           FROM chat_participants p JOIN chat_sessions c ON c.id = p.chat_id
+          WHERE p.chat_id = $1 AND p.user_id = $2`,
+        [chatId, userId],
+      );
+    if (!rows[0]) return null;
+    const { may_message, ...membership } = rows[0];
+    return { chatId, userId, ...membership, mayMessage: may_message };
   }
 
   /**

@@ -9,7 +9,13 @@ import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse } from './chats.mapper';
-import { ActivityCursor, ChatMembership, ChatRoom, ChatsRepository } from './chats.repository';
+import {
+  ActivityCursor,
+  ChatMembership,
+  ChatRoom,
+  ChatsRepository,
+  SenderMembership,
+} from './chats.repository';
 import { ReadMarker, SendGate } from './send-gate';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
@@ -121,6 +127,27 @@ export class ChatsService {
   async assertParticipant(chatId: number, userId: number): Promise<ChatMembership> {
     const membership = await this.repository.findMembership(chatId, userId);
     if (!membership) throw ChatsError.notFound();
+    return membership;
+  }
+
+  /**
+   * The gate a send passes, for what reaches the other side like a send does (edits, typing): 404
+   * unless the user is in the chat, and in a direct chat refused unless the two may message.
+   */
+  async assertMaySend({
+    chatId,
+    userId,
+  }: {
+    chatId: number;
+    userId: number;
+  }): Promise<SenderMembership> {
+    const membership = await this.repository.findSenderMembership(
+      chatId,
+      userId,
+      this.friends.mayMessageCondition('c.user_1_id', 'c.user_2_id'),
+    );
+    if (!membership) throw ChatsError.notFound();
+    if (!membership.mayMessage) throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
     return membership;
   }
 

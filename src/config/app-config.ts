@@ -32,7 +32,10 @@ export interface AppConfig {
     loginPerAccount: RateLimitRule | null;
     registerPerIp: RateLimitRule | null;
     socketEvents: RateLimitRule | null;
+    socketEventsPerUser: RateLimitRule | null;
     messagesPerUser: RateLimitRule | null;
+    messageChangesPerUser: RateLimitRule | null;
+    friendRequestsPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
   };
   realtime: {
@@ -41,7 +44,15 @@ export interface AppConfig {
     redisUrl: string | null;
     /** Channel prefix on the backplane: deployments sharing one Redis keep apart by it. */
     channel: string;
-    maxPayloadBytes: number;
+    /** The largest event handled; a bigger one, up to maxPacketBytes, is refused in its ack. */
+    maxEventBytes: number;
+    /** The largest packet read at all; a bigger one closes that socket. */
+    maxPacketBytes: number;
+    maxInFlightPerSocket: number;
+    /** Events of one user that query the database at once (over all their sockets here). */
+    queriesPerUser: number;
+    /** How long a user's last socket may be gone before friends hear they are offline. */
+    presenceOfflineDelayMs: number;
     typingTimeoutMs: number;
     /** Buffered bytes past which a socket that does not read is dropped (it reconnects and syncs). */
     slowConsumerBytes: number;

@@ -50,7 +50,7 @@ export class FriendRequestsController {
     type: FriendRequestResponseDto,
     description: 'Their pending request, now accepted',
   })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiErrors(400, 403, 404, 409, 429)
   async send(
     @CurrentUser() user: AuthUser,
     @Body() body: SendFriendRequestDto,

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isIntId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { UsersService } from '../users/users.service';
 import { FriendRequestResponseDto } from './dto/friend-request-response.dto';
@@ -36,14 +38,19 @@ export class FriendRequestsService {
     private readonly repository: FriendsRepository,
     private readonly users: UsersService,
     private readonly transactions: TransactionHost,
+    private readonly rateLimiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Sends a request. When the other user already asked us, that request is accepted instead, so
-   * the pair never holds two pending requests.
+   * the pair never holds two pending requests. Each send notifies its recipient, so a sender's
+   * sends are limited whether or not they withdraw them.
    */
   async send(fromUserId: number, toUserId: number, message: string | null): Promise<SendOutcome> {
     if (fromUserId === toUserId) throw new FriendsError(FriendsErrorCode.FRIEND_REQUEST_TO_SELF);
+    const rule = this.config.rateLimits.friendRequestsPerUser;
+    await this.rateLimiter.consume('friend-requests-user', rule, String(fromUserId));
     const recipientAccepts = await this.users.acceptsFriendRequests(toUserId);
 
     return this.repository.inPairTransaction(

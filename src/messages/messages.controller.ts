@@ -90,7 +90,7 @@ export class MessagesController {
   @Patch('messages/:messageId')
   @ApiOperation({ summary: 'Edit my message' })
   @ApiOkResponse({ type: MessageResponseDto })
-  @ApiErrors(400, 403, 404, 409)
+  @ApiErrors(400, 403, 404, 409, 429)
   @ApiBigIdParam('messageId')
   edit(
     @CurrentUser() user: AuthUser,
@@ -105,7 +105,7 @@ export class MessagesController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete my message (it stays in history as a tombstone)' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(400, 403, 404)
+  @ApiErrors(400, 403, 404, 429)
   @ApiBigIdParam('messageId')
   async delete(
     @CurrentUser() user: AuthUser,

@@ -126,7 +126,8 @@ export class MessagesService {
     messageId: number,
     body: string,
   ): Promise<MessageResponseDto> {
-    const { topic } = await this.chats.assertParticipant(chatId, userId);
+    await this.limitChanges(userId);
+    const { topic } = await this.chats.assertMaySend({ chatId, userId });
     await this.findOwn(userId, chatId, messageId);
     return this.changes.run(String(messageId), async () => {
       return this.transactions.run(async () => {
@@ -140,8 +141,12 @@ export class MessagesService {
     });
   }
 
-  /** Leaves a tombstone in the message's place. Deleting it again changes nothing. */
+  /**
+   * Leaves a tombstone in the message's place. Deleting it again changes nothing. Unlike an edit, a
+   * block does not stop it: taking one's own words back is always allowed.
+   */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
+    await this.limitChanges(userId);
     const { topic } = await this.chats.assertParticipant(chatId, userId);
     await this.findOwn(userId, chatId, messageId);
     await this.changes.run(String(messageId), async () => {
@@ -161,6 +166,12 @@ export class MessagesService {
     const message = await this.repository.findInChat(chatId, messageId);
     if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
     await this.chats.markRead(chatId, userId, message.id, message.seq);
+  }
+
+  /** Edits and deletes reach every participant live: a user's count over every transport. */
+  private limitChanges(userId: number): Promise<void> {
+    const rule = this.config.rateLimits.messageChangesPerUser;
+    return this.rateLimiter.consume('message-changes-user', rule, String(userId));
   }
 
   private async findOwn(userId: number, chatId: number, messageId: number): Promise<Message> {

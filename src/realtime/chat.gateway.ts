@@ -1,4 +1,4 @@
-import { Inject, Logger, OnModuleDestroy, Type } from '@nestjs/common';
+import { Inject, OnModuleDestroy } from '@nestjs/common';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -10,7 +10,6 @@ import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { ChatsService } from '../chats/chats.service';
 import { ValidationFailedError } from '../common/errors/common-error';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
-import { AppValidationPipe } from '../common/validation/app-validation.pipe';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessagesService } from '../messages/messages.service';
 import {
@@ -23,9 +22,10 @@ import {
 } from './dto/socket-payloads.dto';
 import { readEverydaySend } from './dto/send-message-fast-path';
 import { PresenceService } from './presence.service';
-import { failure } from './socket-ack';
 import { authenticateSockets } from './socket-auth';
-import { Ack, ClientEventName, ClientEvents, SocketData, userRoom } from './socket-events';
+import { ClientEvents, SocketData, userRoom } from './socket-events';
+import { route, SocketRoutes } from './socket-route';
+import { SocketRouter } from './socket-router';
 import { ChatServer, SocketServer } from './socket-server';
 import { ShutdownState } from '../common/lifecycle/shutdown-state';
 import { MetricsService } from '../metrics/metrics.service';
@@ -33,19 +33,17 @@ import { SlowConsumerGuard } from './slow-consumer.guard';
 import { TypingService } from './typing.service';
 
 /**
- * The Socket.IO face of the chat services. Thin: validate the payload with the REST rules, call the
- * service (which authorizes), answer the ack. Nothing here throws to the client: every event is
- * answered `{ ok: true, ... }` or `{ ok: false, error }`.
+ * The Socket.IO face of the chat services: authenticates sockets, joins them to their rooms and
+ * declares one route per client event; the router answers every event `{ ok: true, ... }` or
+ * `{ ok: false, error }`, and the services authorize.
  */
 @WebSocketGateway()
 export class ChatGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
 {
-  private readonly logger = new Logger(ChatGateway.name);
-  private readonly validation = new AppValidationPipe();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
-  /** Topics never change, so chat id → topic can be remembered. */
-  private readonly topics = new Map<number, string>();
+  /** Chats never change type or topic, so a group's topic can be remembered. */
+  private readonly groupTopics = new Map<number, string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,6 +53,7 @@ export class ChatGateway
     private readonly typing: TypingService,
     private readonly presence: PresenceService,
     private readonly rateLimiter: RateLimiterService,
+    private readonly router: SocketRouter,
     private readonly sockets: SocketServer,
     private readonly slowConsumers: SlowConsumerGuard,
     private readonly shutdown: ShutdownState,
@@ -84,15 +83,13 @@ export class ChatGateway
   }
 
   private async topicsOf(userId: number): Promise<string[]> {
-    const rooms = await this.chats.roomsOf(userId);
-    for (const { chatId, topic } of rooms) this.topics.set(chatId, topic);
-    return rooms.map((room) => room.topic);
+    return (await this.chats.roomsOf(userId)).map((room) => room.topic);
   }
 
   handleConnection(socket: Socket): void {
     this.metrics.connectedSockets.inc();
     this.scheduleExpiry(socket);
-    socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, event, args));
+    this.router.listen(socket, this.routes);
     void this.presence.connected(socket);
   }
 
@@ -111,58 +108,38 @@ export class ChatGateway
     this.slowConsumers.stop();
   }
 
-  send(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.messageSend,
-      SendMessagePayload,
-      payload,
-      async (userId, dto) => {
-        const { message } = await this.messages.send(
-          userId,
-          dto.chatId,
-          dto.body,
-          dto.clientMessageId,
-        );
-        return { message };
+  /** Every client event: its payload DTO, its handler and, through the handler, its ack. */
+  readonly routes = {
+    [ClientEvents.messageSend]: route({
+      payload: SendMessagePayload,
+      fastPath: readEverydaySend,
+      // Sends wait in the batcher's group commit, not for a connection of their own.
+      usesDatabase: false,
+      handle: async ({ userId }, dto) => {
+        const sent = await this.messages.send(userId, dto.chatId, dto.body, dto.clientMessageId);
+        return { message: sent.message };
       },
-    );
-  }
-
-  edit(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.messageEdit,
-      EditMessagePayload,
-      payload,
-      async (userId, dto) => ({
+    }),
+    [ClientEvents.messageEdit]: route({
+      payload: EditMessagePayload,
+      usesDatabase: true,
+      handle: async ({ userId }, dto) => ({
         message: await this.messages.edit(userId, dto.chatId, dto.messageId, dto.body),
       }),
-    );
-  }
-
-  delete(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.messageDelete,
-      MessagePayload,
-      payload,
-      async (userId, dto) => {
+    }),
+    [ClientEvents.messageDelete]: route({
+      payload: MessagePayload,
+      usesDatabase: true,
+      handle: async ({ userId }, dto) => {
         await this.messages.delete(userId, dto.chatId, dto.messageId);
         return {};
       },
-    );
-  }
-
-  /** Joins a chat's room after re-checking the participant row. */
-  join(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.chatJoin,
-      ChatPayload,
-      payload,
-      async (userId, dto) => {
-        const topic = await this.checkedTopic(userId, dto.chatId);
+    }),
+    [ClientEvents.chatJoin]: route({
+      payload: ChatPayload,
+      usesDatabase: true,
+      handle: async ({ socket, userId }, dto) => {
+        const { topic } = await this.chats.assertParticipant(dto.chatId, userId);
         await socket.join(topic);
         // A removal committed between the check and the join would have missed this socket.
         await this.chats.assertParticipant(dto.chatId, userId).catch(async (error: unknown) => {
@@ -171,135 +148,50 @@ export class ChatGateway
         });
         return {};
       },
-    );
-  }
-
-  read(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.chatRead,
-      MessagePayload,
-      payload,
-      async (userId, dto) => {
+    }),
+    [ClientEvents.chatRead]: route({
+      payload: MessagePayload,
+      usesDatabase: true,
+      handle: async ({ userId }, dto) => {
         await this.messages.markRead(userId, dto.chatId, dto.messageId);
         return {};
       },
-    );
-  }
-
-  typingChanged(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(
-      socket,
-      ClientEvents.typing,
-      TypingPayload,
-      payload,
-      async (userId, dto) => {
-        await this.rateLimiter.consumeLocal('typing', this.config.rateLimits.typing, socket.id);
-        const topic = this.topics.get(dto.chatId);
-        const inRoom = topic !== undefined && socket.rooms.has(topic);
+    }),
+    [ClientEvents.typing]: route({
+      payload: TypingPayload,
+      usesDatabase: true,
+      handle: async ({ socket, userId }, dto) => {
+        await this.rateLimiter.consume('typing', this.config.rateLimits.typing, String(userId));
         this.typing.update(
           socket,
           dto.chatId,
-          inRoom ? topic : await this.checkedTopic(userId, dto.chatId),
+          await this.typingTopic(socket, userId, dto.chatId),
           dto.isTyping,
         );
         return {};
       },
-    );
-  }
-
-  /** What the client missed, oldest first: by seq (preferred) or by message id. */
-  sync(socket: Socket, payload: unknown): Promise<Ack> {
-    return this.respond(socket, ClientEvents.sync, SyncPayload, payload, (userId, dto) => {
-      if (dto.afterSeq !== undefined && dto.afterMessageId !== undefined) {
-        throw new ValidationFailedError(['give afterSeq or afterMessageId, not both']);
-      }
-      return this.messages.sync(userId, dto.chatId, dto, dto.limit ?? 50);
-    });
-  }
+    }),
+    [ClientEvents.sync]: route({
+      payload: SyncPayload,
+      usesDatabase: true,
+      handle: ({ userId }, dto) => {
+        if (dto.afterSeq !== undefined && dto.afterMessageId !== undefined) {
+          throw new ValidationFailedError(['give afterSeq or afterMessageId, not both']);
+        }
+        return this.messages.sync(userId, dto.chatId, dto, dto.limit ?? 50);
+      },
+    }),
+  } satisfies SocketRoutes;
 
   /**
-   * One listener per socket routes every client event to its handler. Nest's @SubscribeMessage
-   * would build an rxjs pipeline per handler on every socket (seven per connection), which cost
-   * memory per idle socket and time per message (docs/performance.md).
+   * Typing reaches the others like a message: in a direct chat it passes the send gate each time
+   * (a block or unfriending ends it); in a group the room the socket is in is proof enough.
    */
-  private readonly handlers = new Map<string, (socket: Socket, payload: unknown) => Promise<Ack>>([
-    [ClientEvents.messageSend, (socket, payload) => this.send(socket, payload)],
-    [ClientEvents.messageEdit, (socket, payload) => this.edit(socket, payload)],
-    [ClientEvents.messageDelete, (socket, payload) => this.delete(socket, payload)],
-    [ClientEvents.chatJoin, (socket, payload) => this.join(socket, payload)],
-    [ClientEvents.chatRead, (socket, payload) => this.read(socket, payload)],
-    [ClientEvents.typing, (socket, payload) => this.typingChanged(socket, payload)],
-    [ClientEvents.sync, (socket, payload) => this.sync(socket, payload)],
-  ]);
-
-  /** Answers the ack (the last argument, when it is a function) with the handler's result. */
-  private async dispatch(socket: Socket, event: string, args: unknown[]): Promise<void> {
-    const ack =
-      typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: Ack) => void) : null;
-    const handler = this.handlers.get(event);
-    if (!handler) {
-      ack?.({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `Unknown event "${event}"` } });
-      return;
-    }
-    const answer = await handler(socket, args.length > 1 ? args : args[0]);
-    ack?.(answer);
-  }
-
-  private async respond<T extends object>(
-    socket: Socket,
-    event: ClientEventName,
-    payloadType: Type<T>,
-    payload: unknown,
-    work: (userId: number, dto: T) => Promise<object>,
-  ): Promise<Ack> {
-    const started = performance.now();
-    const ack = await this.answer(socket, payloadType, payload, work).catch((error: unknown) =>
-      failure(error, this.logger, event),
-    );
-    this.metrics.socketEvents.inc({ event, result: ack.ok ? 'ok' : ack.error.code });
-    if (event === ClientEvents.messageSend && ack.ok) {
-      this.metrics.sendToAck.observe((performance.now() - started) / 1000);
-    }
-    return ack;
-  }
-
-  private async answer<T extends object>(
-    socket: Socket,
-    payloadType: Type<T>,
-    payload: unknown,
-    work: (userId: number, dto: T) => Promise<object>,
-  ): Promise<Ack> {
-    if (this.shutdown.shuttingDown) {
-      return {
-        ok: false,
-        error: {
-          code: 'SHUTTING_DOWN',
-          message: 'This server is shutting down; reconnect and resend',
-        },
-      };
-    }
-    await this.rateLimiter.consumeLocal(
-      'socket-events',
-      this.config.rateLimits.socketEvents,
-      socket.id,
-    );
-    const dto = await this.parse(payloadType, payload);
-    return { ok: true, ...(await work((socket.data as SocketData).userId, dto)) };
-  }
-
-  /** The payload as its DTO, validated with the REST rules; message:send has a fast path. */
-  private async parse<T extends object>(payloadType: Type<T>, payload: unknown): Promise<T> {
-    const everyday =
-      payloadType === (SendMessagePayload as Type<object>) ? readEverydaySend(payload) : null;
-    if (everyday) return everyday as T;
-    return (await this.validation.transform(payload, { type: 'body', metatype: payloadType })) as T;
-  }
-
-  /** The chat's topic, if the user is in the chat (404 otherwise). */
-  private async checkedTopic(userId: number, chatId: number): Promise<string> {
-    const { topic } = await this.chats.assertParticipant(chatId, userId);
-    this.topics.set(chatId, topic);
+  private async typingTopic(socket: Socket, userId: number, chatId: number): Promise<string> {
+    const group = this.groupTopics.get(chatId);
+    if (group !== undefined && socket.rooms.has(group)) return group;
+    const { topic, type } = await this.chats.assertMaySend({ chatId, userId });
+    if (type === 'group') this.groupTopics.set(chatId, topic);
     return topic;
   }
 

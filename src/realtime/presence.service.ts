@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Socket } from 'socket.io';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
 import { SocketData, userRoom } from './socket-events';
@@ -7,15 +8,20 @@ import { SocketServer } from './socket-server';
 
 /**
  * A user is online while any of their sockets is connected on any replica: the user room, queried
- * through the adapter, is the single source of truth. Friends hear about changes.
+ * through the adapter, is the single source of truth. Friends hear about changes, debounced: a user
+ * whose last socket comes back within the offline delay (a reconnect, or a client churning its
+ * connection) was never offline for them, so churn cannot flood friends with presence events.
  */
 @Injectable()
-export class PresenceService {
+export class PresenceService implements OnModuleDestroy {
   private readonly logger = new Logger(PresenceService.name);
   /** Updates under way, which a graceful shutdown lets finish before the database pool closes. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Users whose last socket here went away, until the offline delay has passed. */
+  private readonly goingOffline = new Map<number, NodeJS.Timeout>();
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sockets: SocketServer,
     private readonly friends: FriendsService,
     private readonly users: UsersService,
@@ -23,12 +29,32 @@ export class PresenceService {
 
   /** Tells friends the user is online and gives the new socket its friends' presence. */
   connected(socket: Socket): Promise<void> {
-    return this.track(this.announceOnline(socket));
+    const { userId } = socket.data as SocketData;
+    const pending = this.goingOffline.get(userId);
+    if (pending) clearTimeout(pending);
+    this.goingOffline.delete(userId);
+    return this.track(this.announceOnline(socket, pending === undefined));
   }
 
   /** When the user's last socket anywhere is gone: stamp lastSeenAt and tell friends. */
   disconnected(userId: number): Promise<void> {
-    return this.track(this.announceOffline(userId));
+    const delay = this.config.realtime.presenceOfflineDelayMs;
+    if (delay === 0) return this.track(this.announceOffline(userId));
+    clearTimeout(this.goingOffline.get(userId));
+    this.goingOffline.set(
+      userId,
+      setTimeout(() => {
+        this.goingOffline.delete(userId);
+        void this.track(this.announceOffline(userId));
+      }, delay),
+    );
+    return Promise.resolve();
+  }
+
+  /** Pending offline announcements are dropped: this replica's sockets move to the others. */
+  onModuleDestroy(): void {
+    for (const timer of this.goingOffline.values()) clearTimeout(timer);
+    this.goingOffline.clear();
   }
 
   /** Resolves once the presence updates started so far are done. */
@@ -41,14 +67,16 @@ export class PresenceService {
     return work.finally(() => this.inFlight.delete(work));
   }
 
-  private async announceOnline(socket: Socket): Promise<void> {
+  private async announceOnline(socket: Socket, toFriends: boolean): Promise<void> {
     const { userId } = socket.data as SocketData;
     try {
       const friendIds = await this.friends.friendIdsOf(userId);
       if (friendIds.length === 0) return;
-      this.sockets.io
-        .to(friendIds.map(userRoom))
-        .emit('presence', { userId, online: true, lastSeenAt: null });
+      if (toFriends) {
+        this.sockets.io
+          .to(friendIds.map(userRoom))
+          .emit('presence', { userId, online: true, lastSeenAt: null });
+      }
       const online = await this.onlineAmong(friendIds);
       const lastSeen = await this.users.lastSeenOf(friendIds);
       for (const friendId of friendIds) {

@@ -31,7 +31,10 @@ export class RealtimeIoAdapter extends IoAdapter {
       ...options,
       path: '/socket.io',
       serveClient: false,
-      maxHttpBufferSize: this.config.realtime.maxPayloadBytes,
+      maxHttpBufferSize: Math.max(
+        this.config.realtime.maxPacketBytes,
+        this.config.realtime.maxEventBytes,
+      ),
       cors: { origin: origins },
       // CORS alone does not stop a foreign page from opening a websocket: check the Origin here.
       allowRequest: (

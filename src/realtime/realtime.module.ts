@@ -9,6 +9,7 @@ import { DomainEventsListener } from './domain-events.listener';
 import { GracefulShutdown } from './graceful-shutdown';
 import { PresenceService } from './presence.service';
 import { SlowConsumerGuard } from './slow-consumer.guard';
+import { SocketRouter } from './socket-router';
 import { SocketServer } from './socket-server';
 import { TypingService } from './typing.service';
 
@@ -17,6 +18,7 @@ import { TypingService } from './typing.service';
   providers: [
     ChatGateway,
     SocketServer,
+    SocketRouter,
     TypingService,
     PresenceService,
     DomainEventsListener,

@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Server } from 'socket.io';
+import type { ChatGateway } from './chat.gateway';
 import { ServerToClientEvents, SocketData } from './socket-events';
+import { ClientToServerEvents } from './socket-route';
+
+/** The client events, typed from the gateway's routes: what a typed client socket may emit. */
+export type ChatClientEvents = ClientToServerEvents<ChatGateway['routes']>;
 
 export type ChatServer = Server<
-  Record<string, never>,
+  ChatClientEvents,
   ServerToClientEvents,
   Record<string, never>,
   SocketData

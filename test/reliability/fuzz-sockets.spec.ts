@@ -156,7 +156,7 @@ class Harness {
   async start(): Promise<void> {
     this.t = await startTestApp();
     this.ctx = new TestContext(this.t);
-    this.maxPayload = this.t.config.realtime.maxPayloadBytes;
+    this.maxPayload = this.t.config.realtime.maxPacketBytes;
     const ctx = this.ctx;
     const [fuzzer, bystander, carol, dave] = await Promise.all(
       ['sfz', 'sfz_by', 'sfz_carol', 'sfz_dave'].map((name) => ctx.newUser(uniqueUsername(name))),

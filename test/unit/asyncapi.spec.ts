@@ -279,30 +279,26 @@ interface GatewayHandler {
   result: ts.Type;
 }
 
-/** The gateway's `this.respond(socket, ClientEvents.x, PayloadClass, payload, work)` calls, by event. */
+/** The gateway's route table (ChatGateway['routes']), read from its type: each event's DTO and ack. */
 function gatewayHandlers(): Map<string, GatewayHandler> {
   const checker = typeChecker();
+  const gateway = checker.getDeclaredTypeOfSymbol(exportedSymbol(GATEWAY, 'ChatGateway'));
+  const routes = gateway.getProperty('routes');
+  if (!routes) throw new Error('chat.gateway.ts: ChatGateway has no routes table');
   const handlers = new Map<string, GatewayHandler>();
-  const visit = (node: ts.Node): void => {
-    if (
-      ts.isCallExpression(node) &&
-      ts.isPropertyAccessExpression(node.expression) &&
-      node.expression.expression.kind === ts.SyntaxKind.ThisKeyword &&
-      node.expression.name.text === 'respond'
-    ) {
-      const [, event, payloadClass, , work] = node.arguments;
-      const eventType = checker.getTypeAtLocation(event);
-      const [signature] = checker.getTypeAtLocation(work).getCallSignatures();
-      const result = signature && checker.getAwaitedType(signature.getReturnType());
-      if (!eventType.isStringLiteral() || !ts.isIdentifier(payloadClass) || !result) {
-        throw new Error(`chat.gateway.ts: cannot read ${node.getText().slice(0, 80)}...`);
-      }
-      handlers.set(eventType.value, { payloadClass: payloadClass.text, result });
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sourceFile(GATEWAY));
-  if (handlers.size === 0) throw new Error('chat.gateway.ts: no this.respond(...) calls found');
+  for (const event of checker.getPropertiesOfType(checker.getTypeOfSymbol(routes))) {
+    const routeType = checker.getTypeOfSymbol(event);
+    const payload = routeType.getProperty('payload');
+    const handle = routeType.getProperty('handle');
+    // `payload` is a Type<P>: the DTO class is what its construct signature returns.
+    const [construct] = payload ? checker.getTypeOfSymbol(payload).getConstructSignatures() : [];
+    const payloadClass = construct?.getReturnType().getSymbol()?.getName();
+    const [signature] = handle ? checker.getTypeOfSymbol(handle).getCallSignatures() : [];
+    const result = signature && checker.getAwaitedType(signature.getReturnType());
+    if (!payloadClass || !result)
+      throw new Error(`chat.gateway.ts: cannot read route ${event.name}`);
+    handlers.set(event.name, { payloadClass, result });
+  }
   return handlers;
 }
 
@@ -575,7 +571,7 @@ describe(DOC_PATH, () => {
       ...nameProblems(
         'client event',
         ['ClientEvents', Object.values(ClientEvents)],
-        ['the gateway (this.respond calls)', [...handlers.keys()]],
+        ['the gateway (its routes)', [...handlers.keys()]],
       ),
     );
     const failure = typeShape(ackFailureType(), 'ack');
