@@ -593,7 +593,7 @@ describe('socket input', () => {
   });
 
   describe('oversized payloads', () => {
-    const h = useHarness({ SOCKET_MAX_PAYLOAD_BYTES: '16384' });
+    const h = useHarness({ SOCKET_MAX_PAYLOAD_BYTES: '16384', SOCKET_MAX_PACKET_BYTES: '65536' });
 
     it('closes only the socket that sent 100 KB; everyone else carries on', async () => {
       const [alice, bob] = await Promise.all([
