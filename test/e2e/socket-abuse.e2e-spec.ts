@@ -215,6 +215,8 @@ describe('presence under connection churn', () => {
     );
     await ctx.befriend(churner, friend);
     const watcher = await online(friend);
+    // What the watcher is told on connecting (the churner is offline) is not churn.
+    await barrier(watcher);
     const presence = record<{ userId: number; online: boolean }>(watcher, 'presence');
     for (let i = 0; i < 30; i += 1) {
       const socket = await online(churner);
