@@ -4,6 +4,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { UsersService } from '../users/users.service';
 import { AccessTokenClaims } from './access-token';
 import { AuthError, AuthErrorCode } from './auth.errors';
+import { assertCredentialLength } from './bearer-token';
 
 export interface VerifiedAccessToken {
   user: AuthUser;
@@ -26,6 +27,7 @@ export class AccessTokenVerifier {
         'Send an access token: Authorization: Bearer <token>',
       );
     }
+    assertCredentialLength(token);
     let claims: AccessTokenClaims;
     try {
       claims = await this.jwt.verifyAsync(token);

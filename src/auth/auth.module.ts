@@ -9,7 +9,6 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { JwtAuthGuard } from './jwt-auth.guard';
-import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
@@ -32,7 +31,6 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
     AccessTokenVerifier,
     PasswordHasher,
     RefreshTokensRepository,
-    JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [AuthService, AccessTokenVerifier],

@@ -1,15 +1,17 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { IncomingHttpHeaders } from 'node:http';
 import { AuthUser } from '../common/auth/auth-user';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
-import { JwtStrategy } from './jwt.strategy';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { bearerToken } from './bearer-token';
 
 /** The global guard: every route needs a valid access token unless it is marked @Public(). */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly strategy: JwtStrategy,
+    private readonly verifier: AccessTokenVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -18,8 +20,11 @@ export class JwtAuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<{ user?: AuthUser }>();
-    request.user = await this.strategy.authenticateRequest(request);
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: IncomingHttpHeaders; user?: AuthUser }>();
+    const { user } = await this.verifier.verify(bearerToken(request.headers.authorization));
+    request.user = user;
     return true;
   }
 }

@@ -11,7 +11,12 @@ export interface AppConfig {
     host: string;
     port: number;
     bodyLimitBytes: number;
-    trustProxy: boolean;
+    /**
+     * Which peers' X-Forwarded-For is believed: how many proxies stand in front of the app, or their
+     * addresses and CIDR ranges; false believes none. The client is the first address, walking from
+     * the right, that is not a trusted proxy.
+     */
+    trustProxy: false | number | string[];
     /** `true` reflects any origin; an empty list allows none. */
     corsOrigins: string[] | true;
   };

@@ -81,7 +81,10 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// URL'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a postgres:// URL'],
-    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be false, a hop count, or comma-separated'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'CIDR ranges like 10.0.0.0/8 (got "10.0.0.0/33")'],
+    [{ TRUST_PROXY: '10.0.0.1, 10.0.0.300' }, '(got "10.0.0.300")'],
+    [{ TRUST_PROXY: '17' }, 'TRUST_PROXY as a hop count must be from 0 to 16'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [
       { CORS_ORIGINS: 'example.com' },
@@ -98,6 +101,27 @@ describe('loadConfig', () => {
 
   it('reports every problem at once', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', TRUST_PROXY: 'z' })).toHaveLength(3);
+  });
+
+  it.each(['true', 'TRUE', 'yes'])(
+    'refuses TRUST_PROXY=%s, which would let clients choose their address, naming the options',
+    (value) => {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([
+        expect.stringMatching(/escape per-IP rate limits.*number of proxies.*CIDR ranges/),
+      ]);
+    },
+  );
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.0/8, 192.168.1.7,fd00::/8', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('reads TRUST_PROXY=%s as %j', (value, trustProxy) => {
+    expect(loadConfig({ TRUST_PROXY: value }).config.http.trustProxy).toEqual(trustProxy);
   });
 
   it('parses rate limits and lets them be switched off', () => {

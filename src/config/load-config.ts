@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { AppConfig, RateLimitRule } from './app-config';
 
 export type Env = Record<string, string | undefined>;
@@ -40,7 +41,7 @@ export function loadConfig(env: Env): LoadedConfig {
       host: read.string('HOST', '0.0.0.0'),
       port: read.integer('PORT', 3000, 0, 65535),
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
-      trustProxy: read.boolean('TRUST_PROXY', false),
+      trustProxy: trustProxy(read),
       corsOrigins: read.origins('CORS_ORIGINS', production ? [] : true),
     },
     database: {
@@ -110,6 +111,50 @@ function realtimeConfig(read: EnvReader): AppConfig['realtime'] {
       1024 * 1024 * 1024,
     ),
   };
+}
+
+const MAX_PROXY_HOPS = 16;
+/** proxy-addr's names for well-known ranges, which Fastify also accepts. */
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(read: EnvReader): AppConfig['http']['trustProxy'] {
+  const value = read.raw('TRUST_PROXY')?.toLowerCase();
+  if (value === undefined || ['false', 'no', '0'].includes(value)) return false;
+  if (['true', 'yes'].includes(value)) {
+    read.problem(
+      `TRUST_PROXY=${value} would believe every X-Forwarded-For entry, so a client could pick its ` +
+        'own address and escape per-IP rate limits. Set the number of proxies in front of the app ' +
+        '(1 behind one ingress or load balancer), or their addresses or CIDR ranges comma-separated ' +
+        '(10.0.0.0/8,fd00::/8), or false',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= MAX_PROXY_HOPS) return hops;
+    read.problem(`TRUST_PROXY as a hop count must be from 0 to ${MAX_PROXY_HOPS} (got "${value}")`);
+    return false;
+  }
+  const proxies = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const proxy of proxies) {
+    if (!NAMED_RANGES.includes(proxy) && !isAddressOrCidr(proxy)) {
+      read.problem(
+        `TRUST_PROXY must be false, a hop count, or comma-separated proxy addresses or CIDR ranges like 10.0.0.0/8 (got "${proxy}")`,
+      );
+    }
+  }
+  return proxies.length > 0 ? proxies : false;
+}
+
+function isAddressOrCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 function accessTokenSecret(

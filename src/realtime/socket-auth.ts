@@ -1,5 +1,6 @@
 import { Socket } from 'socket.io';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
+import { bearerToken } from '../auth/bearer-token';
 import { describeError } from '../common/errors/describe-error';
 import { SocketData } from './socket-events';
 
@@ -15,9 +16,8 @@ export function authenticateSockets(
   onAuthenticated: (socket: Socket) => Promise<void>,
 ): Middleware {
   return (socket, next) => {
-    const token = tokenOf(socket);
-    verifier
-      .verify(token)
+    Promise.resolve()
+      .then(() => verifier.verify(tokenOf(socket)))
       .then(async ({ user, expiresAt }) => {
         const data: SocketData = { userId: user.id, username: user.username, expiresAt };
         socket.data = data;
@@ -36,7 +36,5 @@ export function authenticateSockets(
 function tokenOf(socket: Socket): string | undefined {
   const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
   if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
-  const header = socket.handshake.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match?.[1];
+  return bearerToken(socket.handshake.headers.authorization);
 }

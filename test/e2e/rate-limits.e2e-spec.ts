@@ -91,6 +91,39 @@ describe('rate limits', () => {
     });
   });
 
+  /** What a proxy forwards: the client's own X-Forwarded-For, then the address it saw, then its own hops. */
+  type Forwarded = (client: string, claimed: string) => string;
+
+  describe.each<[string, string, Forwarded]>([
+    ['a hop count', '1', (client, claimed) => `${claimed}, ${client}`],
+    [
+      'a list of proxy addresses',
+      '127.0.0.1, 10.0.0.0/8',
+      (client, claimed) => `${claimed}, ${client}, 10.1.2.3`,
+    ],
+  ])('login per IP behind proxies given as %s', (_label, trustProxy, forwarded) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ TRUST_PROXY: trustProxy, RATE_LIMIT_LOGIN_PER_IP: '3/60' });
+    });
+    afterAll(() => t?.close());
+
+    const login = (forwardedFor: string) =>
+      t.http.post('/api/v1/auth/login', {
+        body: { username: uniqueUsername(), password: 'wrong guess' },
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+
+    it('counts the address the proxy saw, however the client rotates X-Forwarded-For', async () => {
+      for (let i = 1; i <= 3; i += 1) {
+        expect((await login(forwarded('203.0.113.7', `198.51.100.${i}`))).status).toBe(401);
+      }
+      expectRateLimited(await login(forwarded('203.0.113.7', '198.51.100.4')), 60);
+      expectRateLimited(await login(forwarded('203.0.113.7', '203.0.113.8')), 60);
+      expect((await login(forwarded('203.0.113.8', '203.0.113.7'))).status).toBe(401);
+    });
+  });
+
   describe('login lockout', () => {
     let t: TestApp;
     beforeAll(async () => {

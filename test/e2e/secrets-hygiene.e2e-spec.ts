@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { io } from 'socket.io-client';
 import { PASSWORD, Session, TestContext } from '../utils/context';
 import { HttpResponse } from '../utils/http-client';
 import { ServerProcess } from '../utils/server-process';
@@ -128,6 +129,7 @@ describe('secrets hygiene', () => {
     await send(socket, 'message:send', { chatId: chat.id, body: '' });
     socket.close();
     await connectSocket(server.baseUrl, { token: `${shahn.accessToken}x` }).catch(() => undefined);
+    await credentialsInUrls(shivam, shahn);
 
     keep(
       'logout',
@@ -148,6 +150,29 @@ describe('secrets hygiene', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
+  /** Clients that put credentials in the query string, where a request log would keep them. */
+  async function credentialsInUrls(shivam: Session, shahn: Session): Promise<void> {
+    const http = server.http;
+    const token = shivam.accessToken;
+    keep('token in the query', await http.get(`/api/v1/users/me?access_token=${token}`, { token }));
+    secrets.add(encodeURIComponent(PASSWORD));
+    const query = `token=${token}&refresh_token=${shivam.refreshToken}&password=${encodeURIComponent(PASSWORD)}&limit=5`;
+    // Not kept: a 404 names the URL it was asked for, to the client that sent it.
+    await http.get(`/api/v1/nothing-here?${query}`);
+    await http.get(`/api/v1/users?q=hygiene&${query}`, { token });
+    for (const transport of ['polling', 'websocket'] as const) {
+      const socket = io(server.baseUrl, {
+        transports: [transport],
+        query: { token: shahn.accessToken },
+        auth: { token: shahn.accessToken },
+        reconnection: false,
+        forceNew: true,
+      });
+      await nextEvent(socket, 'connect');
+      socket.close();
+    }
+  }
+
   it('logged something at every level it was asked to, so the scan below means something', () => {
     const lines = server.logs.split('\n').filter((line) => line.startsWith('{'));
     expect(lines.length).toBeGreaterThan(responses.length);
@@ -162,6 +187,7 @@ describe('secrets hygiene', () => {
     expect(leaks.map(describeSecret)).toEqual([]);
     expect(server.logs).not.toMatch(/\$argon2/);
     expect(server.logs).not.toMatch(/Bearer [A-Za-z0-9_-]{8,}/);
+    expect(server.logs).toContain('"url":"/api/v1/users/me?access_token=[redacted]"');
   });
 
   it('never answers with a password, hash or secret, and with a token only where it is issued', () => {

@@ -401,7 +401,7 @@ describe('deployment manifests (docker/k8s)', () => {
       expect(configMap.data.NODE_ENV).toBe('production');
       expect(configMap.data.DATABASE_MIGRATIONS_RUN).toBe('false');
       expect(['postgres', 'redis']).toContain(configMap.data.SOCKET_ADAPTER);
-      expect(configMap.data.TRUST_PROXY).toBe('true');
+      expect(configMap.data.TRUST_PROXY).toBe('1');
     });
 
     it('are a valid production configuration once the real secret is filled in', () => {

@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
+import { redactUrl } from './redact-url';
 
 /** Paths pino blanks out wherever they appear in a log line. */
 export const REDACTED_PATHS = [
@@ -27,7 +28,7 @@ export function loggerOptions(config: AppConfig): Params {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: redactUrl(req.url),
         }),
       },
     },
