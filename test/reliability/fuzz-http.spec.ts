@@ -257,7 +257,7 @@ class Harness {
     ]) {
       const res = await this.t.http.post('/api/v1/friend-requests', {
         token: from.accessToken,
-        body: { toUserId: to.id, message: 'hello \u202e fuzz' },
+        body: { toUserId: to.id, message: 'hello e\u0301 \ud83d\udc69\u200d\ud83d\udcbb fuzz' },
       });
       if (res.status !== 201) throw new Error(`friend request: ${res.status} ${res.text}`);
       requests.push(res.body.id);

@@ -16,7 +16,7 @@ export class RegisterDto {
 
   @ApiPropertyOptional({
     ...DISPLAY_NAME_SCHEMA,
-    description: 'Trimmed; no control characters. Defaults to the username',
+    description: `${DISPLAY_NAME_SCHEMA.description}. Defaults to the username`,
     example: 'Shivam',
   })
   @IsOptionalNotNull()

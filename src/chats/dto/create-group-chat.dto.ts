@@ -6,7 +6,6 @@ import { IsMemberIds, MAX_GROUP_MEMBERS } from './member-ids.validator';
 export class CreateGroupChatDto {
   @ApiProperty({
     ...GROUP_NAME_SCHEMA,
-    description: 'Trimmed; no control characters',
     example: 'group-1',
   })
   @IsGroupName()

@@ -4,7 +4,6 @@ import { GROUP_NAME_SCHEMA, IsGroupName } from './group-name.validator';
 export class RenameChatDto {
   @ApiProperty({
     ...GROUP_NAME_SCHEMA,
-    description: 'Trimmed; no control characters',
     example: 'group-1 (renamed)',
   })
   @IsGroupName()

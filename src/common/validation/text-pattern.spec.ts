@@ -64,6 +64,12 @@ const SAMPLES = [
   ' \u0000',
   '\u0000',
   'unit\u001fseparator',
+  'right\u202eto left',
+  'zero\u200bwidth',
+  '\u3164',
+  '\u2800',
+  '\ud83d\udc69\u200d\ud83d\udcbb',
+  'a\u200db',
 ];
 
 describe.each([

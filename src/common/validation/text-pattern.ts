@@ -1,6 +1,3 @@
-/** Unicode control characters (Cc) and lone surrogates (Cs), as a character-class body. */
-export const CONTROL_CHARACTERS = '\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
-
 /**
  * What PostgreSQL cannot store faithfully, as a character-class body: NUL (text cannot hold it) and
  * lone surrogates (not Unicode; jsonb refuses them, text would turn them into U+FFFD).

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ApiIdProperty } from '../../common/http/api-schema.decorator';
-import { CodePointLength } from '../../common/validation/code-point-length';
 import { MAX_INT_ID } from '../../common/validation/parse-id.pipe';
+import { TrimmedVisibleText, visibleTextSchema } from '../../common/validation/visible-text';
+
+const MESSAGE_SCHEMA = visibleTextSchema(0, 200);
 
 export class SendFriendRequestDto {
   @ApiIdProperty({ example: 2 })
@@ -15,13 +16,11 @@ export class SendFriendRequestDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    maxLength: 200,
+    ...MESSAGE_SCHEMA,
     example: 'hi',
-    description: 'Trimmed; empty or null means none',
+    description: `${MESSAGE_SCHEMA.description}. Empty, blank or null means none`,
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString()
-  @CodePointLength(0, 200)
+  @TrimmedVisibleText(0, 200)
   message?: string;
 }

@@ -1,26 +1,10 @@
-import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { IsString, Matches } from 'class-validator';
-import { CodePointLength } from '../../common/validation/code-point-length';
-import { CONTROL_CHARACTERS, trimmedTextPattern } from '../../common/validation/text-pattern';
+import { TrimmedVisibleText, visibleTextSchema } from '../../common/validation/visible-text';
 
 const MAX_DISPLAY_NAME_LENGTH = 64;
 
 /** What IsDisplayName accepts, for the OpenAPI document; the lengths count the trimmed text. */
-export const DISPLAY_NAME_SCHEMA = {
-  minLength: 1,
-  maxLength: MAX_DISPLAY_NAME_LENGTH,
-  pattern: trimmedTextPattern(CONTROL_CHARACTERS),
-};
+export const DISPLAY_NAME_SCHEMA = visibleTextSchema(1, MAX_DISPLAY_NAME_LENGTH);
 
-/** 1-64 characters after trimming, no control characters. */
 export function IsDisplayName(): PropertyDecorator {
-  return applyDecorators(
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' ? value.trim() : value,
-    ),
-    IsString(),
-    CodePointLength(1, MAX_DISPLAY_NAME_LENGTH),
-    Matches(/^[^\p{Cc}\p{Cs}]*$/u, { message: '$property must not contain control characters' }),
-  );
+  return TrimmedVisibleText(1, MAX_DISPLAY_NAME_LENGTH);
 }

@@ -6,7 +6,6 @@ import { DISPLAY_NAME_SCHEMA, IsDisplayName } from './display-name.validator';
 export class UpdateProfileDto {
   @ApiPropertyOptional({
     ...DISPLAY_NAME_SCHEMA,
-    description: 'Trimmed; no control characters',
     example: 'Shivam K.',
   })
   @IsOptionalNotNull()
