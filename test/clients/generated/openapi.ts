@@ -551,7 +551,7 @@ export interface components {
     };
     UpdateProfileDto: {
       /**
-       * @description Trimmed; no control characters
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character
        * @example Shivam K.
        */
       displayName?: string;
@@ -593,7 +593,7 @@ export interface components {
       /** @example correct horse battery staple */
       password: string;
       /**
-       * @description Trimmed; no control characters. Defaults to the username
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character. Defaults to the username
        * @example Shivam
        */
       displayName?: string;
@@ -633,7 +633,7 @@ export interface components {
       /** @example 2 */
       toUserId: number;
       /**
-       * @description Trimmed; empty or null means none
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character. Empty, blank or null means none
        * @example hi
        */
       message?: string | null;
@@ -811,7 +811,7 @@ export interface components {
     };
     CreateGroupChatDto: {
       /**
-       * @description Trimmed; no control characters
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character
        * @example group-1
        */
       name: string;
@@ -834,7 +834,7 @@ export interface components {
     };
     RenameChatDto: {
       /**
-       * @description Trimmed; no control characters
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character
        * @example group-1 (renamed)
        */
       name: string;
