@@ -24,6 +24,14 @@ export const API_PREFIX = 'api/v1';
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // Stalled clients (slow headers, unfinished bodies) get a 408 and are cut off. These bound the
+    // receiving of a request only: a held Socket.IO long-poll or an upgraded websocket is not cut.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      // Node looks for expired requests only this often (30 s by default, longer than the timeouts).
+      connectionsCheckingInterval: Math.ceil(config.http.headersTimeoutMs / 4),
+    },
     trustProxy: config.http.trustProxy,
     // Keep-alive sockets would hold a graceful shutdown open until they time out.
     forceCloseConnections: 'idle',

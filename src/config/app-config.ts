@@ -11,6 +11,9 @@ export interface AppConfig {
     host: string;
     port: number;
     bodyLimitBytes: number;
+    /** How long a client may take to send a whole request, and its headers; 408 after that. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
     /**
      * Which peers' X-Forwarded-For is believed: how many proxies stand in front of the app, or their
      * addresses and CIDR ranges; false believes none. The client is the first address, walking from

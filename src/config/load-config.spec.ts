@@ -85,6 +85,12 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'CIDR ranges like 10.0.0.0/8 (got "10.0.0.0/33")'],
     [{ TRUST_PROXY: '10.0.0.1, 10.0.0.300' }, '(got "10.0.0.300")'],
     [{ TRUST_PROXY: '17' }, 'TRUST_PROXY as a hop count must be from 0 to 16'],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '500' }, 'HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '10s' }, 'HTTP_HEADERS_TIMEOUT_MS must be an integer'],
+    [
+      { HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' },
+      'HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got 6000 and 5000)',
+    ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [
       { CORS_ORIGINS: 'example.com' },
@@ -122,6 +128,14 @@ describe('loadConfig', () => {
     ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
   ])('reads TRUST_PROXY=%s as %j', (value, trustProxy) => {
     expect(loadConfig({ TRUST_PROXY: value }).config.http.trustProxy).toEqual(trustProxy);
+  });
+
+  it.each([
+    [{}, 30_000, 10_000],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '5000' }, 5000, 5000],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '60000', HTTP_HEADERS_TIMEOUT_MS: '15000' }, 60_000, 15_000],
+  ])('times requests out per %j', (env, requestTimeoutMs, headersTimeoutMs) => {
+    expect(loadConfig(env).config.http).toMatchObject({ requestTimeoutMs, headersTimeoutMs });
   });
 
   it('parses rate limits and lets them be switched off', () => {

@@ -41,6 +41,7 @@ export function loadConfig(env: Env): LoadedConfig {
       host: read.string('HOST', '0.0.0.0'),
       port: read.integer('PORT', 3000, 0, 65535),
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+      ...requestTimeouts(read),
       trustProxy: trustProxy(read),
       corsOrigins: read.origins('CORS_ORIGINS', production ? [] : true),
     },
@@ -111,6 +112,24 @@ function realtimeConfig(read: EnvReader): AppConfig['realtime'] {
       1024 * 1024 * 1024,
     ),
   };
+}
+
+function requestTimeouts(
+  read: EnvReader,
+): Pick<AppConfig['http'], 'requestTimeoutMs' | 'headersTimeoutMs'> {
+  const requestTimeoutMs = read.integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  const headersTimeoutMs = read.integer(
+    'HTTP_HEADERS_TIMEOUT_MS',
+    Math.min(10_000, requestTimeoutMs),
+    1000,
+    600_000,
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    read.problem(
+      `HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${headersTimeoutMs} and ${requestTimeoutMs}): the headers are part of the request`,
+    );
+  }
+  return { requestTimeoutMs, headersTimeoutMs };
 }
 
 const MAX_PROXY_HOPS = 16;

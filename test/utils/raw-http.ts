@@ -134,6 +134,45 @@ export function rawExchange(baseUrl: string, bytes: Buffer, idleMs = 2_000): Pro
   });
 }
 
+export interface StalledExchange {
+  /** Status 0 when the server closed without answering or the wait ran out. */
+  response: RawResponse;
+  /** Whether the server ended the connection within the wait. */
+  closed: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Writes the start of a request to a fresh TCP connection and then stalls, neither sending more nor
+ * half-closing, as a slow or hostile client does: what the server answers, and whether it hangs up,
+ * within `waitMs`.
+ */
+export function stalledExchange(
+  baseUrl: string,
+  bytes: Buffer,
+  waitMs: number,
+): Promise<StalledExchange> {
+  const url = new URL(baseUrl);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(bytes));
+    const finish = (closed: boolean) => {
+      clearTimeout(wait);
+      socket.destroy();
+      resolve({
+        response: parseResponse(Buffer.concat(chunks)),
+        closed,
+        elapsedMs: Date.now() - started,
+      });
+    };
+    const wait = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(true));
+  });
+}
+
 /** Interim answers (100 Continue) come before the real one. */
 function withoutInterim(raw: Buffer): Buffer {
   let rest = raw;
