@@ -11,6 +11,8 @@ export interface RequestOptions {
   /** Sent as is, without JSON encoding (for malformed-input tests). */
   rawBody?: string | Buffer | FormData;
   headers?: Record<string, string>;
+  /** Aborts the request, e.g. `AbortSignal.timeout(ms)` to fail on a hang. */
+  signal?: AbortSignal;
 }
 
 /** A small fetch wrapper over real HTTP: tests talk to the app the way clients do. */
@@ -45,7 +47,12 @@ export class HttpClient {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(options.body);
     }
-    const response = await fetch(this.baseUrl + path, { method, headers, body });
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body,
+      signal: options.signal,
+    });
     const text = await response.text();
     let parsed: unknown = text;
     if (response.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
