@@ -4,6 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
+import { usernameKey } from '../users/username';
 import { UsersService } from '../users/users.service';
 import { AccessTokenClaims } from './access-token';
 import { AuthError, AuthErrorCode } from './auth.errors';
@@ -37,7 +38,7 @@ export class AuthService {
   /** Unknown user and wrong password fail alike, in the same time. */
   async login(input: LoginDto, ip: string): Promise<AuthResponseDto> {
     const { loginPerIp, loginPerAccount } = this.config.rateLimits;
-    const account = input.username.toLowerCase();
+    const account = usernameKey(input.username);
     await this.rateLimiter.consume('login-ip', loginPerIp, ip);
     await this.rateLimiter.assertAvailable('login-account', loginPerAccount, account);
 

@@ -4,6 +4,7 @@ import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { UserAvatar } from './entities/user-avatar.entity';
 import { User } from './entities/user.entity';
+import { isPossibleUsername, usernameKey, usernameSkeleton } from './username';
 import { UsersError, UsersErrorCode } from './users.errors';
 
 export interface NewUser {
@@ -23,8 +24,8 @@ export interface NewAvatar {
   etag: string;
 }
 
-/** `lower(username)` under the C collation: what the unique index holds, in byte order. */
-const USERNAME_KEY = `lower(u.username) COLLATE "C"`;
+/** usernameKey() in SQL: what the unique index holds, compared in byte order. */
+const USERNAME_KEY = `lower(u.username COLLATE "C")`;
 
 /** The only code that touches the users module's tables; it joins the ambient transaction. */
 @Injectable()
@@ -40,6 +41,7 @@ export class UsersRepository {
       return await this.users.save(
         this.users.create({
           ...user,
+          usernameSkeleton: usernameSkeleton(user.username),
           avatarEtag: null,
           allowFriendRequests: true,
           lastSeenAt: null,
@@ -48,6 +50,12 @@ export class UsersRepository {
     } catch (error) {
       if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_lower_key')) {
         throw new UsersError(UsersErrorCode.USERNAME_TAKEN, 'This username is already taken');
+      }
+      if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_skeleton_key')) {
+        throw new UsersError(
+          UsersErrorCode.USERNAME_TAKEN,
+          'This username looks like one already taken (0 and o, 1, l and I, rn and m, vv and w read alike)',
+        );
       }
       throw error;
     }
@@ -61,10 +69,11 @@ export class UsersRepository {
     return this.users.existsBy({ id });
   }
 
-  findByUsername(username: string): Promise<User | null> {
+  async findByUsername(username: string): Promise<User | null> {
+    if (!isPossibleUsername(username)) return null;
     return this.users
       .createQueryBuilder('u')
-      .where(`${USERNAME_KEY} = lower(:username)`, { username })
+      .where(`${USERNAME_KEY} = :key`, { key: usernameKey(username) })
       .getOne();
   }
 
@@ -87,11 +96,11 @@ export class UsersRepository {
     return now;
   }
 
-  /** Keyset page of users whose lowercased username starts with `prefix`, after `afterKey`. */
+  /** Keyset page of users whose username key starts with the key of `prefix`, after `afterKey`. */
   searchByPrefix(prefix: string, afterKey: string | null, limit: number): Promise<User[]> {
     const query = this.users
       .createQueryBuilder('u')
-      .where(`${USERNAME_KEY} LIKE :pattern`, { pattern: `${escapeLike(prefix.toLowerCase())}%` })
+      .where(`${USERNAME_KEY} LIKE :pattern`, { pattern: `${escapeLike(usernameKey(prefix))}%` })
       .orderBy(USERNAME_KEY)
       .limit(limit);
     if (afterKey !== null) query.andWhere(`${USERNAME_KEY} > :afterKey`, { afterKey });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
+import { usernameKey } from './username';
 import { UserResponseDto } from './dto/user-response.dto';
 import { USERNAME_PATTERN } from './dto/username.validator';
 import { toMeResponse, toUserResponse } from './users.mapper';
@@ -94,7 +95,7 @@ export class UsersService {
   async search(prefix: string, limit: number, cursor?: string): Promise<Page<UserResponseDto>> {
     const after = cursor === undefined ? null : decodeCursor(cursor, isSearchCursor).u;
     const rows = await this.users.searchByPrefix(prefix, after, limit + 1);
-    return toPage(rows, limit, (user) => ({ u: user.username.toLowerCase() }), toUserResponse);
+    return toPage(rows, limit, (user) => ({ u: usernameKey(user.username) }), toUserResponse);
   }
 
   async setAvatar(userId: number, data: Buffer): Promise<UserResponseDto> {

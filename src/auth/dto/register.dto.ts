@@ -5,7 +5,13 @@ import { DISPLAY_NAME_SCHEMA, IsDisplayName } from '../../users/dto/display-name
 import { IsUsername, USERNAME_SCHEMA } from '../../users/dto/username.validator';
 
 export class RegisterDto {
-  @ApiProperty({ ...USERNAME_SCHEMA, example: 'shivam' })
+  @ApiProperty({
+    ...USERNAME_SCHEMA,
+    description:
+      'Unique case-insensitively; a username that reads like a taken one (0 and o, 1, l and I, ' +
+      'rn and m, vv and w) is taken too (409 USERNAME_TAKEN)',
+    example: 'shivam',
+  })
   @IsUsername()
   username!: string;
 

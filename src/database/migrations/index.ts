@@ -2,6 +2,7 @@ import { Accounts1795224717327 } from './1795224717327-accounts';
 import { Friends1795225763301 } from './1795225763301-friends';
 import { ChatsAndMessages1795225998940 } from './1795225998940-chats-and-messages';
 import { Realtime1795227773170 } from './1795227773170-realtime';
+import { Usernames1795231449000 } from './1795231449000-usernames';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Friends1795225763301,
   ChatsAndMessages1795225998940,
   Realtime1795227773170,
+  Usernames1795231449000,
 ];

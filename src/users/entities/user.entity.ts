@@ -2,6 +2,11 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
 
 @Entity({ name: 'users' })
 @Index('users_username_lower_key', { synchronize: false })
+@Index('users_username_skeleton_key', ['usernameSkeleton'], { unique: true })
+@Check(
+  'users_username_skeleton_matches',
+  `"username_skeleton" IS NULL OR "username_skeleton" = translate(replace(replace(lower("username" COLLATE "C"), 'rn', 'm'), 'vv', 'w'), 'i10', 'llo')`,
+)
 @Check('users_username_format', `"username" ~ '^[A-Za-z0-9_.-]{3,32}$'`)
 @Check('users_display_name_length', `char_length("display_name") BETWEEN 1 AND 64`)
 export class User {
@@ -14,6 +19,13 @@ export class User {
   /** Unique case-insensitively through the expression index users_username_lower_key. */
   @Column({ type: 'varchar', length: 32 })
   username!: string;
+
+  /**
+   * usernameSkeleton(username), unique: no two usernames look alike. Null only for accounts that
+   * already looked like an older one when the rule came in.
+   */
+  @Column({ name: 'username_skeleton', type: 'varchar', length: 32, nullable: true })
+  usernameSkeleton!: string | null;
 
   @Column({ name: 'display_name', type: 'varchar', length: 64 })
   displayName!: string;

@@ -588,7 +588,10 @@ export interface components {
       nextCursor: string | null;
     };
     RegisterDto: {
-      /** @example shivam */
+      /**
+       * @description Unique case-insensitively; a username that reads like a taken one (0 and o, 1, l and I, rn and m, vv and w) is taken too (409 USERNAME_TAKEN)
+       * @example shivam
+       */
       username: string;
       /** @example correct horse battery staple */
       password: string;
