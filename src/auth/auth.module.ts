@@ -9,6 +9,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
@@ -29,6 +30,7 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
   providers: [
     AuthService,
     AccessTokenVerifier,
+    JwtStrategy,
     PasswordHasher,
     RefreshTokensRepository,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -1,17 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IncomingHttpHeaders } from 'node:http';
 import { AuthUser } from '../common/auth/auth-user';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
-import { AccessTokenVerifier } from './access-token.verifier';
-import { bearerToken } from './bearer-token';
+import { JwtStrategy } from './jwt.strategy';
 
 /** The global guard: every route needs a valid access token unless it is marked @Public(). */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly strategy: JwtStrategy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,11 +18,8 @@ export class JwtAuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const request = context
-      .switchToHttp()
-      .getRequest<{ headers: IncomingHttpHeaders; user?: AuthUser }>();
-    const { user } = await this.verifier.verify(bearerToken(request.headers.authorization));
-    request.user = user;
+    const request = context.switchToHttp().getRequest<{ user?: AuthUser }>();
+    request.user = await this.strategy.authenticateRequest(request);
     return true;
   }
 }

@@ -1,8 +1,8 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { STATUS_CODES } from 'node:http';
 import { BlocksService } from '../../src/friends/blocks.service';
 import { FriendsEvents } from '../../src/friends/events/friends.events';
 import { Session, TestContext, uniqueUsername } from '../utils/context';
+import { expectError } from '../utils/expect-error';
 import { HttpResponse } from '../utils/http-client';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -24,19 +24,6 @@ const ROUNDS = 10;
 interface CapturedEvent {
   name: string;
   payload: any;
-}
-
-function expectError(res: HttpResponse, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status,
-    body: {
-      statusCode: status,
-      error: STATUS_CODES[status],
-      message: expect.anything(),
-      code: code ?? expect.any(String),
-    },
-  });
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
 }
 
 /** The base64url JSON the server uses for cursors, to build well-formed but hostile ones. */

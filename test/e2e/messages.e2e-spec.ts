@@ -1,9 +1,8 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { STATUS_CODES } from 'node:http';
 import { ChatsEvents } from '../../src/chats/events/chats.events';
 import { MessagesEvents } from '../../src/messages/events/messages.events';
 import { Session, TestContext, uniqueUsername } from '../utils/context';
-import { HttpResponse } from '../utils/http-client';
+import { expectError } from '../utils/expect-error';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -14,18 +13,6 @@ const BAD_MESSAGE_IDS = ['abc', '0', '-1', '1e3', '99999999999999999999'];
 interface CapturedEvent {
   name: string;
   payload: any;
-}
-
-function expectError(res: HttpResponse, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual({
-    status,
-    body: {
-      statusCode: status,
-      error: STATUS_CODES[status],
-      message: expect.anything(),
-      code: code ?? expect.any(String),
-    },
-  });
 }
 
 /** The base64url JSON the server uses for cursors, to build well-formed but hostile ones. */

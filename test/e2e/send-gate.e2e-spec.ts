@@ -43,27 +43,17 @@ describe('the send gate for edits and typing', () => {
     return { a, b, chatId: chat.id as number, messageId: message.id as number };
   }
 
+  async function block(blocker: Session, blocked: Session): Promise<void> {
+    const res = await t.http.post('/api/v1/blocks', {
+      token: blocker.accessToken,
+      body: { userId: blocked.id },
+    });
+    expect(res.status).toBe(201);
+  }
+
   const cases: [string, (a: Session, b: Session) => Promise<void>][] = [
-    [
-      'the recipient blocked the sender',
-      async (a, b) => {
-        const res = await t.http.post('/api/v1/blocks', {
-          token: b.accessToken,
-          body: { userId: a.id },
-        });
-        expect(res.status).toBe(201);
-      },
-    ],
-    [
-      'the sender blocked the recipient',
-      async (a, b) => {
-        const res = await t.http.post('/api/v1/blocks', {
-          token: a.accessToken,
-          body: { userId: b.id },
-        });
-        expect(res.status).toBe(201);
-      },
-    ],
+    ['the recipient blocked the sender', (a, b) => block(b, a)],
+    ['the sender blocked the recipient', (a, b) => block(a, b)],
     [
       'they are no longer friends',
       async (a, b) => {

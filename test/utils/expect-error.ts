@@ -13,6 +13,7 @@ export function expectError(res: HttpResponse, status: number, code?: string): v
     },
   });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(errorMessages(res).every((m) => typeof m === 'string' && m.length > 0)).toBe(true);
 }
 
 /** The messages of an error answer as one list, whether the server sent a string or a list. */
