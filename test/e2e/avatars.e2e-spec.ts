@@ -274,18 +274,12 @@ describe('avatars', () => {
       },
     );
 
-    it('refuses random bytes behind a PNG signature and header with 415 AVATAR_INVALID_IMAGE', async () => {
+    it.each([
+      ['a PNG signature and header', solidPng(64, 64).subarray(0, 33)],
+      ['a bare PNG signature', solidPng(1, 1).subarray(0, 8)],
+    ])('refuses random bytes behind %s with 415 AVATAR_INVALID_IMAGE', async (_label, start) => {
       const session = await ctx.newUser();
-      const header = solidPng(64, 64).subarray(0, 33);
-      const res = await upload(session, fileForm(Buffer.concat([header, randomBytes(4000)])));
-      expectError(res, 415, 'AVATAR_INVALID_IMAGE');
-      await expectNoAvatar(session);
-    });
-
-    it('refuses random bytes behind a bare PNG signature with 415 AVATAR_INVALID_IMAGE', async () => {
-      const session = await ctx.newUser();
-      const signature = solidPng(1, 1).subarray(0, 8);
-      const res = await upload(session, fileForm(Buffer.concat([signature, randomBytes(4000)])));
+      const res = await upload(session, fileForm(Buffer.concat([start, randomBytes(4000)])));
       expectError(res, 415, 'AVATAR_INVALID_IMAGE');
       await expectNoAvatar(session);
     });
@@ -362,22 +356,14 @@ describe('avatars', () => {
       await expectNoAvatar(session);
     });
 
-    it('refuses a JSON body with 415', async () => {
+    it.each([
+      ['a JSON body', { body: { file: 'iVBORw0KGgo=' } }],
+      ['a raw image body', { rawBody: solidPng(8, 8), headers: { 'content-type': 'image/png' } }],
+    ])('refuses %s, not multipart, with 415', async (_label, request) => {
       const session = await ctx.newUser();
       const res = await t.http.put('/api/v1/users/me/avatar', {
         token: session.accessToken,
-        body: { file: 'iVBORw0KGgo=' },
-      });
-      expectError(res, 415);
-      await expectNoAvatar(session);
-    });
-
-    it('refuses a raw image body that is not multipart with 415', async () => {
-      const session = await ctx.newUser();
-      const res = await t.http.put('/api/v1/users/me/avatar', {
-        token: session.accessToken,
-        rawBody: solidPng(8, 8),
-        headers: { 'content-type': 'image/png' },
+        ...request,
       });
       expectError(res, 415);
       await expectNoAvatar(session);
