@@ -3,7 +3,7 @@ import { TurnsByKey } from '../common/concurrency/turns-by-key';
 import { AvatarContentType, MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
 import { UsersError, UsersErrorCode } from './users.errors';
 
-/** The longest side an upload may have, squared: 16.7 MP, 64 MiB of RGBA once decoded. */
+/** Uploads may have up to 4096 × 4096 pixels in any shape: 16.7 MP, 64 MiB of RGBA once decoded. */
 export const MAX_AVATAR_INPUT_SIDE = 4096;
 export const MAX_AVATAR_PIXELS = MAX_AVATAR_INPUT_SIDE * MAX_AVATAR_INPUT_SIDE;
 
