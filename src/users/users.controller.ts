@@ -29,6 +29,7 @@ import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { AVATAR_SIDE, MAX_AVATAR_INPUT_SIDE, MAX_AVATAR_PIXELS } from './avatar-image';
 import { AVATAR_CONTENT_TYPES, MAX_AVATAR_BYTES } from './avatar-image-type';
 import { SearchUsersQueryDto } from './dto/search-users-query.dto';
 import { MeResponseDto } from './dto/me-response.dto';
@@ -63,7 +64,17 @@ export class UsersController {
   @Put('me/avatar')
   @RouteConfig({ multipart: true })
   @ApiOperation({
-    summary: 'Upload my avatar (PNG, JPEG or WebP, recognised from its bytes; at most 1 MiB)',
+    summary: `Upload my avatar (PNG, JPEG or WebP; at most 1 MiB and ${MAX_AVATAR_INPUT_SIDE} × ${MAX_AVATAR_INPUT_SIDE} pixels)`,
+    description: [
+      'The type is recognised from the bytes, never the file name or part type. The image is decoded',
+      'completely and stored encoded afresh in the same format: turned upright by its EXIF orientation,',
+      `shrunk to fit ${AVATAR_SIDE} × ${AVATAR_SIDE} (never enlarged), the first frame of an animation,`,
+      'and none of its metadata (EXIF with GPS, XMP, ICC profiles, text chunks). Refusals store nothing:',
+      '400 `AVATAR_MISSING` (an empty file); 413 `PAYLOAD_TOO_LARGE` (over 1 MiB) or',
+      `\`AVATAR_TOO_MANY_PIXELS\` (over ${MAX_AVATAR_PIXELS} pixels, judged from the header before decoding);`,
+      '415 `AVATAR_UNSUPPORTED_TYPE` (not PNG, JPEG or WebP) or `AVATAR_INVALID_IMAGE` (truncated or',
+      'corrupt: it does not decode completely).',
+    ].join(' '),
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({

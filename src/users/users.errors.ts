@@ -8,6 +8,8 @@ export enum UsersErrorCode {
   AVATAR_MISSING = 'AVATAR_MISSING',
   AVATAR_TOO_LARGE = 'AVATAR_TOO_LARGE',
   AVATAR_UNSUPPORTED_TYPE = 'AVATAR_UNSUPPORTED_TYPE',
+  AVATAR_INVALID_IMAGE = 'AVATAR_INVALID_IMAGE',
+  AVATAR_TOO_MANY_PIXELS = 'AVATAR_TOO_MANY_PIXELS',
 }
 
 const STATUS: Record<UsersErrorCode, HttpStatus> = {
@@ -17,6 +19,8 @@ const STATUS: Record<UsersErrorCode, HttpStatus> = {
   [UsersErrorCode.AVATAR_MISSING]: HttpStatus.BAD_REQUEST,
   [UsersErrorCode.AVATAR_TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
   [UsersErrorCode.AVATAR_UNSUPPORTED_TYPE]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [UsersErrorCode.AVATAR_INVALID_IMAGE]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [UsersErrorCode.AVATAR_TOO_MANY_PIXELS]: HttpStatus.PAYLOAD_TOO_LARGE,
 };
 
 export class UsersError extends DomainError {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
-import { MAX_AVATAR_BYTES, sniffAvatarType } from './avatar-image-type';
-import { usernameKey } from './username';
+import { toAvatarImage } from './avatar-image';
 import { UserResponseDto } from './dto/user-response.dto';
 import { USERNAME_PATTERN } from './dto/username.validator';
+import { usernameKey } from './username';
 import { toMeResponse, toUserResponse } from './users.mapper';
 import { MeResponseDto } from './dto/me-response.dto';
 import { UsersError, UsersErrorCode } from './users.errors';
@@ -98,20 +98,9 @@ export class UsersService {
     return toPage(rows, limit, (user) => ({ u: usernameKey(user.username) }), toUserResponse);
   }
 
-  async setAvatar(userId: number, data: Buffer): Promise<UserResponseDto> {
-    if (data.length === 0) {
-      throw new UsersError(UsersErrorCode.AVATAR_MISSING, 'The avatar file is empty');
-    }
-    if (data.length > MAX_AVATAR_BYTES) {
-      throw new UsersError(UsersErrorCode.AVATAR_TOO_LARGE, 'The avatar must be at most 1 MiB');
-    }
-    const contentType = sniffAvatarType(data);
-    if (!contentType) {
-      throw new UsersError(
-        UsersErrorCode.AVATAR_UNSUPPORTED_TYPE,
-        'The avatar must be a PNG, JPEG or WebP image',
-      );
-    }
+  /** Stores the upload, decoded and encoded afresh (see toAvatarImage), as the user's avatar. */
+  async setAvatar(userId: number, upload: Buffer): Promise<UserResponseDto> {
+    const { contentType, data } = await toAvatarImage(upload);
     const etag = createHash('sha256').update(data).digest('hex');
     const user = await this.users.saveAvatar(userId, { contentType, data, etag });
     if (!user) throw UsersError.notFound();

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { ClientEvents } from '../../src/realtime/socket-events';
 import { Session, TestContext } from '../utils/context';
 import { HttpResponse } from '../utils/http-client';
+import { fileForm, solidPng } from '../utils/images';
 import { barrier, ClientSocket, connectSocket, nextEvent, send } from '../utils/sockets';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../utils/test-app';
 
@@ -109,12 +110,6 @@ const claimsOf = (session: Session, exp: number | null = nowSeconds() + 600) => 
   username: session.username,
   ...(exp === null ? {} : { exp }),
 });
-
-function png(): Buffer {
-  const bytes = randomBytes(64);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
-  return bytes;
-}
 
 let t: TestApp;
 let ctx: TestContext;
@@ -289,7 +284,7 @@ const MATRIX: Record<string, RouteCase> = {
   'PUT /api/v1/users/me/avatar': route<PairFixture>({
     build: () => freshPair(false),
     actor: (f) => f.a,
-    request: () => ({ path: '/api/v1/users/me/avatar', file: png() }),
+    request: () => ({ path: '/api/v1/users/me/avatar', file: solidPng(8, 8) }),
     success: [200],
     outsiders: [],
     noOutsider: "names no resource: it is always the caller's own avatar",
@@ -678,12 +673,6 @@ function resolve<F>(who: Who<F>, fixture: F): Session {
   return typeof who === 'function' ? who(fixture) : w[who];
 }
 
-function fileForm(bytes: Buffer): FormData {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)]), 'avatar.png');
-  return form;
-}
-
 function call(method: string, spec: RequestSpec, token?: string): Promise<HttpResponse> {
   return t.http.request(method, spec.path, {
     token,
@@ -787,7 +776,10 @@ describe('authorization matrix', () => {
     const palChat = await ctx.directChat(stranger, pal);
     const palMessage = await ctx.send(stranger, palChat.id, secret('secret-pal'));
     await expectStatus(
-      t.http.put('/api/v1/users/me/avatar', { token: owner.accessToken, rawBody: fileForm(png()) }),
+      t.http.put('/api/v1/users/me/avatar', {
+        token: owner.accessToken,
+        rawBody: fileForm(solidPng(8, 8)),
+      }),
       200,
     );
     // A user with no data but a session: the foreign keys let the row go.

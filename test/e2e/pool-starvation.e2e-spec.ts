@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { PASSWORD, Session, TestContext, uniqueUsername } from '../utils/context';
+import { fileForm, solidPng } from '../utils/images';
 import { ClientSocket, connectSocket } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -158,23 +158,8 @@ describe('pool starvation: concurrent writes on a pool of two connections', () =
     );
 
   /** Small valid PNGs, each a different colour. */
-  async function avatarForms(n: number): Promise<FormData[]> {
-    const png = (red: number) =>
-      sharp({ create: { width: 8, height: 8, channels: 3, background: { r: red, g: 0, b: 0 } } })
-        .png()
-        .toBuffer();
-    return Promise.all(
-      range(n).map(async (i) => {
-        const form = new FormData();
-        form.append(
-          'file',
-          new Blob([new Uint8Array(await png(i))], { type: 'image/png' }),
-          'a.png',
-        );
-        return form;
-      }),
-    );
-  }
+  const avatarForms = (n: number): FormData[] =>
+    range(n).map((i) => fileForm(solidPng(8, 8, [i, 0, 0]), 'a.png', 'file', 'image/png'));
 
   const expectMessages = (chatId: number, n: number) =>
     expectRow(
@@ -265,7 +250,7 @@ describe('pool starvation: concurrent writes on a pool of two connections', () =
     }),
     useCase({
       name: 'users: PUT me/avatar 20 times',
-      setup: async () => ({ user: (await users(1))[0], forms: await avatarForms(CALLS) }),
+      setup: async () => ({ user: (await users(1))[0], forms: avatarForms(CALLS) }),
       call: ({ user, forms }, i) => api('PUT', '/users/me/avatar', user, { rawBody: forms[i] }),
       expected: { 200: CALLS },
       // One avatar row, and the user points at the one that was stored last.

@@ -30,6 +30,7 @@ import {
   RawResponse,
   rawRequest,
 } from '../utils/raw-http';
+import { fileForm, solidPng } from '../utils/images';
 import { ClientSocket, connectSocket, record, send } from '../utils/sockets';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../utils/test-app';
 
@@ -289,15 +290,9 @@ class Harness {
     }
     messages.push((await ctx.send(carol, bystanderChat.id, 'not yours')).id);
 
-    const png = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      Buffer.alloc(64, 7),
-    ]);
-    const form = new FormData();
-    form.append('file', new Blob([png], { type: 'image/png' }), 'a.png');
     const avatar = await this.t.http.put('/api/v1/users/me/avatar', {
       token: fuzzer.accessToken,
-      rawBody: form,
+      rawBody: fileForm(solidPng(8, 8), 'a.png', 'file', 'image/png'),
     });
     if (avatar.status !== 200) throw new Error(`avatar: ${avatar.status} ${avatar.text}`);
     const image = await this.t.http.get(`/api/v1/users/${fuzzer.id}/avatar`, {
@@ -1138,6 +1133,8 @@ describe('HTTP input fuzzing', () => {
       kind: fc.constantFrom(
         'image',
         'image',
+        'decodable image',
+        'cut image',
         'not an image',
         'empty file',
         'too big',
@@ -1182,6 +1179,18 @@ describe('HTTP input fuzzing', () => {
           case 'image':
             body = multipartBody(boundary, [{ ...file, name: field, data: image }]);
             break;
+          case 'decodable image':
+            body = multipartBody(boundary, [{ ...file, data: solidPng(1 + data.length, 3) }]);
+            expected = [200];
+            break;
+          case 'cut image': {
+            // Cut inside the pixel data: the header (33 bytes) is whole, the rest is not.
+            const whole = solidPng(1 + data.length, 3);
+            const cut = whole.subarray(0, 33 + (data.length % (whole.length - 12 - 12 - 33)));
+            body = multipartBody(boundary, [{ ...file, data: cut }]);
+            expected = [415];
+            break;
+          }
           case 'not an image':
             body = multipartBody(boundary, [
               { ...file, data: Buffer.concat([Buffer.from('GIF89a'), data]) },

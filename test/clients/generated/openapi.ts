@@ -28,7 +28,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Upload my avatar (PNG, JPEG or WebP, recognised from its bytes; at most 1 MiB) */
+    /**
+     * Upload my avatar (PNG, JPEG or WebP; at most 1 MiB and 4096 × 4096 pixels)
+     * @description The type is recognised from the bytes, never the file name or part type. The image is decoded completely and stored encoded afresh in the same format: turned upright by its EXIF orientation, shrunk to fit 512 × 512 (never enlarged), the first frame of an animation, and none of its metadata (EXIF with GPS, XMP, ICC profiles, text chunks). Refusals store nothing: 400 `AVATAR_MISSING` (an empty file); 413 `PAYLOAD_TOO_LARGE` (over 1 MiB) or `AVATAR_TOO_MANY_PIXELS` (over 16777216 pixels, judged from the header before decoding); 415 `AVATAR_UNSUPPORTED_TYPE` (not PNG, JPEG or WebP) or `AVATAR_INVALID_IMAGE` (truncated or corrupt: it does not decode completely).
+     */
     put: operations['UsersController_uploadAvatar'];
     post?: never;
     delete?: never;
