@@ -17,7 +17,6 @@ const byLowerUsername = (a: string, b: string) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-
 function expectUser(body: unknown, session: Session, extra: Record<string, unknown> = {}): void {
   expect(body).toEqual({
     id: session.id,
