@@ -62,7 +62,12 @@ export class ChatGateway
 
   afterInit(server: ChatServer): void {
     this.sockets.attach(server);
-    server.use(authenticateSockets(this.verifier, (socket) => this.joinRooms(socket)));
+    server.use(
+      authenticateSockets(this.verifier, async (socket) => {
+        await this.joinRooms(socket);
+        await this.presence.prepare(socket);
+      }),
+    );
     this.slowConsumers.watch(server);
   }
 

@@ -3,7 +3,7 @@ import { Socket } from 'socket.io';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
-import { SocketData, userRoom } from './socket-events';
+import { PresenceUpdate, SocketData, userRoom } from './socket-events';
 import { SocketServer } from './socket-server';
 
 /**
@@ -19,6 +19,11 @@ export class PresenceService implements OnModuleDestroy {
   private readonly inFlight = new Set<Promise<void>>();
   /** Users whose last socket here went away, until the offline delay has passed. */
   private readonly goingOffline = new Map<number, NodeJS.Timeout>();
+  /** What prepare() read for a socket in its handshake, until it connects. */
+  private readonly snapshots = new WeakMap<
+    Socket,
+    { friendIds: number[]; presence: PresenceUpdate[] }
+  >();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -27,13 +32,31 @@ export class PresenceService implements OnModuleDestroy {
     private readonly users: UsersService,
   ) {}
 
-  /** Tells friends the user is online and gives the new socket its friends' presence. */
+  /**
+   * Reads the friends' presence during the handshake, so that it is the first thing the socket hears
+   * after "connect", before the answer to anything the client sends.
+   */
+  async prepare(socket: Socket): Promise<void> {
+    const { userId } = socket.data as SocketData;
+    try {
+      const friendIds = await this.friends.friendIdsOf(userId);
+      this.snapshots.set(socket, { friendIds, presence: await this.presenceOf(friendIds) });
+    } catch (error) {
+      this.logger.warn({ err: error, userId }, "Could not read friends' presence on connect");
+    }
+  }
+
+  /** Gives the new socket its friends' presence and tells friends the user is online. */
   connected(socket: Socket): Promise<void> {
     const { userId } = socket.data as SocketData;
+    const snapshot = this.snapshots.get(socket);
+    this.snapshots.delete(socket);
+    for (const update of snapshot?.presence ?? []) socket.emit('presence', update);
     const pending = this.goingOffline.get(userId);
-    if (pending) clearTimeout(pending);
+    clearTimeout(pending);
     this.goingOffline.delete(userId);
-    return this.track(this.announceOnline(socket, pending === undefined));
+    if (pending !== undefined) return Promise.resolve();
+    return this.track(this.announceOnline(userId, snapshot?.friendIds));
   }
 
   /** When the user's last socket anywhere is gone: stamp lastSeenAt and tell friends. */
@@ -67,26 +90,27 @@ export class PresenceService implements OnModuleDestroy {
     return work.finally(() => this.inFlight.delete(work));
   }
 
-  private async announceOnline(socket: Socket, toFriends: boolean): Promise<void> {
-    const { userId } = socket.data as SocketData;
+  private async announceOnline(userId: number, knownFriendIds?: number[]): Promise<void> {
     try {
-      const friendIds = await this.friends.friendIdsOf(userId);
+      const friendIds = knownFriendIds ?? (await this.friends.friendIdsOf(userId));
       if (friendIds.length === 0) return;
-      if (toFriends) {
-        this.sockets.io
-          .to(friendIds.map(userRoom))
-          .emit('presence', { userId, online: true, lastSeenAt: null });
-      }
-      const online = await this.onlineAmong(friendIds);
-      const lastSeen = await this.users.lastSeenOf(friendIds);
-      for (const friendId of friendIds) {
-        const isOnline = online.has(friendId);
-        const lastSeenAt = isOnline ? null : (lastSeen.get(friendId)?.toISOString() ?? null);
-        socket.emit('presence', { userId: friendId, online: isOnline, lastSeenAt });
-      }
+      this.sockets.io
+        .to(friendIds.map(userRoom))
+        .emit('presence', { userId, online: true, lastSeenAt: null });
     } catch (error) {
       this.logger.warn({ err: error, userId }, 'Could not publish presence on connect');
     }
+  }
+
+  private async presenceOf(friendIds: number[]): Promise<PresenceUpdate[]> {
+    if (friendIds.length === 0) return [];
+    const online = await this.onlineAmong(friendIds);
+    const lastSeen = await this.users.lastSeenOf(friendIds);
+    return friendIds.map((friendId) => {
+      const isOnline = online.has(friendId);
+      const lastSeenAt = isOnline ? null : (lastSeen.get(friendId)?.toISOString() ?? null);
+      return { userId: friendId, online: isOnline, lastSeenAt };
+    });
   }
 
   private async announceOffline(userId: number): Promise<void> {

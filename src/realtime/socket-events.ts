@@ -23,6 +23,13 @@ export const ClientEvents = {
 
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
 
+/** A user's presence as their friends hear it; `lastSeenAt` is null while they are online. */
+export interface PresenceUpdate {
+  userId: number;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
 /** Events the server sends. */
 export interface ServerToClientEvents {
   'message:new': (message: MessageResponseDto) => void;
@@ -34,7 +41,7 @@ export interface ServerToClientEvents {
   'chat:member-removed': (payload: { chatId: number; userId: number }) => void;
   'chat:read': (payload: { chatId: number; userId: number; messageId: number }) => void;
   typing: (payload: { chatId: number; userId: number; isTyping: boolean }) => void;
-  presence: (payload: { userId: number; online: boolean; lastSeenAt: string | null }) => void;
+  presence: (payload: PresenceUpdate) => void;
   'friend-request:new': (request: FriendRequestResponseDto) => void;
   'friend-request:updated': (request: FriendRequestResponseDto) => void;
   'friend-request:withdrawn': (payload: {

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { TestContext } from '../utils/context';
 import { ServerProcess, probe } from '../utils/server-process';
-import { ClientSocket, connectSocket, nextEvent } from '../utils/sockets';
+import { barrier, ClientSocket, connectSocket } from '../utils/sockets';
 import { createTestDatabase } from '../utils/test-app';
 
 /**
@@ -36,7 +36,7 @@ describe('graceful shutdown', () => {
     const aliceSocket = await connectSocket(baseUrl, { token: alice.accessToken });
     const bobSocket = await connectSocket(baseUrl, { token: bob.accessToken });
     sockets.push(aliceSocket, bobSocket);
-    await nextEvent(bobSocket, 'presence').catch(() => undefined);
+    await barrier(bobSocket);
 
     const acked = new Set<number>();
     const refusals = new Set<string>();

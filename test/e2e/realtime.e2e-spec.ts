@@ -285,17 +285,20 @@ describe('realtime', () => {
       expect(strangerSaw.filter((p) => p.userId === a.id)).toEqual([]);
     });
 
-    it('gives a connecting socket the presence of each friend', async () => {
+    it('gives a connecting socket the presence of each friend before anything else', async () => {
       const [a, b, c] = await Promise.all([ctx.newUser(), ctx.newUser(), ctx.newUser()]);
       await ctx.befriend(a, b);
       await ctx.befriend(a, c);
       await online(b);
-      const snapshot: any[] = [];
-      const socket = await connectSocket(t.baseUrl, { token: a.accessToken });
+      const snapshot: unknown[] = [];
+      const socket = await connectSocket(t.baseUrl, {
+        token: a.accessToken,
+        onCreate: (created) => created.on('presence', (p) => snapshot.push(p)),
+      });
       sockets.push(socket);
-      socket.on('presence', (p) => snapshot.push(p));
-      await nextEvent(socket, 'presence', (p) => p.userId === c.id).catch(() => undefined);
+      // No waiting for it: the presence is sent with "connect", before the answer to any event.
       await barrier(socket);
+      expect(snapshot).toHaveLength(2);
       expect(snapshot).toEqual(
         expect.arrayContaining([
           { userId: b.id, online: true, lastSeenAt: null },

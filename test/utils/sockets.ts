@@ -6,6 +6,8 @@ export interface ConnectOptions {
   token?: string;
   headers?: Record<string, string>;
   origin?: string;
+  /** Called before the connection opens: listeners added here hear what arrives right after "connect". */
+  onCreate?: (socket: ClientSocket) => void;
 }
 
 const WAIT_MS = 5000;
@@ -23,6 +25,7 @@ export function connectSocket(
     reconnection: false,
     forceNew: true,
   });
+  options.onCreate?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
