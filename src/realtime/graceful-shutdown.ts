@@ -3,15 +3,16 @@ import { ShutdownState } from '../common/lifecycle/shutdown-state';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessagesService } from '../messages/messages.service';
 import { PresenceService } from './presence.service';
+import { SocketRouter } from './socket-router';
 import { SocketServer } from './socket-server';
 
 /**
  * Drains the instance before the database pool closes (Nest closes it in onApplicationShutdown, after
  * this hook): readiness turns false, and every new request or socket event gets a complete answer
  * that sends it elsewhere (503 SHUTTING_DOWN with Connection: close; ok:false SHUTTING_DOWN); the
- * HTTP requests, message sends and presence updates already in flight finish (their acks go out);
- * then the sockets' transports close so clients reconnect to another replica. The port itself closes
- * last, in Nest's dispose, once nothing is being served.
+ * HTTP requests, socket events (message sends among them) and presence updates already in flight
+ * finish (their acks go out); then the sockets' transports close so clients reconnect to another
+ * replica. The port itself closes last, in Nest's dispose, once nothing is being served.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
@@ -23,12 +24,14 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     private readonly messages: MessagesService,
     private readonly sockets: SocketServer,
     private readonly presence: PresenceService,
+    private readonly router: SocketRouter,
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
     this.state.begin();
     const drained = Promise.all([
       this.state.requestsDrained(),
+      this.router.idle(),
       this.messages.idle(),
       this.presence.idle(),
     ]);

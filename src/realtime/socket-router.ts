@@ -26,6 +26,8 @@ export class SocketRouter {
   /** The size of the packet being decoded: Socket.IO decodes and routes it synchronously. */
   private readonly packetBytes = new WeakMap<Socket, number>();
   private readonly inFlight = new WeakMap<Socket, number>();
+  /** Events being answered on any socket, for a shutdown (and a test) to wait for. */
+  private readonly running = new Set<Promise<void>>();
   /** Database work of one user's events, over all their sockets here, a few at a time. */
   private readonly queriesOfUser: TurnsByKey;
 
@@ -45,10 +47,17 @@ export class SocketRouter {
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckCallback) : null;
       const bytes = this.packetBytes.get(socket) ?? 0;
-      void this.route(socket, routes, event, args.length > 1 ? args : args[0], bytes).then(
+      const work = this.route(socket, routes, event, args.length > 1 ? args : args[0], bytes).then(
         (answer) => ack?.(answer),
       );
+      this.running.add(work);
+      void work.finally(() => this.running.delete(work));
     });
+  }
+
+  /** Resolves once every event received so far has been answered. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled(this.running);
   }
 
   private async route(

@@ -1,5 +1,6 @@
 import fc, { Arbitrary } from 'fast-check';
 import { ClientEvents } from '../../src/realtime/socket-events';
+import { SocketRouter } from '../../src/realtime/socket-router';
 import { Session, TestContext, uniqueUsername } from '../utils/context';
 import { changedTables, DbFingerprint, Fingerprint } from '../utils/db-fingerprint';
 import {
@@ -263,9 +264,7 @@ class Harness {
     const elapsed = performance.now() - started;
     if (elapsed > this.slowest.ms) this.slowest = { ms: Math.round(elapsed), label: c.event };
 
-    // Without an ack the outcome is unknown: wait for the database to settle, then move on.
-    const after =
-      c.mode === 'no ack' ? await this.fingerprints.settled() : await this.fingerprints.take();
+    const after = await this.settled();
     if (c.mode === 'ack' && !accepted) {
       const changed = changedTables(this.baseline, after);
       if (changed.length > 0) problems.push(`refused, yet changed table(s) ${changed.join(', ')}`);
@@ -324,7 +323,7 @@ class Harness {
     if (c.ackId !== null && answer === undefined && outcome !== 'sender closed') {
       problems.push('a well-formed event with an ack id was neither answered nor refused');
     }
-    const after = await this.fingerprints.settled();
+    const after = await this.settled();
     if ((answer as { ok?: boolean } | undefined)?.ok !== true) {
       const changed = changedTables(this.baseline, after);
       if (changed.length > 0) problems.push(`changed table(s) ${changed.join(', ')}`);
@@ -347,6 +346,15 @@ class Harness {
       }));
       if (live.status !== 200) problems.push(`GET /health/live then answered ${live.status}`);
     }
+  }
+
+  /**
+   * The database once every event the server has read is answered: an event without an ack (its
+   * outcome unknown) has landed or been refused before the next case is judged.
+   */
+  private async settled(): Promise<Fingerprint> {
+    await this.t.app.get(SocketRouter).idle();
+    return this.fingerprints.take();
   }
 
   /** After the test itself changed the database (its own fixture): the new reference. */

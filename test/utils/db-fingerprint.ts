@@ -35,22 +35,6 @@ export class DbFingerprint {
     const { rows } = await this.db.query<{ name: string; n: number; hash: string }>(this.sql);
     return Object.fromEntries(rows.map((row) => [row.name, `${row.n} rows ${row.hash}`]));
   }
-
-  /** Polls until two readings agree: work that outlives its request or ack has landed. */
-  async settled(intervalMs = 15): Promise<Fingerprint> {
-    let last = await this.take();
-    for (let i = 0; i < 20; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      const next = await this.take();
-      if (sameFingerprint(last, next)) return next;
-      last = next;
-    }
-    return last;
-  }
-}
-
-export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
-  return changedTables(a, b).length === 0;
 }
 
 export function changedTables(before: Fingerprint, after: Fingerprint): string[] {
