@@ -97,7 +97,7 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
     await dialog.locator('button.btn-done').click();
     await expect(page.locator('.auth-wrapper button.authorize.locked').count()).resolves.toBe(1);
 
-    const operation = page.locator('#operations-users-UsersController_me');
+    const operation = page.locator('#operations-users-getMe');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();
