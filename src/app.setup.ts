@@ -56,6 +56,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'asyncapi.yaml', method: RequestMethod.GET },
+      { path: 'asyncapi', method: RequestMethod.GET },
     ],
   });
   await app.register(helmet, {

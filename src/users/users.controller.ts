@@ -26,6 +26,7 @@ import { CurrentUser } from '../common/auth/current-user.decorator';
 import { AuthUser } from '../common/auth/auth-user';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiIdParam } from '../common/http/api-schema.decorator';
+import { matchesEtag } from '../common/http/etag';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -172,12 +173,4 @@ export class UsersController {
   get(@Param('userId', ParseIdPipe) userId: number): Promise<UserResponseDto> {
     return this.users.getOrThrow(userId);
   }
-}
-
-/** If-None-Match compares weakly (RFC 9110 13.1.2): W/ prefixes are ignored and * matches. */
-function matchesEtag(ifNoneMatch: string, etag: string): boolean {
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === etag);
 }

@@ -1,0 +1,69 @@
+import { Controller, Get, Headers, HttpStatus, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Public } from '../common/auth/public.decorator';
+import { etagOf, matchesEtag } from '../common/http/etag';
+import { renderAsyncApiPage } from './asyncapi-page';
+
+/** docs/asyncapi.yaml, beside src/ in a checkout and beside dist/src/ in a build (nest-cli.json). */
+export const ASYNCAPI_FILE = join(__dirname, '../../docs/asyncapi.yaml');
+
+interface Representation {
+  body: string;
+  type: string;
+  etag: string;
+}
+
+function representation(body: string, type: string): Representation {
+  return { body, type, etag: etagOf(body) };
+}
+
+/**
+ * The Socket.IO contract for readers of /docs: the AsyncAPI document and a page rendered from it.
+ * Read once at start, so a build without the file fails at start rather than on a request.
+ */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class AsyncApiController {
+  private readonly yaml: Representation;
+  private readonly page: Representation;
+
+  constructor() {
+    const text = readFileSync(ASYNCAPI_FILE, 'utf8');
+    this.yaml = representation(text, 'application/yaml');
+    this.page = representation(renderAsyncApiPage(text), 'text/html; charset=utf-8');
+  }
+
+  @Get('asyncapi.yaml')
+  async document(
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await send(reply, this.yaml, ifNoneMatch);
+  }
+
+  @Get('asyncapi')
+  async rendered(
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await send(reply, this.page, ifNoneMatch);
+  }
+}
+
+/** Cacheable for a few minutes, then revalidated by ETag: the document changes only with a deploy. */
+async function send(
+  reply: FastifyReply,
+  { body, type, etag }: Representation,
+  ifNoneMatch: string | undefined,
+): Promise<void> {
+  reply.header('etag', etag).header('cache-control', 'public, max-age=300');
+  if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
+    await reply.status(HttpStatus.NOT_MODIFIED).send();
+    return;
+  }
+  await reply.type(type).send(body);
+}
