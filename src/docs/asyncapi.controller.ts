@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../common/auth/public.decorator';
@@ -8,7 +8,7 @@ import { etagOf, matchesEtag } from '../common/http/etag';
 import { renderAsyncApiPage } from './asyncapi-page';
 
 /** docs/asyncapi.yaml, beside src/ in a checkout and beside dist/src/ in a build (nest-cli.json). */
-export const ASYNCAPI_FILE = join(__dirname, '../../docs/asyncapi.yaml');
+const ASYNCAPI_FILE = join(__dirname, '../../docs/asyncapi.yaml');
 
 interface Representation {
   body: string;
@@ -38,29 +38,24 @@ export class AsyncApiController {
   }
 
   @Get('asyncapi.yaml')
-  async document(
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await send(reply, this.yaml, ifNoneMatch);
+  document(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return send(request, reply, this.yaml);
   }
 
   @Get('asyncapi')
-  async rendered(
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await send(reply, this.page, ifNoneMatch);
+  rendered(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return send(request, reply, this.page);
   }
 }
 
 /** Cacheable for a few minutes, then revalidated by ETag: the document changes only with a deploy. */
 async function send(
+  request: FastifyRequest,
   reply: FastifyReply,
   { body, type, etag }: Representation,
-  ifNoneMatch: string | undefined,
 ): Promise<void> {
   reply.header('etag', etag).header('cache-control', 'public, max-age=300');
+  const ifNoneMatch = request.headers['if-none-match'];
   if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
     await reply.status(HttpStatus.NOT_MODIFIED).send();
     return;

@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { redoclyFindings, spectralFindings } from '../utils/openapi-lint';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Operation = {
@@ -96,6 +97,14 @@ describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3 document', async () => {
     expect(document.openapi).toMatch(/^3\./);
     await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
+  });
+
+  it('has no findings under Redocly (recommended rules, redocly.yaml)', async () => {
+    expect(await redoclyFindings(document)).toEqual([]);
+  });
+
+  it('has no findings under Spectral (spectral:oas, .spectral.yaml)', async () => {
+    expect(await spectralFindings(document)).toEqual([]);
   });
 
   it('lists every route', () => {
