@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the container image does, without Docker: a copy of the build with production dependencies
 # only (no dev dependency, no sources), started with NODE_ENV=production and a DATABASE_URL. It must
-# migrate, serve /health/ready, register a user (native argon2) and stop cleanly on SIGTERM.
+# migrate, serve /health/ready, register a user (native argon2), serve the AsyncAPI document and stop
+# cleanly on SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/src/main.js ] || { echo "build first: npm run build"; exit 1; }
@@ -55,6 +56,9 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/n
 curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$log"; echo "not ready"; exit 1; }
 curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
   -d '{"username":"prod_user","password":"production-pass"}' >/dev/null || { cat "$log"; echo "register failed"; exit 1; }
+# The AsyncAPI document is an asset of the build (nest-cli.json), not a compiled file.
+curl -fs "http://127.0.0.1:$port/asyncapi.yaml" -o "$work/asyncapi.yaml" && cmp -s docs/asyncapi.yaml "$work/asyncapi.yaml" \
+  || { cat "$log"; echo "/asyncapi.yaml is not docs/asyncapi.yaml"; exit 1; }
 
 app_pid=$(pgrep -f "node dist/src/main.js" -n -P "$server" || echo "$server")
 kill -TERM "$app_pid"

@@ -12,6 +12,7 @@ import { AppValidationPipe } from './common/validation/app-validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DocsModule } from './docs/docs.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
@@ -40,6 +41,7 @@ export class AppModule {
         MessagesModule,
         RealtimeModule,
         HealthModule,
+        DocsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: AppValidationPipe },

@@ -56,6 +56,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'asyncapi.yaml', method: RequestMethod.GET },
+      { path: 'asyncapi', method: RequestMethod.GET },
     ],
   });
   await app.register(helmet, {
@@ -97,9 +99,13 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .setTitle('Chat backend')
       .setDescription(
         'Accounts, friends, direct and group chats. Errors share one shape: ' +
-          '`{ statusCode, error, message, code }`. Lists are `{ items, nextCursor }`.',
+          '`{ statusCode, error, message, code }`. Lists are `{ items, nextCursor }`.\n\n' +
+          'Live events (new messages, edits, typing, presence, friend requests) come over ' +
+          'Socket.IO on this same server: see the [AsyncAPI document](/asyncapi) ' +
+          '([YAML](/asyncapi.yaml)).',
       )
       .setVersion('1')
+      .addServer('/', 'The server that serves this document')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .addTag('auth', 'Register, log in, refresh the access token, log out')
       .addTag('users', 'My profile and avatar; other users by id or username prefix')

@@ -11,6 +11,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { Public } from '../common/auth/public.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { AuthErrorCode } from './auth.errors';
 import { AuthService } from './auth.service';
 import { AuthResponseDto } from './dto/auth-response.dto';
 import { LoginDto } from './dto/login.dto';
@@ -24,7 +25,15 @@ export class AuthController {
 
   @Public()
   @Post('register')
-  @ApiOperation({ summary: 'Create an account and start a session' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Create an account and start a session',
+    description:
+      'Needs no access token. Answers the new user with a first access token and refresh token, as ' +
+      'login does. A username is taken when it matches an existing one case-insensitively, or reads ' +
+      'like one (409 `USERNAME_TAKEN`).',
+    security: [],
+  })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiErrors(400, 409, 429)
   register(@Body() body: RegisterDto, @Ip() ip: string): Promise<AuthResponseDto> {
@@ -34,9 +43,26 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Start a session with username and password' })
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Start a session with username and password',
+    description:
+      'Needs no access token. The username is matched case-insensitively. A wrong username and a ' +
+      'wrong password get the same answer (401 `INVALID_CREDENTIALS`). Attempts are limited per ' +
+      'address, failed ones per account too (429 with Retry-After).',
+    security: [],
+  })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors(
+    400,
+    {
+      status: 401,
+      description: 'Wrong username or password (`INVALID_CREDENTIALS`)',
+      code: AuthErrorCode.INVALID_CREDENTIALS,
+      message: 'Wrong username or password',
+    },
+    429,
+  )
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<AuthResponseDto> {
     return this.auth.login(body, ip);
   }
@@ -45,10 +71,23 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
+    operationId: 'refreshTokens',
     summary: 'Trade a refresh token for new tokens; the old refresh token stops working',
+    description:
+      'Needs no access token: the refresh token is the credential. Each refresh token works once. ' +
+      'Presenting one that was already traded is taken as theft: the whole session is revoked ' +
+      '(401 `REFRESH_TOKEN_REUSED`) and the user logs in again.',
+    security: [],
   })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, {
+    status: 401,
+    description:
+      'The refresh token is unknown, expired or revoked (`INVALID_REFRESH_TOKEN`), or was already ' +
+      'used (`REFRESH_TOKEN_REUSED`)',
+    code: AuthErrorCode.INVALID_REFRESH_TOKEN,
+    message: 'The refresh token is invalid, expired or revoked',
+  })
   refresh(@Body() body: RefreshTokenDto): Promise<AuthResponseDto> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -56,7 +95,13 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'End the session of this refresh token' })
+  @ApiOperation({
+    operationId: 'logout',
+    summary: 'End the session of this refresh token',
+    description:
+      'Revokes the refresh token and every token refreshed from the same login. The access token ' +
+      'stays valid until it expires (`expiresIn` seconds after it was issued).',
+  })
   @ApiNoContentResponse({ description: 'The session is over (also when it already was)' })
   @ApiErrors(400, 401)
   async logout(@CurrentUser() user: AuthUser, @Body() body: RefreshTokenDto): Promise<void> {

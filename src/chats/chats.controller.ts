@@ -50,9 +50,11 @@ export class ChatsController {
 
   @Post('direct')
   @ApiOperation({
+    operationId: 'openDirectChat',
     summary: 'Open my direct chat with a friend',
     description:
-      'Exactly one direct chat per pair: the first call creates it (201), later ones return it (200).',
+      'Exactly one direct chat per pair: the first call creates it (201), later ones return it (200). ' +
+      'Needs a friendship and no block either way (403 `DIRECT_CHAT_NOT_ALLOWED`).',
   })
   @ApiCreatedResponse({ type: ChatResponseDto, description: 'Created' })
   @ApiOkResponse({ type: ChatResponseDto, description: 'It existed already' })
@@ -68,7 +70,13 @@ export class ChatsController {
   }
 
   @Post('groups')
-  @ApiOperation({ summary: 'Create a group chat with friends of mine; I am its owner' })
+  @ApiOperation({
+    operationId: 'createGroupChat',
+    summary: 'Create a group chat with friends of mine; I am its owner',
+    description:
+      'Every member must be my friend (403 `MEMBERS_NOT_FRIENDS`); a group holds at most 500 ' +
+      'members, me included (409 `GROUP_FULL`). Members connected over Socket.IO get `chat:created`.',
+  })
   @ApiCreatedResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 409)
   createGroup(
@@ -80,7 +88,11 @@ export class ChatsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listChats',
     summary: 'My chats, most recent activity first, with last message and unread count',
+    description:
+      '`unreadCount` counts the messages after my read marker. A chat with a new message moves to ' +
+      'the top; follow `nextCursor` for older ones.',
   })
   @ApiOkResponse({ type: ChatPageDto })
   @ApiErrors(400)
@@ -89,7 +101,13 @@ export class ChatsController {
   }
 
   @Get(':chatId')
-  @ApiOperation({ summary: 'A chat I am in' })
+  @ApiOperation({
+    operationId: 'getChat',
+    summary: 'A chat I am in',
+    description:
+      'With participants, last message and my unread count. A chat I am not in is 404, exactly ' +
+      'like one that does not exist.',
+  })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 404)
   @ApiIdParam('chatId')
@@ -101,7 +119,13 @@ export class ChatsController {
   }
 
   @Patch(':chatId')
-  @ApiOperation({ summary: 'Rename a group (owner or admin)' })
+  @ApiOperation({
+    operationId: 'renameChat',
+    summary: 'Rename a group (owner or admin)',
+    description:
+      'Groups only: a direct chat is 400 `NOT_A_GROUP_CHAT`. A plain member gets 403 ' +
+      '`NOT_CHAT_ADMIN`. Participants get `chat:updated`.',
+  })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404)
   @ApiIdParam('chatId')
@@ -116,7 +140,11 @@ export class ChatsController {
   @Post(':chatId/participants')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
+    operationId: 'addParticipants',
     summary: 'Add friends of mine to a group (owner or admin); members already in are skipped',
+    description:
+      'New members must be my friends (403 `MEMBERS_NOT_FRIENDS`) and the group stays within 500 ' +
+      'members (409 `GROUP_FULL`). Their connected sockets join the chat at once.',
   })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404, 409)
@@ -130,7 +158,13 @@ export class ChatsController {
   }
 
   @Patch(':chatId/participants/:userId')
-  @ApiOperation({ summary: "Change a member's role to admin or member (owner only)" })
+  @ApiOperation({
+    operationId: 'changeParticipantRole',
+    summary: "Change a member's role to admin or member (owner only)",
+    description:
+      'Only the owner (403 `NOT_CHAT_OWNER`), and not for the owner: ownership passes on only when ' +
+      'the owner leaves (403 `OWNER_ROLE_FIXED`). 404 `PARTICIPANT_NOT_FOUND` when they are not in it.',
+  })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiErrors(400, 403, 404)
   @ApiIdParam('chatId')
@@ -147,6 +181,7 @@ export class ChatsController {
   @Delete(':chatId/participants/:userId')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
+    operationId: 'removeParticipant',
     summary: 'Remove a member, or leave the group when it is me',
     description:
       'The owner removes anyone, an admin removes members. An owner who leaves hands the group to the ' +

@@ -47,8 +47,8 @@ export class ChatsService {
   ) {}
 
   /**
-   * The seed's scenario: the pair's one direct chat, created on first use. Concurrent calls from
-   * both sides meet at the unique pair index, so exactly one chat is made.
+   * As in the sample scenario (docs/api.md): the pair's one direct chat, created on first use.
+   * Concurrent calls from both sides meet at the unique pair index, so exactly one chat is made.
    */
   async openDirect(userId: number, otherId: number): Promise<DirectChatOutcome> {
     if (userId === otherId) throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_WITH_SELF);

@@ -39,6 +39,7 @@ export class BlocksController {
 
   @Post()
   @ApiOperation({
+    operationId: 'blockUser',
     summary: 'Block a user',
     description:
       'Ends our friendship and pending requests; they can no longer send me friend requests or direct messages. ' +
@@ -51,7 +52,11 @@ export class BlocksController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Users I block, most recent first' })
+  @ApiOperation({
+    operationId: 'listBlocks',
+    summary: 'Users I block, most recent first',
+    description: 'Each blocked user as a public profile with the time of the block.',
+  })
   @ApiOkResponse({ type: BlockPageDto })
   @ApiErrors(400)
   list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
@@ -60,7 +65,13 @@ export class BlocksController {
 
   @Delete(':userId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Unblock a user' })
+  @ApiOperation({
+    operationId: 'unblockUser',
+    summary: 'Unblock a user',
+    description:
+      'Lifts the block only: the friendship and requests it ended do not come back. 404 when I do ' +
+      'not block them.',
+  })
   @ApiNoContentResponse({ description: 'Unblocked' })
   @ApiErrors(400, 404)
   @ApiIdParam('userId')

@@ -41,6 +41,7 @@ export class FriendRequestsController {
 
   @Post()
   @ApiOperation({
+    operationId: 'sendFriendRequest',
     summary: 'Send a friend request',
     description:
       'When the other user already sent me a pending request, that one is accepted instead (200) and we are friends.',
@@ -66,7 +67,13 @@ export class FriendRequestsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'My incoming or outgoing friend requests, newest first' })
+  @ApiOperation({
+    operationId: 'listFriendRequests',
+    summary: 'My incoming or outgoing friend requests, newest first',
+    description:
+      'Incoming unless `direction=outgoing`; every status unless `status` narrows it. Each request ' +
+      'carries the public profiles of both users.',
+  })
   @ApiOkResponse({ type: FriendRequestPageDto })
   @ApiErrors(400)
   list(@CurrentUser() user: AuthUser, @Query() query: ListFriendRequestsQueryDto) {
@@ -75,7 +82,13 @@ export class FriendRequestsController {
 
   @Post(':requestId/accept')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Accept a friend request sent to me; we become friends' })
+  @ApiOperation({
+    operationId: 'acceptFriendRequest',
+    summary: 'Accept a friend request sent to me; we become friends',
+    description:
+      'Only the recipient answers (the sender gets 403); a request that is no longer pending is ' +
+      '409, and one I neither sent nor received is 404.',
+  })
   @ApiOkResponse({ type: FriendRequestResponseDto })
   @ApiErrors(400, 403, 404, 409)
   @ApiIdParam('requestId')
@@ -88,7 +101,13 @@ export class FriendRequestsController {
 
   @Post(':requestId/reject')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Reject a friend request sent to me' })
+  @ApiOperation({
+    operationId: 'rejectFriendRequest',
+    summary: 'Reject a friend request sent to me',
+    description:
+      'Only the recipient answers (the sender gets 403); a request that is no longer pending is ' +
+      '409. The sender is free to ask again later.',
+  })
   @ApiOkResponse({ type: FriendRequestResponseDto })
   @ApiErrors(400, 403, 404, 409)
   @ApiIdParam('requestId')
@@ -101,7 +120,13 @@ export class FriendRequestsController {
 
   @Delete(':requestId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Withdraw a pending friend request I sent' })
+  @ApiOperation({
+    operationId: 'withdrawFriendRequest',
+    summary: 'Withdraw a pending friend request I sent',
+    description:
+      'Only the sender withdraws (the recipient gets 403), and only while the request is pending ' +
+      '(else 409). The request is removed.',
+  })
   @ApiNoContentResponse({ description: 'Withdrawn' })
   @ApiErrors(400, 403, 404, 409)
   @ApiIdParam('requestId')

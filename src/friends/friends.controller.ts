@@ -26,7 +26,11 @@ export class FriendsController {
   constructor(private readonly friends: FriendsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'My friends, most recent friendship first' })
+  @ApiOperation({
+    operationId: 'listFriends',
+    summary: 'My friends, most recent friendship first',
+    description: 'Each friend as a public profile with the time we became friends (`since`).',
+  })
   @ApiOkResponse({ type: FriendPageDto })
   @ApiErrors(400)
   list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
@@ -35,7 +39,13 @@ export class FriendsController {
 
   @Delete(':userId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'End a friendship (for both of us)' })
+  @ApiOperation({
+    operationId: 'unfriend',
+    summary: 'End a friendship (for both of us)',
+    description:
+      'Our direct chat and its history stay readable, but neither of us can write there until we ' +
+      'are friends again. 404 when we are not friends.',
+  })
   @ApiNoContentResponse({ description: 'No longer friends' })
   @ApiErrors(400, 404)
   @ApiIdParam('userId')

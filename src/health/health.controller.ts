@@ -17,14 +17,26 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up and serving' })
+  @ApiOperation({
+    operationId: 'checkLiveness',
+    summary: 'Liveness: the process is up and serving',
+    description: 'Needs no token and touches no database: a restart is due only when this fails.',
+    security: [],
+  })
   @ApiOkResponse({ type: HealthStatusDto })
   live(): HealthStatusDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOperation({
+    operationId: 'checkReadiness',
+    summary: 'Readiness: the database answers',
+    description:
+      'Needs no token. 503 while the database does not answer or the instance is shutting down: ' +
+      'send traffic elsewhere until it is 200 again.',
+    security: [],
+  })
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,

@@ -45,6 +45,7 @@ export class MessagesController {
 
   @Get('messages')
   @ApiOperation({
+    operationId: 'listMessages',
     summary: 'Message history of a chat I am in',
     description:
       'Newest first, or before a message id; with `after` oldest first, to catch up. Deleted messages stay as tombstones.',
@@ -61,6 +62,7 @@ export class MessagesController {
 
   @Post('messages')
   @ApiOperation({
+    operationId: 'sendMessage',
     summary: 'Send a message',
     description:
       'Answered after the message is committed. A resend with the same clientMessageId returns the first message (200).',
@@ -88,7 +90,13 @@ export class MessagesController {
   }
 
   @Patch('messages/:messageId')
-  @ApiOperation({ summary: 'Edit my message' })
+  @ApiOperation({
+    operationId: 'editMessage',
+    summary: 'Edit my message',
+    description:
+      'Only the sender (403 `NOT_MESSAGE_SENDER`); a deleted message is 409 `MESSAGE_DELETED`. ' +
+      'Sets `editedAt`; participants get `message:updated`.',
+  })
   @ApiOkResponse({ type: MessageResponseDto })
   @ApiErrors(400, 403, 404, 409, 429)
   @ApiBigIdParam('messageId')
@@ -103,7 +111,13 @@ export class MessagesController {
 
   @Delete('messages/:messageId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete my message (it stays in history as a tombstone)' })
+  @ApiOperation({
+    operationId: 'deleteMessage',
+    summary: 'Delete my message (it stays in history as a tombstone)',
+    description:
+      'Only the sender (403 `NOT_MESSAGE_SENDER`). The body is removed and `deletedAt` set; ' +
+      'deleting again is 204 too. Participants get `message:deleted`.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 403, 404, 429)
   @ApiBigIdParam('messageId')
@@ -117,7 +131,13 @@ export class MessagesController {
 
   @Post('read')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Move my read marker forward to this message (never back)' })
+  @ApiOperation({
+    operationId: 'markChatRead',
+    summary: 'Move my read marker forward to this message (never back)',
+    description:
+      'A message of this chat (else 404 `MESSAGE_NOT_FOUND`). `unreadCount` then counts the ' +
+      'messages after it; participants get `chat:read`.',
+  })
   @ApiNoContentResponse({ description: 'Marked' })
   @ApiErrors(400, 404)
   async markRead(

@@ -26,6 +26,7 @@ import { CurrentUser } from '../common/auth/current-user.decorator';
 import { AuthUser } from '../common/auth/auth-user';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiIdParam } from '../common/http/api-schema.decorator';
+import { matchesEtag } from '../common/http/etag';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
@@ -47,14 +48,26 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  @ApiOperation({ summary: 'My profile, with my settings' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'My profile, with my settings',
+    description:
+      'My public profile plus the settings only I see (`allowFriendRequests`). Public profiles of ' +
+      'other users never show settings.',
+  })
   @ApiOkResponse({ type: MeResponseDto })
   me(@CurrentUser() user: AuthUser): Promise<MeResponseDto> {
     return this.users.getMe(user.id);
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Change my display name or settings' })
+  @ApiOperation({
+    operationId: 'updateMe',
+    summary: 'Change my display name or settings',
+    description:
+      'Send only the fields to change; an empty body changes nothing. Fields may be left out but ' +
+      'not sent as null.',
+  })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiErrors(400)
   updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateProfileDto): Promise<MeResponseDto> {
@@ -64,6 +77,7 @@ export class UsersController {
   @Put('me/avatar')
   @RouteConfig({ multipart: true })
   @ApiOperation({
+    operationId: 'uploadAvatar',
     summary: `Upload my avatar (PNG, JPEG or WebP; at most 1 MiB and ${MAX_AVATAR_INPUT_SIDE} × ${MAX_AVATAR_INPUT_SIDE} pixels)`,
     description: [
       'The type is recognised from the bytes, never the file name or part type. The image is decoded',
@@ -95,7 +109,14 @@ export class UsersController {
   }
 
   @Get(':userId/avatar')
-  @ApiOperation({ summary: "A user's avatar image; supports If-None-Match" })
+  @ApiOperation({
+    operationId: 'getAvatar',
+    summary: "A user's avatar image; supports If-None-Match",
+    description:
+      'The image in the format it was uploaded in, with ETag and Last-Modified; a matching ' +
+      'If-None-Match (weak tags and `*` too) gets 304. Each upload gives the profile a new ' +
+      '`displayPictureUrl`. 404 while the user has no avatar.',
+  })
   @ApiOkResponse({
     description: 'The image bytes, with ETag and Last-Modified',
     content: Object.fromEntries(
@@ -127,7 +148,13 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Find users whose username starts with q, in username order' })
+  @ApiOperation({
+    operationId: 'searchUsers',
+    summary: 'Find users whose username starts with q, in username order',
+    description:
+      'Matches the prefix case-insensitively. `q` takes username characters only, so `_` and `%` ' +
+      'match themselves.',
+  })
   @ApiOkResponse({ type: UserPageDto })
   @ApiErrors(400)
   search(@Query() query: SearchUsersQueryDto) {
@@ -135,19 +162,15 @@ export class UsersController {
   }
 
   @Get(':userId')
-  @ApiOperation({ summary: 'A user’s public profile' })
+  @ApiOperation({
+    operationId: 'getUser',
+    summary: 'A user’s public profile',
+    description: 'Any user by id: username, display name, avatar URL and when they joined.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors(400, 404)
   @ApiIdParam('userId')
   get(@Param('userId', ParseIdPipe) userId: number): Promise<UserResponseDto> {
     return this.users.getOrThrow(userId);
   }
-}
-
-/** If-None-Match compares weakly (RFC 9110 13.1.2): W/ prefixes are ignored and * matches. */
-function matchesEtag(ifNoneMatch: string, etag: string): boolean {
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === etag);
 }

@@ -27,7 +27,13 @@ const PUBLIC_OPERATIONS = [
   'GET /health/ready',
 ];
 /** Served but not operations of the document. */
-const PUBLIC_DOCS = ['GET /docs', 'GET /docs-json', 'GET /docs-yaml'];
+const PUBLIC_DOCS = [
+  'GET /docs',
+  'GET /docs-json',
+  'GET /docs-yaml',
+  'GET /asyncapi',
+  'GET /asyncapi.yaml',
+];
 
 /** Every table a request could change; `users.last_seen_at` moves with socket presence. */
 const TABLES = [
@@ -848,7 +854,7 @@ describe('authorization matrix', () => {
 
     it('lets the public operations through without a token, and ignores a bad one', async () => {
       const problems: string[] = [];
-      for (const key of [...PUBLIC_OPERATIONS, 'GET /docs', 'GET /docs-json']) {
+      for (const key of [...PUBLIC_OPERATIONS, ...PUBLIC_DOCS]) {
         const [method, path] = key.split(' ');
         const body = method === 'POST' ? {} : undefined;
         for (const token of [undefined, 'not-a-jwt']) {

@@ -1493,9 +1493,9 @@ describe('friends', () => {
     });
   });
 
-  // ---- the seed, through the API -------------------------------------------------------------
+  // ---- the sample scenario, through the API ---------------------------------------------------
 
-  describe('the seed scenario', () => {
+  describe('the sample scenario', () => {
     it('shahn, shivam and udit become friends; shahn asked shivam "hi", shivam accepted', async () => {
       const shahn = await ctx.newUser(uniqueUsername('shahn'));
       const shivam = await ctx.newUser(uniqueUsername('shivam'));

@@ -2,18 +2,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import createClient from 'openapi-fetch';
 import type { paths } from '../clients/generated/openapi';
-import { runSeedScenario, SeedScenarioOutcome } from '../clients/seed-scenario.client';
+import { runSampleScenario, SampleScenarioOutcome } from '../clients/sample-scenario.client';
 import { generateClientTypes, typeCheck } from '../utils/openapi-client-types';
 import { OpenApiContract } from '../utils/openapi-contract';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const GENERATED = resolve(__dirname, '../clients/generated/openapi.ts');
-const SCENARIO = resolve(__dirname, '../clients/seed-scenario.client.ts');
+const SCENARIO = resolve(__dirname, '../clients/sample-scenario.client.ts');
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * The OpenAPI document is exact: a client generated from it (openapi-typescript + openapi-fetch)
- * compiles against the seed scenario and runs it, every exchange checked against the document.
+ * compiles against the sample scenario and runs it, every exchange checked against the document.
  */
 describe('a client generated from the OpenAPI document', () => {
   let t: TestApp;
@@ -34,11 +34,11 @@ describe('a client generated from the OpenAPI document', () => {
     expect(generated).toBe(readFileSync(GENERATED, 'utf8'));
   });
 
-  it('compiles the seed scenario against the types generated from the live document', () => {
+  it('compiles the sample scenario against the types generated from the live document', () => {
     expect(typeCheck(SCENARIO, { [GENERATED]: generated })).toEqual([]);
   });
 
-  it('runs the seed scenario with every request and answer as the document says', async () => {
+  it('runs the sample scenario with every request and answer as the document says', async () => {
     const contract = new OpenApiContract(document);
     const connect = (accessToken?: string) => {
       const client = createClient<paths>({
@@ -48,10 +48,10 @@ describe('a client generated from the OpenAPI document', () => {
       client.use(contract.middleware);
       return client;
     };
-    let outcome: SeedScenarioOutcome | undefined;
+    let outcome: SampleScenarioOutcome | undefined;
     let failure: unknown;
     try {
-      outcome = await runSeedScenario(connect);
+      outcome = await runSampleScenario(connect);
     } catch (error) {
       failure = error;
     }
@@ -129,7 +129,7 @@ describe('a client generated from the OpenAPI document', () => {
       seq: 1,
       senderId: users.shivam.id,
       body: 'helloo',
-      clientMessageId: 'seed-1',
+      clientMessageId: 'sample-1',
       editedAt: null,
       deletedAt: null,
     });

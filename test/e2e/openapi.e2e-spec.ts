@@ -1,10 +1,19 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { redoclyFindings, spectralFindings } from '../utils/openapi-lint';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 type Operation = {
+  operationId?: string;
   summary?: string;
+  description?: string;
   security?: Record<string, string[]>[];
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  responses: Record<
+    string,
+    {
+      description?: string;
+      content?: Record<string, { schema?: { $ref?: string }; example?: { code?: string } }>;
+    }
+  >;
 };
 
 const PUBLIC_OPERATIONS = [
@@ -25,6 +34,45 @@ const EXPECTED_OPERATIONS = [
   'get /api/v1/users',
   'get /api/v1/users/{userId}',
 ];
+
+/** What generated clients call the operations: renaming one breaks them. */
+const OPERATION_IDS: Record<string, string> = {
+  'post /api/v1/auth/register': 'register',
+  'post /api/v1/auth/login': 'login',
+  'post /api/v1/auth/refresh': 'refreshTokens',
+  'post /api/v1/auth/logout': 'logout',
+  'get /api/v1/users/me': 'getMe',
+  'patch /api/v1/users/me': 'updateMe',
+  'put /api/v1/users/me/avatar': 'uploadAvatar',
+  'get /api/v1/users/{userId}/avatar': 'getAvatar',
+  'get /api/v1/users': 'searchUsers',
+  'get /api/v1/users/{userId}': 'getUser',
+  'post /api/v1/friend-requests': 'sendFriendRequest',
+  'get /api/v1/friend-requests': 'listFriendRequests',
+  'post /api/v1/friend-requests/{requestId}/accept': 'acceptFriendRequest',
+  'post /api/v1/friend-requests/{requestId}/reject': 'rejectFriendRequest',
+  'delete /api/v1/friend-requests/{requestId}': 'withdrawFriendRequest',
+  'get /api/v1/friends': 'listFriends',
+  'delete /api/v1/friends/{userId}': 'unfriend',
+  'post /api/v1/blocks': 'blockUser',
+  'get /api/v1/blocks': 'listBlocks',
+  'delete /api/v1/blocks/{userId}': 'unblockUser',
+  'post /api/v1/chats/direct': 'openDirectChat',
+  'post /api/v1/chats/groups': 'createGroupChat',
+  'get /api/v1/chats': 'listChats',
+  'get /api/v1/chats/{chatId}': 'getChat',
+  'patch /api/v1/chats/{chatId}': 'renameChat',
+  'post /api/v1/chats/{chatId}/participants': 'addParticipants',
+  'patch /api/v1/chats/{chatId}/participants/{userId}': 'changeParticipantRole',
+  'delete /api/v1/chats/{chatId}/participants/{userId}': 'removeParticipant',
+  'get /api/v1/chats/{chatId}/messages': 'listMessages',
+  'post /api/v1/chats/{chatId}/messages': 'sendMessage',
+  'patch /api/v1/chats/{chatId}/messages/{messageId}': 'editMessage',
+  'delete /api/v1/chats/{chatId}/messages/{messageId}': 'deleteMessage',
+  'post /api/v1/chats/{chatId}/read': 'markChatRead',
+  'get /health/live': 'checkLiveness',
+  'get /health/ready': 'checkReadiness',
+};
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -51,13 +99,32 @@ describe('OpenAPI document', () => {
     await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
   });
 
+  it('has no findings under Redocly (recommended rules, redocly.yaml)', async () => {
+    expect(await redoclyFindings(document)).toEqual([]);
+  });
+
+  it('has no findings under Spectral (spectral:oas, .spectral.yaml)', async () => {
+    expect(await spectralFindings(document)).toEqual([]);
+  });
+
   it('lists every route', () => {
     expect(operations().map(([key]) => key)).toEqual(expect.arrayContaining(EXPECTED_OPERATIONS));
   });
 
-  it('gives every operation a summary and a success response', () => {
+  it('names every operation for what it does', () => {
+    const ids = Object.fromEntries(
+      operations().map(([key, { operationId }]) => [key, operationId]),
+    );
+    expect(ids).toEqual(OPERATION_IDS);
+  });
+
+  it('gives every operation a summary, a description and a success response', () => {
     for (const [key, operation] of operations()) {
-      expect({ key, summary: operation.summary }).toEqual({ key, summary: expect.any(String) });
+      expect({ key, summary: operation.summary, description: operation.description }).toEqual({
+        key,
+        summary: expect.any(String),
+        description: expect.stringMatching(/\S/),
+      });
       expect({
         key,
         success: Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status)),
@@ -78,6 +145,43 @@ describe('OpenAPI document', () => {
       expect({ key, security: operation.security }).toEqual({ key, security: [{ bearer: [] }] });
       expect({ key, has401: '401' in operation.responses }).toEqual({ key, has401: true });
     }
+  });
+
+  it('declares an empty security requirement on the public operations, so clients send no token', () => {
+    for (const [key, operation] of operations()) {
+      if (!PUBLIC_OPERATIONS.includes(key)) continue;
+      expect({ key, security: operation.security }).toEqual({ key, security: [] });
+    }
+  });
+
+  it('describes a 401 by what it means on each route', () => {
+    const answer401 = (key: string) => {
+      const [method, path] = key.split(' ');
+      const { description, content } = document.paths[path][method].responses['401'];
+      return { description, code: content['application/json'].example.code };
+    };
+    expect(answer401('post /api/v1/auth/login')).toEqual({
+      description: expect.stringContaining('Wrong username or password'),
+      code: 'INVALID_CREDENTIALS',
+    });
+    expect(answer401('post /api/v1/auth/refresh')).toEqual({
+      description: expect.stringContaining('refresh token'),
+      code: 'INVALID_REFRESH_TOKEN',
+    });
+    for (const key of Object.keys(OPERATION_IDS)) {
+      if (PUBLIC_OPERATIONS.includes(key)) continue;
+      expect({ key, ...answer401(key) }).toEqual({
+        key,
+        description: expect.stringContaining('access token'),
+        code: expect.stringMatching(/^TOKEN_/),
+      });
+    }
+  });
+
+  it('names a server and points readers to the Socket.IO events', () => {
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(document.info.description).toContain('(/asyncapi)');
+    expect(document.info.description).toContain('(/asyncapi.yaml)');
   });
 
   it('documents error answers with the shared error schema', () => {

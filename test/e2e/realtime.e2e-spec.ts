@@ -22,7 +22,7 @@ describe('realtime', () => {
     return socket;
   }
 
-  describe('the seed scenario, live', () => {
+  describe('the sample scenario, live', () => {
     let shahn: Session;
     let shivam: Session;
     let udit: Session;

@@ -88,6 +88,11 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
     expect([...sections].sort()).toEqual([...tags].sort());
   });
 
+  it('points readers to the Socket.IO events from the description', async () => {
+    const link = page.locator('.info .description a', { hasText: 'AsyncAPI document' });
+    await expect(link.getAttribute('href')).resolves.toBe('/asyncapi');
+  });
+
   it('authorizes with a token and executes GET /api/v1/users/me from the page', async () => {
     await page.locator('.auth-wrapper button.authorize').click();
     const dialog = page.locator('.modal-ux');
@@ -97,7 +102,7 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
     await dialog.locator('button.btn-done').click();
     await expect(page.locator('.auth-wrapper button.authorize.locked').count()).resolves.toBe(1);
 
-    const operation = page.locator('#operations-users-UsersController_me');
+    const operation = page.locator('#operations-users-getMe');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();

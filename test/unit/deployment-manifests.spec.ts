@@ -634,6 +634,9 @@ describe('docker/Dockerfile', () => {
   const all = (keyword: string) =>
     final.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
   const stageNames = stages.map((stage) => stage.name);
+  const runs = (stage: (typeof stages)[number]) =>
+    stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const build = stages.find((stage) => runs(stage).some((run) => /\bnpm run build\b/.test(run)))!;
 
   it('builds every stage on a pinned Node.js 24 image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
@@ -643,9 +646,6 @@ describe('docker/Dockerfile', () => {
   });
 
   it('installs production dependencies alone, in their own stage, from the lock file', () => {
-    const runs = (stage: (typeof stages)[number]) =>
-      stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    const build = stages.find((stage) => runs(stage).some((run) => /\bnpm run build\b/.test(run)))!;
     const deps = stages.find((stage) =>
       runs(stage).some((run) => /\bnpm ci\b.*--omit=dev/.test(run)),
     )!;
@@ -694,6 +694,16 @@ describe('docker/Dockerfile', () => {
     expect(pkg.dependencies.typeorm).toBeDefined();
     const typeorm = JSON.parse(read('node_modules/typeorm/package.json'));
     expect(typeorm.bin.typeorm).toBe('./cli.js');
+  });
+
+  it('builds the AsyncAPI document the server serves into dist/docs/', () => {
+    const copies = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toContain('docs/asyncapi.yaml ./docs/');
+    const nest = JSON.parse(read('nest-cli.json'));
+    expect(nest.compilerOptions.assets).toContainEqual({
+      include: '../docs/asyncapi.yaml',
+      outDir: 'dist/docs',
+    });
   });
 
   it('.dockerignore keeps local state, secrets and build output out of the context', () => {

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import { ApiResponse, getSchemaPath, OpenAPIObject, ResponseObject } from '@nestjs/swagger';
 import { ErrorResponseDto } from './error-response.dto';
 
@@ -63,19 +64,39 @@ const HEADERS: Record<number, ResponseObject['headers']> = {
   },
 };
 
-/** Documents the error answers of a route with the shared error schema. */
+type ErrorStatus = keyof typeof DESCRIPTIONS;
+
+/** An error answer that means something narrower on this route than its status does elsewhere. */
+export interface ApiErrorCase {
+  status: ErrorStatus;
+  description: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Documents the error answers of a route with the shared error schema: a status takes the shared
+ * description and example, a case its own (login's 401 is wrong credentials, not a token problem).
+ */
 export function ApiErrors(
-  ...statuses: (keyof typeof DESCRIPTIONS)[]
+  ...answers: (ErrorStatus | ApiErrorCase)[]
 ): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
+    ...answers.map((answer) => {
+      const { status, description } =
+        typeof answer === 'number' ? { status: answer, description: DESCRIPTIONS[answer] } : answer;
+      return ApiResponse({
         status,
-        description: DESCRIPTIONS[status],
+        description,
         headers: HEADERS[status],
         type: ErrorResponseDto,
-      }),
-    ),
+        // Without one, documentSharedErrors gives the status's example.
+        example:
+          typeof answer === 'number'
+            ? undefined
+            : example(status, STATUS_CODES[status]!, answer.code, answer.message),
+      });
+    }),
   );
 }
 
@@ -85,7 +106,7 @@ const BODY_ERRORS = [413, 415];
 /**
  * Completes the error answers no route declares itself, so none can leave them out: every
  * operation can be answered 503 (database away, instance draining), every JSON-body operation 413
- * and 415. Each error answer gets the example of its own status.
+ * and 415. Each error answer without an example of its own gets the one of its status.
  */
 export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
   for (const pathItem of Object.values(document.paths)) {
@@ -99,7 +120,7 @@ export function documentSharedErrors(document: OpenAPIObject): OpenAPIObject {
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         const content = (response as ResponseObject).content?.['application/json'];
-        if (content && EXAMPLES[Number(status)]) content.example = EXAMPLES[Number(status)];
+        if (content && EXAMPLES[Number(status)]) content.example ??= EXAMPLES[Number(status)];
       }
     }
   }

@@ -9,15 +9,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My profile, with my settings */
-    get: operations['UsersController_me'];
+    /**
+     * My profile, with my settings
+     * @description My public profile plus the settings only I see (`allowFriendRequests`). Public profiles of other users never show settings.
+     */
+    get: operations['getMe'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
-    /** Change my display name or settings */
-    patch: operations['UsersController_updateMe'];
+    /**
+     * Change my display name or settings
+     * @description Send only the fields to change; an empty body changes nothing. Fields may be left out but not sent as null.
+     */
+    patch: operations['updateMe'];
     trace?: never;
   };
   '/api/v1/users/me/avatar': {
@@ -32,7 +38,7 @@ export interface paths {
      * Upload my avatar (PNG, JPEG or WebP; at most 1 MiB and 4096 × 4096 pixels)
      * @description The type is recognised from the bytes, never the file name or part type. The image is decoded completely and stored encoded afresh in the same format: turned upright by its EXIF orientation, shrunk to fit 512 × 512 (never enlarged), the first frame of an animation, and none of its metadata (EXIF with GPS, XMP, ICC profiles, text chunks). Refusals store nothing: 400 `AVATAR_MISSING` (an empty file); 413 `PAYLOAD_TOO_LARGE` (over 1 MiB) or `AVATAR_TOO_MANY_PIXELS` (over 16777216 pixels, judged from the header before decoding); 415 `AVATAR_UNSUPPORTED_TYPE` (not PNG, JPEG or WebP) or `AVATAR_INVALID_IMAGE` (truncated or corrupt: it does not decode completely).
      */
-    put: operations['UsersController_uploadAvatar'];
+    put: operations['uploadAvatar'];
     post?: never;
     delete?: never;
     options?: never;
@@ -47,8 +53,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A user's avatar image; supports If-None-Match */
-    get: operations['UsersController_avatar'];
+    /**
+     * A user's avatar image; supports If-None-Match
+     * @description The image in the format it was uploaded in, with ETag and Last-Modified; a matching If-None-Match (weak tags and `*` too) gets 304. Each upload gives the profile a new `displayPictureUrl`. 404 while the user has no avatar.
+     */
+    get: operations['getAvatar'];
     put?: never;
     post?: never;
     delete?: never;
@@ -64,8 +73,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Find users whose username starts with q, in username order */
-    get: operations['UsersController_search'];
+    /**
+     * Find users whose username starts with q, in username order
+     * @description Matches the prefix case-insensitively. `q` takes username characters only, so `_` and `%` match themselves.
+     */
+    get: operations['searchUsers'];
     put?: never;
     post?: never;
     delete?: never;
@@ -81,8 +93,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A user’s public profile */
-    get: operations['UsersController_get'];
+    /**
+     * A user’s public profile
+     * @description Any user by id: username, display name, avatar URL and when they joined.
+     */
+    get: operations['getUser'];
     put?: never;
     post?: never;
     delete?: never;
@@ -100,8 +115,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account and start a session */
-    post: operations['AuthController_register'];
+    /**
+     * Create an account and start a session
+     * @description Needs no access token. Answers the new user with a first access token and refresh token, as login does. A username is taken when it matches an existing one case-insensitively, or reads like one (409 `USERNAME_TAKEN`).
+     */
+    post: operations['register'];
     delete?: never;
     options?: never;
     head?: never;
@@ -117,8 +135,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Start a session with username and password */
-    post: operations['AuthController_login'];
+    /**
+     * Start a session with username and password
+     * @description Needs no access token. The username is matched case-insensitively. A wrong username and a wrong password get the same answer (401 `INVALID_CREDENTIALS`). Attempts are limited per address, failed ones per account too (429 with Retry-After).
+     */
+    post: operations['login'];
     delete?: never;
     options?: never;
     head?: never;
@@ -134,8 +155,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Trade a refresh token for new tokens; the old refresh token stops working */
-    post: operations['AuthController_refresh'];
+    /**
+     * Trade a refresh token for new tokens; the old refresh token stops working
+     * @description Needs no access token: the refresh token is the credential. Each refresh token works once. Presenting one that was already traded is taken as theft: the whole session is revoked (401 `REFRESH_TOKEN_REUSED`) and the user logs in again.
+     */
+    post: operations['refreshTokens'];
     delete?: never;
     options?: never;
     head?: never;
@@ -151,8 +175,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** End the session of this refresh token */
-    post: operations['AuthController_logout'];
+    /**
+     * End the session of this refresh token
+     * @description Revokes the refresh token and every token refreshed from the same login. The access token stays valid until it expires (`expiresIn` seconds after it was issued).
+     */
+    post: operations['logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -166,14 +193,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My incoming or outgoing friend requests, newest first */
-    get: operations['FriendRequestsController_list'];
+    /**
+     * My incoming or outgoing friend requests, newest first
+     * @description Incoming unless `direction=outgoing`; every status unless `status` narrows it. Each request carries the public profiles of both users.
+     */
+    get: operations['listFriendRequests'];
     put?: never;
     /**
      * Send a friend request
      * @description When the other user already sent me a pending request, that one is accepted instead (200) and we are friends.
      */
-    post: operations['FriendRequestsController_send'];
+    post: operations['sendFriendRequest'];
     delete?: never;
     options?: never;
     head?: never;
@@ -189,8 +219,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Accept a friend request sent to me; we become friends */
-    post: operations['FriendRequestsController_accept'];
+    /**
+     * Accept a friend request sent to me; we become friends
+     * @description Only the recipient answers (the sender gets 403); a request that is no longer pending is 409, and one I neither sent nor received is 404.
+     */
+    post: operations['acceptFriendRequest'];
     delete?: never;
     options?: never;
     head?: never;
@@ -206,8 +239,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reject a friend request sent to me */
-    post: operations['FriendRequestsController_reject'];
+    /**
+     * Reject a friend request sent to me
+     * @description Only the recipient answers (the sender gets 403); a request that is no longer pending is 409. The sender is free to ask again later.
+     */
+    post: operations['rejectFriendRequest'];
     delete?: never;
     options?: never;
     head?: never;
@@ -224,8 +260,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Withdraw a pending friend request I sent */
-    delete: operations['FriendRequestsController_withdraw'];
+    /**
+     * Withdraw a pending friend request I sent
+     * @description Only the sender withdraws (the recipient gets 403), and only while the request is pending (else 409). The request is removed.
+     */
+    delete: operations['withdrawFriendRequest'];
     options?: never;
     head?: never;
     patch?: never;
@@ -238,8 +277,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My friends, most recent friendship first */
-    get: operations['FriendsController_list'];
+    /**
+     * My friends, most recent friendship first
+     * @description Each friend as a public profile with the time we became friends (`since`).
+     */
+    get: operations['listFriends'];
     put?: never;
     post?: never;
     delete?: never;
@@ -258,8 +300,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** End a friendship (for both of us) */
-    delete: operations['FriendsController_unfriend'];
+    /**
+     * End a friendship (for both of us)
+     * @description Our direct chat and its history stay readable, but neither of us can write there until we are friends again. 404 when we are not friends.
+     */
+    delete: operations['unfriend'];
     options?: never;
     head?: never;
     patch?: never;
@@ -272,14 +317,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Users I block, most recent first */
-    get: operations['BlocksController_list'];
+    /**
+     * Users I block, most recent first
+     * @description Each blocked user as a public profile with the time of the block.
+     */
+    get: operations['listBlocks'];
     put?: never;
     /**
      * Block a user
      * @description Ends our friendship and pending requests; they can no longer send me friend requests or direct messages. They are not told. Blocking again is harmless.
      */
-    post: operations['BlocksController_block'];
+    post: operations['blockUser'];
     delete?: never;
     options?: never;
     head?: never;
@@ -296,8 +344,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Unblock a user */
-    delete: operations['BlocksController_unblock'];
+    /**
+     * Unblock a user
+     * @description Lifts the block only: the friendship and requests it ended do not come back. 404 when I do not block them.
+     */
+    delete: operations['unblockUser'];
     options?: never;
     head?: never;
     patch?: never;
@@ -314,9 +365,9 @@ export interface paths {
     put?: never;
     /**
      * Open my direct chat with a friend
-     * @description Exactly one direct chat per pair: the first call creates it (201), later ones return it (200).
+     * @description Exactly one direct chat per pair: the first call creates it (201), later ones return it (200). Needs a friendship and no block either way (403 `DIRECT_CHAT_NOT_ALLOWED`).
      */
-    post: operations['ChatsController_openDirect'];
+    post: operations['openDirectChat'];
     delete?: never;
     options?: never;
     head?: never;
@@ -332,8 +383,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a group chat with friends of mine; I am its owner */
-    post: operations['ChatsController_createGroup'];
+    /**
+     * Create a group chat with friends of mine; I am its owner
+     * @description Every member must be my friend (403 `MEMBERS_NOT_FRIENDS`); a group holds at most 500 members, me included (409 `GROUP_FULL`). Members connected over Socket.IO get `chat:created`.
+     */
+    post: operations['createGroupChat'];
     delete?: never;
     options?: never;
     head?: never;
@@ -347,8 +401,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My chats, most recent activity first, with last message and unread count */
-    get: operations['ChatsController_list'];
+    /**
+     * My chats, most recent activity first, with last message and unread count
+     * @description `unreadCount` counts the messages after my read marker. A chat with a new message moves to the top; follow `nextCursor` for older ones.
+     */
+    get: operations['listChats'];
     put?: never;
     post?: never;
     delete?: never;
@@ -364,15 +421,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A chat I am in */
-    get: operations['ChatsController_get'];
+    /**
+     * A chat I am in
+     * @description With participants, last message and my unread count. A chat I am not in is 404, exactly like one that does not exist.
+     */
+    get: operations['getChat'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
-    /** Rename a group (owner or admin) */
-    patch: operations['ChatsController_rename'];
+    /**
+     * Rename a group (owner or admin)
+     * @description Groups only: a direct chat is 400 `NOT_A_GROUP_CHAT`. A plain member gets 403 `NOT_CHAT_ADMIN`. Participants get `chat:updated`.
+     */
+    patch: operations['renameChat'];
     trace?: never;
   };
   '/api/v1/chats/{chatId}/participants': {
@@ -384,8 +447,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Add friends of mine to a group (owner or admin); members already in are skipped */
-    post: operations['ChatsController_addParticipants'];
+    /**
+     * Add friends of mine to a group (owner or admin); members already in are skipped
+     * @description New members must be my friends (403 `MEMBERS_NOT_FRIENDS`) and the group stays within 500 members (409 `GROUP_FULL`). Their connected sockets join the chat at once.
+     */
+    post: operations['addParticipants'];
     delete?: never;
     options?: never;
     head?: never;
@@ -406,11 +472,14 @@ export interface paths {
      * Remove a member, or leave the group when it is me
      * @description The owner removes anyone, an admin removes members. An owner who leaves hands the group to the longest-standing member; the last one out deletes the chat.
      */
-    delete: operations['ChatsController_removeParticipant'];
+    delete: operations['removeParticipant'];
     options?: never;
     head?: never;
-    /** Change a member's role to admin or member (owner only) */
-    patch: operations['ChatsController_changeRole'];
+    /**
+     * Change a member's role to admin or member (owner only)
+     * @description Only the owner (403 `NOT_CHAT_OWNER`), and not for the owner: ownership passes on only when the owner leaves (403 `OWNER_ROLE_FIXED`). 404 `PARTICIPANT_NOT_FOUND` when they are not in it.
+     */
+    patch: operations['changeParticipantRole'];
     trace?: never;
   };
   '/api/v1/chats/{chatId}/messages': {
@@ -424,13 +493,13 @@ export interface paths {
      * Message history of a chat I am in
      * @description Newest first, or before a message id; with `after` oldest first, to catch up. Deleted messages stay as tombstones.
      */
-    get: operations['MessagesController_list'];
+    get: operations['listMessages'];
     put?: never;
     /**
      * Send a message
      * @description Answered after the message is committed. A resend with the same clientMessageId returns the first message (200).
      */
-    post: operations['MessagesController_send'];
+    post: operations['sendMessage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -447,12 +516,18 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete my message (it stays in history as a tombstone) */
-    delete: operations['MessagesController_delete'];
+    /**
+     * Delete my message (it stays in history as a tombstone)
+     * @description Only the sender (403 `NOT_MESSAGE_SENDER`). The body is removed and `deletedAt` set; deleting again is 204 too. Participants get `message:deleted`.
+     */
+    delete: operations['deleteMessage'];
     options?: never;
     head?: never;
-    /** Edit my message */
-    patch: operations['MessagesController_edit'];
+    /**
+     * Edit my message
+     * @description Only the sender (403 `NOT_MESSAGE_SENDER`); a deleted message is 409 `MESSAGE_DELETED`. Sets `editedAt`; participants get `message:updated`.
+     */
+    patch: operations['editMessage'];
     trace?: never;
   };
   '/api/v1/chats/{chatId}/read': {
@@ -464,8 +539,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Move my read marker forward to this message (never back) */
-    post: operations['MessagesController_markRead'];
+    /**
+     * Move my read marker forward to this message (never back)
+     * @description A message of this chat (else 404 `MESSAGE_NOT_FOUND`). `unreadCount` then counts the messages after it; participants get `chat:read`.
+     */
+    post: operations['markChatRead'];
     delete?: never;
     options?: never;
     head?: never;
@@ -479,8 +557,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness: the process is up and serving */
-    get: operations['HealthController_live'];
+    /**
+     * Liveness: the process is up and serving
+     * @description Needs no token and touches no database: a restart is due only when this fails.
+     */
+    get: operations['checkLiveness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -496,8 +577,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database answers */
-    get: operations['HealthController_ready'];
+    /**
+     * Readiness: the database answers
+     * @description Needs no token. 503 while the database does not answer or the instance is shutting down: send traffic elsewhere until it is 200 again.
+     */
+    get: operations['checkReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -945,7 +1029,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  UsersController_me: {
+  getMe: {
     parameters: {
       query?: never;
       header?: never;
@@ -1000,7 +1084,7 @@ export interface operations {
       };
     };
   };
-  UsersController_updateMe: {
+  updateMe: {
     parameters: {
       query?: never;
       header?: never;
@@ -1112,7 +1196,7 @@ export interface operations {
       };
     };
   };
-  UsersController_uploadAvatar: {
+  uploadAvatar: {
     parameters: {
       query?: never;
       header?: never;
@@ -1227,7 +1311,7 @@ export interface operations {
       };
     };
   };
-  UsersController_avatar: {
+  getAvatar: {
     parameters: {
       query?: never;
       header?: never;
@@ -1330,7 +1414,7 @@ export interface operations {
       };
     };
   };
-  UsersController_search: {
+  searchUsers: {
     parameters: {
       query: {
         limit?: number;
@@ -1410,7 +1494,7 @@ export interface operations {
       };
     };
   };
-  UsersController_get: {
+  getUser: {
     parameters: {
       query?: never;
       header?: never;
@@ -1503,7 +1587,7 @@ export interface operations {
       };
     };
   };
-  AuthController_register: {
+  register: {
     parameters: {
       query?: never;
       header?: never;
@@ -1634,7 +1718,7 @@ export interface operations {
       };
     };
   };
-  AuthController_login: {
+  login: {
     parameters: {
       query?: never;
       header?: never;
@@ -1674,7 +1758,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Missing, invalid or expired access token */
+      /** @description Wrong username or password (`INVALID_CREDENTIALS`) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1684,8 +1768,8 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
-           *       "code": "TOKEN_EXPIRED",
-           *       "message": "The access token has expired; refresh it"
+           *       "code": "INVALID_CREDENTIALS",
+           *       "message": "Wrong username or password"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -1765,7 +1849,7 @@ export interface operations {
       };
     };
   };
-  AuthController_refresh: {
+  refreshTokens: {
     parameters: {
       query?: never;
       header?: never;
@@ -1805,7 +1889,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Missing, invalid or expired access token */
+      /** @description The refresh token is unknown, expired or revoked (`INVALID_REFRESH_TOKEN`), or was already used (`REFRESH_TOKEN_REUSED`) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1815,8 +1899,8 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
-           *       "code": "TOKEN_EXPIRED",
-           *       "message": "The access token has expired; refresh it"
+           *       "code": "INVALID_REFRESH_TOKEN",
+           *       "message": "The refresh token is invalid, expired or revoked"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -1877,7 +1961,7 @@ export interface operations {
       };
     };
   };
-  AuthController_logout: {
+  logout: {
     parameters: {
       query?: never;
       header?: never;
@@ -1988,7 +2072,7 @@ export interface operations {
       };
     };
   };
-  FriendRequestsController_list: {
+  listFriendRequests: {
     parameters: {
       query?: {
         limit?: number;
@@ -2069,7 +2153,7 @@ export interface operations {
       };
     };
   };
-  FriendRequestsController_send: {
+  sendFriendRequest: {
     parameters: {
       query?: never;
       header?: never;
@@ -2261,7 +2345,7 @@ export interface operations {
       };
     };
   };
-  FriendRequestsController_accept: {
+  acceptFriendRequest: {
     parameters: {
       query?: never;
       header?: never;
@@ -2388,7 +2472,7 @@ export interface operations {
       };
     };
   };
-  FriendRequestsController_reject: {
+  rejectFriendRequest: {
     parameters: {
       query?: never;
       header?: never;
@@ -2515,7 +2599,7 @@ export interface operations {
       };
     };
   };
-  FriendRequestsController_withdraw: {
+  withdrawFriendRequest: {
     parameters: {
       query?: never;
       header?: never;
@@ -2641,7 +2725,7 @@ export interface operations {
       };
     };
   };
-  FriendsController_list: {
+  listFriends: {
     parameters: {
       query?: {
         limit?: number;
@@ -2719,7 +2803,7 @@ export interface operations {
       };
     };
   };
-  FriendsController_unfriend: {
+  unfriend: {
     parameters: {
       query?: never;
       header?: never;
@@ -2811,7 +2895,7 @@ export interface operations {
       };
     };
   };
-  BlocksController_list: {
+  listBlocks: {
     parameters: {
       query?: {
         limit?: number;
@@ -2889,7 +2973,7 @@ export interface operations {
       };
     };
   };
-  BlocksController_block: {
+  blockUser: {
     parameters: {
       query?: never;
       header?: never;
@@ -3018,7 +3102,7 @@ export interface operations {
       };
     };
   };
-  BlocksController_unblock: {
+  unblockUser: {
     parameters: {
       query?: never;
       header?: never;
@@ -3110,7 +3194,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_openDirect: {
+  openDirectChat: {
     parameters: {
       query?: never;
       header?: never;
@@ -3266,7 +3350,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_createGroup: {
+  createGroupChat: {
     parameters: {
       query?: never;
       header?: never;
@@ -3412,7 +3496,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_list: {
+  listChats: {
     parameters: {
       query?: {
         limit?: number;
@@ -3490,7 +3574,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_get: {
+  getChat: {
     parameters: {
       query?: never;
       header?: never;
@@ -3583,7 +3667,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_rename: {
+  renameChat: {
     parameters: {
       query?: never;
       header?: never;
@@ -3731,7 +3815,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_addParticipants: {
+  addParticipants: {
     parameters: {
       query?: never;
       header?: never;
@@ -3896,7 +3980,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_removeParticipant: {
+  removeParticipant: {
     parameters: {
       query?: never;
       header?: never;
@@ -4006,7 +4090,7 @@ export interface operations {
       };
     };
   };
-  ChatsController_changeRole: {
+  changeParticipantRole: {
     parameters: {
       query?: never;
       header?: never;
@@ -4155,7 +4239,7 @@ export interface operations {
       };
     };
   };
-  MessagesController_list: {
+  listMessages: {
     parameters: {
       query?: {
         limit?: number;
@@ -4256,7 +4340,7 @@ export interface operations {
       };
     };
   };
-  MessagesController_send: {
+  sendMessage: {
     parameters: {
       query?: never;
       header?: never;
@@ -4433,7 +4517,7 @@ export interface operations {
       };
     };
   };
-  MessagesController_delete: {
+  deleteMessage: {
     parameters: {
       query?: never;
       header?: never;
@@ -4562,7 +4646,7 @@ export interface operations {
       };
     };
   };
-  MessagesController_edit: {
+  editMessage: {
     parameters: {
       query?: never;
       header?: never;
@@ -4747,7 +4831,7 @@ export interface operations {
       };
     };
   };
-  MessagesController_markRead: {
+  markChatRead: {
     parameters: {
       query?: never;
       header?: never;
@@ -4877,7 +4961,7 @@ export interface operations {
       };
     };
   };
-  HealthController_live: {
+  checkLiveness: {
     parameters: {
       query?: never;
       header?: never;
@@ -4915,7 +4999,7 @@ export interface operations {
       };
     };
   };
-  HealthController_ready: {
+  checkReadiness: {
     parameters: {
       query?: never;
       header?: never;

@@ -1,8 +1,12 @@
 import { Session, TestContext, uniqueUsername } from '../utils/context';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-/** The seed note's sample scenario, over the API, exactly as written there. */
-describe('seed scenario', () => {
+/**
+ * The sample scenario the API was shaped by (docs/api.md), over the API step by step: Shahn, Shivam
+ * and Udit are friends; Shivam messages Shahn 1-1, finding or creating their direct chat, then writes
+ * in their group chat "group-1", picked from his chat list by name.
+ */
+describe('the sample scenario', () => {
   let t: TestApp;
   let ctx: TestContext;
   let shahn: Session;
@@ -15,7 +19,7 @@ describe('seed scenario', () => {
     shahn = await ctx.newUser(uniqueUsername('shahn'));
     shivam = await ctx.newUser(uniqueUsername('shivam'));
     udit = await ctx.newUser(uniqueUsername('udit'));
-    // The seed's friend rows: shahn-shivam (the accepted "hi"), shahn-udit, shivam-udit.
+    // Everyone is friends: shahn-shivam (the accepted "hi"), shahn-udit, shivam-udit.
     await ctx.befriend(shahn, shivam, 'hi');
     await ctx.befriend(shahn, udit);
     await ctx.befriend(shivam, udit);
@@ -94,7 +98,7 @@ describe('seed scenario', () => {
     });
   });
 
-  it('stores the seed rows', async () => {
+  it('stores the rows the scenario describes', async () => {
     const friendships = await t.db.query(
       'SELECT count(*)::int AS n FROM friendships WHERE user_low_id < user_high_id',
     );

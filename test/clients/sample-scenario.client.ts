@@ -2,7 +2,8 @@ import type { Client } from 'openapi-fetch';
 import type { paths } from './generated/openapi';
 
 /*
- * The seed notes' scenario as a client writes it: against the types generated from the server's
+ * The sample scenario (docs/api.md: Shivam messages Shahn 1-1, then writes in the group chat
+ * "group-1") as a client writes it: against the types generated from the server's
  * OpenAPI document and nothing else. Compiling this file against freshly generated types is the
  * check that the document has the routes, methods, fields and answers the contract (docs/api.md)
  * promises; the interfaces below are that contract, as a client relies on it.
@@ -146,7 +147,7 @@ export type Api = Client<paths>;
 /** A client for the server, signed in with this access token, or anonymous. */
 export type Connect = (accessToken?: string) => Api;
 
-export interface SeedScenarioOutcome {
+export interface SampleScenarioOutcome {
   users: { shahn: User; shivam: User; udit: User };
   /** shahn → shivam ("hi"), shahn → udit ("hey udit"), shivam → udit (no message), as sent. */
   sentRequests: FriendRequest[];
@@ -243,7 +244,7 @@ function sameUsers(chat: Chat, userIds: number[]): boolean {
 }
 
 /** Runs the scenario, failing on the first unexpected status; returns what the users saw. */
-export async function runSeedScenario(connect: Connect): Promise<SeedScenarioOutcome> {
+export async function runSampleScenario(connect: Connect): Promise<SampleScenarioOutcome> {
   const anonymous = connect();
   const shahnSession = await register(anonymous, 'shahn', 'Shahn');
   const shivamSession = await register(anonymous, 'shivam', 'Shivam');
@@ -253,7 +254,7 @@ export async function runSeedScenario(connect: Connect): Promise<SeedScenarioOut
   const shivam = connect(shivamSession.accessToken);
   const udit = connect(uditSession.accessToken);
 
-  // The seed's friendships: shahn-shivam (the accepted "hi"), shahn-udit, shivam-udit.
+  // Everyone is friends: shahn-shivam (the accepted "hi"), shahn-udit, shivam-udit.
   const friendships = [
     await befriend(shahn, shivam, users.shivam.id, 'hi'),
     await befriend(shahn, udit, users.udit.id, 'hey udit'),
@@ -286,9 +287,12 @@ export async function runSeedScenario(connect: Connect): Promise<SeedScenarioOut
         'post'
       >,
     });
-  const helloo: Message = await expectStatus(send(shivam, directChat.id, 'helloo', 'seed-1'), 201);
+  const helloo: Message = await expectStatus(
+    send(shivam, directChat.id, 'helloo', 'sample-1'),
+    201,
+  );
   const hellooResent: Message = await expectStatus(
-    send(shivam, directChat.id, 'helloo', 'seed-1'),
+    send(shivam, directChat.id, 'helloo', 'sample-1'),
     200,
   );
 
