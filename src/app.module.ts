@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
+import { AppLogger } from './common/logging/app.logger';
 import { loggerOptions } from './common/logging/logger-options';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppValidationPipe } from './common/validation/app-validation.pipe';
@@ -42,6 +43,7 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
+        AppLogger,
         { provide: APP_PIPE, useClass: AppValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
