@@ -21,6 +21,7 @@ done
 curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$log"; echo "server never became ready"; exit 1; }
 grep -q "^  Docs  *http://localhost:$port/docs " "$log" || { cat "$log"; echo "the start-up banner does not name the docs URL"; exit 1; }
 if grep -q 'Mapped {\|successfully started' "$log"; then cat "$log"; echo "the route listing is logged at info"; exit 1; fi
+curl -fs "http://127.0.0.1:$port/" | grep -q 'href="/docs"' || { echo "/ does not lead to /docs"; exit 1; }
 curl -fs "http://127.0.0.1:$port/docs-json" | node -e 'JSON.parse(require("fs").readFileSync(0,"utf8")).openapi.startsWith("3.")||process.exit(1)'
 token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
   -d '{"username":"smoke_user","password":"smoke-password"}' | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken)')

@@ -15,6 +15,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -41,6 +42,7 @@ export class AppModule {
         MessagesModule,
         RealtimeModule,
         HealthModule,
+        HomeModule,
       ],
       providers: [
         AppLogger,

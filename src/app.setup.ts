@@ -54,6 +54,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
+      { path: '/', method: RequestMethod.GET },
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
     ],
