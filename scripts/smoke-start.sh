@@ -26,7 +26,7 @@ curl -fs "http://127.0.0.1:$port/docs-json" | node -e 'JSON.parse(require("fs").
 token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type: application/json' \
   -d '{"username":"smoke_user","password":"smoke-password"}' | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken)')
 
-# The README's first suggestion after starting: the demo plays the seed scenario against this server.
+# The README's first suggestion after starting: the demo plays the sample scenario against this server.
 API_URL="http://localhost:$port" npm run --silent demo || { cat "$log"; echo "npm run demo failed"; exit 1; }
 
 # A live socket, to check that shutdown also closes sockets cleanly.
