@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 // Transpile only (no type-check per file): `npm run typecheck` checks types once for the whole tree.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+// ts-jest reads tsconfig.json and lays these options over it; isolatedModules is what makes it transpile.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] };
 
 module.exports = {
   testTimeout: 30000,

@@ -1,6 +1,7 @@
 /**
- * Plays the seed note's scenario against a running server with real Socket.IO clients and prints who
- * sent what and who received it live. Safe to run again and again against the same server.
+ * Plays the sample scenario against a running server with real Socket.IO clients and prints who
+ * sent what and who received it live, then the accounts and what to try next. Safe to run again and
+ * again against the same server.
  *
  *   npm start      # one terminal: the server, with its embedded PostgreSQL
  *   npm run demo   # another: API_URL=http://host:port for a server elsewhere
@@ -371,6 +372,13 @@ async function playGroupChat(shahn: Actor, shivam: Actor, udit: Actor): Promise<
   }
 }
 
+/** The accounts are there to be used: where to go with them. */
+function sayWhatNext(): void {
+  say(`\nThe accounts: shahn, shivam and udit, each with the password "${PASSWORD}".`);
+  say(`Next: open ${API_URL}/docs and log in as shivam with POST /api/v1/auth/login;`);
+  say('press Authorize, paste the accessToken it returns, then try GET /api/v1/chats.');
+}
+
 async function main(): Promise<void> {
   if (!(WAIT_MS > 0)) throw new DemoError('DEMO_TIMEOUT_MS must be a positive number of ms');
   say(`Chat demo against ${API_URL}`);
@@ -390,6 +398,7 @@ async function main(): Promise<void> {
     await playDirectChat(shivam, shahn);
     await playGroupChat(shahn, shivam, udit);
     say('\nDone: every message and event above was received live.');
+    sayWhatNext();
   } finally {
     actors.forEach((actor) => actor.socket.close());
   }

@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
+import { AppLogger } from './common/logging/app.logger';
 import { loggerOptions } from './common/logging/logger-options';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppValidationPipe } from './common/validation/app-validation.pipe';
@@ -15,6 +16,7 @@ import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { FriendsModule } from './friends/friends.module';
 import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -42,8 +44,10 @@ export class AppModule {
         RealtimeModule,
         HealthModule,
         DocsModule,
+        HomeModule,
       ],
       providers: [
+        AppLogger,
         { provide: APP_PIPE, useClass: AppValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

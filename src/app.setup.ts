@@ -4,10 +4,10 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { documentSharedErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
+import { AppLogger } from './common/logging/app.logger';
 import { answerClientError } from './common/http/client-error-handler';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
@@ -43,7 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   const sockets = new RealtimeIoAdapter(app, config, app.get(ShutdownState));
   await sockets.connect();
   app.useWebSocketAdapter(sockets);
@@ -54,6 +54,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
+      { path: '/', method: RequestMethod.GET },
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'asyncapi.yaml', method: RequestMethod.GET },

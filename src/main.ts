@@ -1,7 +1,11 @@
 import 'reflect-metadata';
-import pino from 'pino';
-import { createApp } from './app.setup';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { API_PREFIX, createApp } from './app.setup';
+import { listenFailure, PortInUseError } from './common/lifecycle/port-in-use';
+import { startupBanner, localUrl } from './common/logging/startup-banner';
+import { startupLog } from './common/logging/startup-log';
 import { MetricsServer } from './metrics/metrics.server';
+import { AppConfig } from './config/app-config';
 import { ConfigError, loadConfig } from './config/load-config';
 import {
   EmbeddedDatabase,
@@ -11,33 +15,41 @@ import {
 
 const EMBEDDED_DATABASE_NAME = 'chat';
 
+/** JSON until the configuration is read and says otherwise. */
+let log = startupLog('production', 'info');
+
 async function bootstrap(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
-  const log = pino({ level: config.log.level, base: { context: 'Bootstrap' } });
+  log = startupLog(config.env, config.log.level);
   warnings.forEach((warning) => log.warn(warning));
 
   let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    log.info(
-      `DATABASE_URL is not set: starting the embedded PostgreSQL in ${config.database.embedded.dir}`,
-    );
-    embedded = await startEmbeddedDatabase({
-      ...config.database.embedded,
-      onLog: (line) => log.debug({ postgres: line }),
+  let app: NestFastifyApplication | undefined;
+  try {
+    let databaseUrl = config.database.url;
+    if (!databaseUrl) {
+      log.info(
+        `DATABASE_URL is not set: starting the embedded PostgreSQL in ${config.database.embedded.dir}`,
+      );
+      embedded = await startEmbeddedDatabase({
+        ...config.database.embedded,
+        onLog: (line) => log.debug({ postgres: line }),
+      });
+      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE_NAME);
+      databaseUrl = embedded.urlFor(EMBEDDED_DATABASE_NAME);
+      log.debug(`Embedded PostgreSQL is up on 127.0.0.1:${config.database.embedded.port}`);
+    }
+    app = await createApp({ ...config, database: { ...config.database, url: databaseUrl } });
+    const { host, port } = config.http;
+    await app.listen({ port, host }).catch((error: unknown) => {
+      throw listenFailure(error, 'PORT', port, host);
     });
-    await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE_NAME);
-    databaseUrl = embedded.urlFor(EMBEDDED_DATABASE_NAME);
-    log.info(`Embedded PostgreSQL is up on 127.0.0.1:${config.database.embedded.port}`);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
   }
-
-  const app = await createApp({ ...config, database: { ...config.database, url: databaseUrl } });
-  await app.listen({ port: config.http.port, host: config.http.host });
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
-  log.info(`API on http://localhost:${port}/api/v1, docs on http://localhost:${port}/docs`);
-  const metricsPort = app.get(MetricsServer).port;
-  if (metricsPort !== null) log.info(`Metrics on http://localhost:${metricsPort}/metrics`);
+  announce(app, config);
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
@@ -59,12 +71,27 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
+/** Where everything is: a banner for a developer, JSON lines for a log collector. */
+function announce(app: NestFastifyApplication, config: AppConfig): void {
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const baseUrl = localUrl(config.http.host, port);
+  const apiUrl = `${baseUrl}/${API_PREFIX}`;
+  const metricsPort = app.get(MetricsServer).port;
+  const metricsUrl =
+    metricsPort === null ? null : `${localUrl(config.metrics.host, metricsPort)}/metrics`;
+  if (config.env === 'development') {
+    log.info(`\n${startupBanner({ baseUrl, apiUrl, metricsUrl, database: config.database })}\n`);
+    return;
+  }
+  log.info(`API on ${apiUrl}, docs on ${baseUrl}/docs`);
+  if (metricsUrl) log.info(`Metrics on ${metricsUrl}`);
+}
+
 bootstrap().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-  pino().fatal(
-    { err: error instanceof ConfigError ? undefined : error },
-    `Cannot start: ${message}`,
-  );
+  if (error instanceof ConfigError) log = startupLog(error.env, 'info');
+  const expected = error instanceof ConfigError || error instanceof PortInUseError;
+  const message = error instanceof Error ? error.message : String(error);
+  log.fatal({ err: expected ? undefined : error }, `Cannot start: ${message}`);
   process.exit(1);
 });

@@ -238,7 +238,7 @@ export class ChatsService {
       throw new ChatsError(ChatsErrorCode.MEMBERS_NOT_FRIENDS);
   }
 
-  /** As the seed names direct chats: "initiator/other". */
+  /** Direct chats are named "initiator/other", as in the sample scenario (`shivam/shahn`). */
   private async directChatName(initiatorId: number, otherId: number): Promise<string> {
     const profiles = await this.users.getProfiles([initiatorId, otherId]);
     return `${profiles.get(initiatorId)!.username}/${profiles.get(otherId)!.username}`;

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { AppConfig, RateLimitRule } from './app-config';
+import { AppConfig, NodeEnv, RateLimitRule } from './app-config';
 
 export type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The NODE_ENV understood, so the report can be worded for its reader. */
+    readonly env: NodeEnv,
+  ) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
@@ -85,7 +89,7 @@ export function loadConfig(env: Env): LoadedConfig {
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
   };
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, nodeEnv);
   return { config, warnings };
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { listenFailure } from '../common/lifecycle/port-in-use';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
@@ -50,7 +51,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       );
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
+      this.server!.once('error', (error) =>
+        reject(listenFailure(error, 'METRICS_PORT', port, host)),
+      );
       this.server!.listen(port, host, resolve);
     });
   }

@@ -44,7 +44,7 @@ describe('npm run demo', () => {
   });
   afterAll(() => t.close());
 
-  it('plays the seed scenario live and exits 0', async () => {
+  it('plays the sample scenario live, says the accounts and what to try next, and exits 0', async () => {
     const run = await runDemo({ API_URL: t.baseUrl });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expectLines(run.stdout, [
@@ -70,7 +70,13 @@ describe('npm run demo', () => {
       '  shivam received it live (seq 3)',
       '  shivam received the edit live: "hello everyone"',
       'Done: every message and event above was received live.',
+      'The accounts: shahn, shivam and udit, each with the password "correct horse battery staple".',
+      `Next: open ${t.baseUrl}/docs and log in as shivam with POST /api/v1/auth/login;`,
     ]);
+    const login = await t.http.post('/api/v1/auth/login', {
+      body: { username: 'shivam', password: 'correct horse battery staple' },
+    });
+    expect(login.status).toBe(200);
   });
 
   it('runs again against the same server: logs in and reuses the friendships and chats', async () => {

@@ -46,6 +46,22 @@ describe('HTTP basics', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers / with a small page that leads to the docs, the events and the demo', async () => {
+    const res = await t.http.get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    for (const link of ['/docs', '/asyncapi', '/asyncapi.yaml']) {
+      expect(res.text).toContain(`<a href="${link}">`);
+    }
+    expect(res.text).toContain('npm run demo');
+    // Nothing the CSP (default-src 'self', no inline script) would block, nothing from elsewhere.
+    expect(res.text).not.toMatch(/<script|<link|<img|src=|https?:\/\//);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.text.length).toBeLessThan(2048);
+    const { paths } = (await t.http.get('/docs-json')).body;
+    expect(Object.keys(paths)).not.toContain('/');
+  });
+
   it('answers unknown routes with the error shape', async () => {
     const res = await t.http.get('/api/v1/nothing-here');
     expect(res.status).toBe(404);

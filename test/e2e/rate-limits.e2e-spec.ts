@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PASSWORD, Session, TestContext, uniqueUsername } from '../utils/context';
 import { freePort } from '../utils/free-port';
+import { testRedisUrl } from '../utils/redis';
 import { ClientSocket, connectSocket, send } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -203,11 +204,8 @@ describe('rate limits', () => {
     });
   });
 
-  /** Needs REDIS_URL (.ci/run sets it when a Redis answers on 127.0.0.1:6379). */
-  const describeWithRedis = process.env.REDIS_URL ? describe : describe.skip;
-  if (!process.env.REDIS_URL) {
-    process.stderr.write('rate limits: REDIS_URL is not set, so the two-replica run is skipped\n');
-  }
+  const redisUrl = testRedisUrl('rate limits across two replicas');
+  const describeWithRedis = redisUrl ? describe : describe.skip;
 
   describeWithRedis('two replicas sharing Redis', () => {
     let one: TestApp;
@@ -216,7 +214,7 @@ describe('rate limits', () => {
     const sockets: ClientSocket[] = [];
     beforeAll(async () => {
       const shared = {
-        REDIS_URL: process.env.REDIS_URL!,
+        REDIS_URL: redisUrl!,
         SOCKET_ADAPTER_CHANNEL: `test-${randomBytes(4).toString('hex')}`,
         RATE_LIMIT_LOGIN_PER_ACCOUNT: '3/60',
         RATE_LIMIT_MESSAGES_PER_USER: '4/60',

@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Session, TestContext } from '../utils/context';
+import { testRedisUrl } from '../utils/redis';
 import { barrier, ClientSocket, connectSocket, nextEvent, record, send } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /**
  * Two replicas of the app on two ports, one database, one backplane: every emit, membership change
- * and presence update must cross between them. The Redis run needs REDIS_URL (.ci/run sets it when a
- * Redis answers on 127.0.0.1:6379).
+ * and presence update must cross between them. The Redis run needs a Redis (test/utils/redis.ts).
  */
+const redisUrl = testRedisUrl('scale-out over the Redis adapter');
 const ADAPTERS = [
   { name: 'postgres', env: {} as Record<string, string> },
-  ...(process.env.REDIS_URL ? [{ name: 'redis', env: { REDIS_URL: process.env.REDIS_URL } }] : []),
+  ...(redisUrl ? [{ name: 'redis', env: { REDIS_URL: redisUrl } }] : []),
 ];
-if (!process.env.REDIS_URL) {
-  process.stderr.write('scale-out: REDIS_URL is not set, so the Redis adapter run is skipped\n');
-}
 
 describe.each(ADAPTERS)('two instances over the $name adapter', ({ name, env }) => {
   let one: TestApp;

@@ -11,6 +11,7 @@ import {
   settle,
 } from '../utils/message-load';
 import { RecipeClient } from '../utils/recipe-client';
+import { testRedisUrl } from '../utils/redis';
 import { ServerProcess } from '../utils/server-process';
 import { createTestDatabase } from '../utils/test-app';
 
@@ -20,13 +21,11 @@ import { createTestDatabase } from '../utils/test-app';
  * sync; members who stayed connected to the survivor sync the gaps the dead replica left (messages
  * it committed but never emitted). Nothing acknowledged may be lost, nothing stored twice.
  */
+const redisUrl = testRedisUrl('replica-failover over Redis');
 const ADAPTERS = [
   { name: 'postgres', env: {} as Record<string, string> },
-  ...(process.env.REDIS_URL ? [{ name: 'redis', env: { REDIS_URL: process.env.REDIS_URL } }] : []),
+  ...(redisUrl ? [{ name: 'redis', env: { REDIS_URL: redisUrl } }] : []),
 ];
-if (!process.env.REDIS_URL) {
-  process.stderr.write('replica-failover: REDIS_URL is not set, so the Redis run is skipped\n');
-}
 
 describe.each(ADAPTERS)('failover between two replicas over the $name adapter', ({ name, env }) => {
   let doomed: ServerProcess;

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { quoteIdentifier, startEmbeddedDatabase } from '../../src/database/embedded-database';
 import { freePort } from '../utils/free-port';
+import { useLocalRedis } from '../utils/redis';
 import { ADMIN_URL_VAR, databaseUrl, TEMPLATE_VAR } from './test-database';
 
 /**
@@ -35,4 +36,5 @@ export default async function globalSetup(): Promise<void> {
 
   process.env[ADMIN_URL_VAR] = adminUrl;
   process.env[TEMPLATE_VAR] = template;
+  await useLocalRedis();
 }

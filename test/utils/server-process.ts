@@ -22,6 +22,7 @@ export interface ServerProcessOptions {
  */
 export class ServerProcess {
   private output = '';
+  private readonly closed: Promise<number | null>;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -30,9 +31,17 @@ export class ServerProcess {
   ) {
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.closed = new Promise((resolve) => child.once('close', (code) => resolve(code)));
   }
 
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
+    const server = await ServerProcess.launch(options);
+    await server.waitUntilReady();
+    return server;
+  }
+
+  /** Starts the process without waiting for it to serve (or to fail). */
+  static async launch(options: ServerProcessOptions): Promise<ServerProcess> {
     const port = options.port ?? (await freePort());
     const jwtSecret = options.jwtSecret ?? randomBytes(48).toString('base64url');
     const child = spawn(
@@ -63,9 +72,7 @@ export class ServerProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const server = new ServerProcess(child, port, jwtSecret);
-    await server.waitUntilReady();
-    return server;
+    return new ServerProcess(child, port, jwtSecret);
   }
 
   get baseUrl(): string {
@@ -105,6 +112,11 @@ export class ServerProcess {
     );
     this.child.kill(signal);
     return exited;
+  }
+
+  /** The exit code of a process left to end by itself, once all its output is read. */
+  exited(): Promise<number | null> {
+    return this.closed;
   }
 
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {

@@ -26,7 +26,7 @@ export interface LastMessageSnapshot {
   deletedAt: string | null;
 }
 
-/** The seed's chat_sesh / chats: a direct chat (one per pair of users) or a group. */
+/** The original data model's chat_sesh / chats: a direct chat (one per pair of users) or a group. */
 @Entity({ name: 'chat_sessions' })
 @Check('chat_sessions_type', `"type" IN ('direct', 'group')`)
 @Check(

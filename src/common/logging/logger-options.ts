@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
-import { redactUrl } from './redact-url';
+import { isProbe, requestLogSerializers, withUser } from './request-log';
 
 /** Paths pino blanks out wherever they appear in a log line. */
 export const REDACTED_PATHS = [
@@ -23,14 +23,10 @@ export function loggerOptions(config: AppConfig): Params {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-      },
+      autoLogging: { ignore: isProbe },
+      serializers: requestLogSerializers,
+      customSuccessObject: (req, _res, fields: object) => withUser(req, fields),
+      customErrorObject: (req, _res, _error, fields: object) => withUser(req, fields),
     },
   };
 }

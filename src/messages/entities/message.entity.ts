@@ -9,7 +9,7 @@ import {
   Unique,
 } from 'typeorm';
 
-/** The seed's message / chat_messages. A deleted message stays as a tombstone without a body. */
+/** The original data model's message / chat_messages. A deleted message stays as a tombstone without a body. */
 @Entity({ name: 'messages' })
 @Unique('messages_chat_id_seq_key', ['chatId', 'seq'])
 @Check('messages_tombstone', `("deleted_at" IS NULL) = ("body" IS NOT NULL)`)
