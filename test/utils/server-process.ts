@@ -139,7 +139,9 @@ export function probe(url: string, token?: string): Promise<string> {
       (res) => {
         res.resume();
         res.on('end', () => resolve(String(res.statusCode)));
-        res.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'response error'));
+        res.on('error', (error: NodeJS.ErrnoException) =>
+          resolve(`${error.code ?? 'error'} mid-response`),
+        );
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'request error'));
