@@ -8,6 +8,8 @@ import { AppModule } from './app.module';
 import { documentSharedErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
 import { AppLogger } from './common/logging/app.logger';
+import { startupLog } from './common/logging/startup-log';
+import { StartupNestLogger } from './common/logging/startup-nest-logger';
 import { answerClientError } from './common/http/client-error-handler';
 import { rejectUnexpectedMultipart } from './common/http/reject-unexpected-multipart';
 import { echoRequestId, generateRequestId } from './common/http/request-id';
@@ -40,7 +42,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Fastify's own JSON parser stays; Nest's urlencoded parser is left out: the API takes JSON only.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
+    // Until the app's own logger takes over (useLogger below), Nest writes through the start-up log.
+    logger: new StartupNestLogger(startupLog(config.env, config.log.level, {})),
+    // A failure to start (e.g. no database) comes back to the caller, which says so and cleans up.
+    abortOnError: false,
     bodyParser: false,
   });
   app.useLogger(app.get(AppLogger));

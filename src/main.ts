@@ -7,6 +7,7 @@ import { startupLog } from './common/logging/startup-log';
 import { MetricsServer } from './metrics/metrics.server';
 import { AppConfig } from './config/app-config';
 import { ConfigError, loadConfig } from './config/load-config';
+import { DatabaseStartError, databaseStartFailure } from './database/database-start-failure';
 import {
   EmbeddedDatabase,
   ensureDatabase,
@@ -39,7 +40,10 @@ async function bootstrap(): Promise<void> {
       databaseUrl = embedded.urlFor(EMBEDDED_DATABASE_NAME);
       log.debug(`Embedded PostgreSQL is up on 127.0.0.1:${config.database.embedded.port}`);
     }
-    app = await createApp({ ...config, database: { ...config.database, url: databaseUrl } });
+    const database = { ...config.database, url: databaseUrl };
+    app = await createApp({ ...config, database }).catch((error: unknown) => {
+      throw databaseStartFailure(error, config.database);
+    });
     const { host, port } = config.http;
     await app.listen({ port, host }).catch((error: unknown) => {
       throw listenFailure(error, 'PORT', port, host);
@@ -90,7 +94,10 @@ function announce(app: NestFastifyApplication, config: AppConfig): void {
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) log = startupLog(error.env, 'info');
-  const expected = error instanceof ConfigError || error instanceof PortInUseError;
+  const expected =
+    error instanceof ConfigError ||
+    error instanceof PortInUseError ||
+    error instanceof DatabaseStartError;
   const message = error instanceof Error ? error.message : String(error);
   log.fatal({ err: expected ? undefined : error }, `Cannot start: ${message}`);
   process.exit(1);

@@ -105,4 +105,29 @@ describe('start-up output', () => {
       expect(server.logs).not.toMatch(/successfully started|is ready|\n\s+at /);
     }, 60_000);
   });
+
+  describe('on a database that does not answer', () => {
+    it('names the database and DATABASE_URL, never its password, in JSON lines only (production)', async () => {
+      const closed = await freePort();
+      const server = await ServerProcess.launch({
+        databaseUrl: `postgres://someone:secret-pw@127.0.0.1:${closed}/nowhere`,
+      });
+      expect(await server.exited()).toBe(1);
+      const lines = server.logs
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(lines).toContainEqual({
+        level: 60,
+        time: expect.any(Number),
+        context: 'Bootstrap',
+        msg: expect.stringMatching(
+          new RegExp(
+            `^Cannot start: cannot use PostgreSQL 127\\.0\\.0\\.1:${closed}/nowhere \\(DATABASE_URL\\): .*ECONNREFUSED.*Check DATABASE_URL`,
+          ),
+        ),
+      });
+      expect(server.logs).not.toMatch(/secret-pw|\[Nest\]|InstanceLoader|"stack"/);
+    }, 60_000);
+  });
 });

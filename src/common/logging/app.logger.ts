@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 
 /** Nest's start-up chatter: a line per module loaded and per route mapped, and "started" before listening. */
-const FRAMEWORK_CONTEXTS = new Set([
+export const FRAMEWORK_CONTEXTS = new Set([
   'NestFactory',
   'InstanceLoader',
   'RoutesResolver',

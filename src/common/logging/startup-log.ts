@@ -5,8 +5,12 @@ import { NodeEnv } from '../../config/app-config';
  * The logger of start-up and shutdown. In development it speaks to the person at the terminal in
  * plain lines; elsewhere it writes JSON like every other log line, for the log collector.
  */
-export function startupLog(env: NodeEnv, level: string): Logger {
-  const options = { level, base: { context: 'Bootstrap' } };
+export function startupLog(
+  env: NodeEnv,
+  level: string,
+  base: Record<string, string> = { context: 'Bootstrap' },
+): Logger {
+  const options = { level, base };
   return env === 'development' ? pino(options, plainText) : pino(options);
 }
 
