@@ -21,6 +21,8 @@ export interface LoadOptions {
   ratePerSecond: number;
   durationMs: number;
   bodyLength: number;
+  /** After every n-th acked message a user reacts to it (0: never); the reaction is awaited in its lane. */
+  reactionEvery: number;
 }
 
 export interface LoadResult {
@@ -37,6 +39,12 @@ export interface LoadResult {
   ackLatencyMs: Percentiles;
   endToEndLatencyMs: Percentiles;
   loadGeneratorCpuSeconds: number;
+  reactionsAcked: number;
+  reactionsPerSecond: number;
+  reactionAckLatencyMs: Percentiles;
+  /** message:reactions events received, against those expected (one per member of the chat). */
+  reactionDeliveries: number;
+  expectedReactionDeliveries: number;
 }
 
 export interface Percentiles {
@@ -94,6 +102,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let duplicated = 0;
   let outOfOrder = 0;
   let counter = 0;
+  const reactionLatencies: number[] = [];
+  let reactionsAcked = 0;
+  let reactionDeliveries = 0;
+  let expectedReactionDeliveries = 0;
+  const EMOJI = ['👍', '❤', '😂', 'ok'];
 
   sockets.forEach((socket) => {
     const seen = new Set<number>();
@@ -113,7 +126,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         endToEnd.push(now - Number(message.body.slice(0, message.body.indexOf('|'))));
       },
     );
+    socket.on('message:reactions', () => {
+      reactionDeliveries += 1;
+    });
   });
+
+  const reactTo = async (userIndex: number, chatId: number, messageId: number): Promise<void> => {
+    const t0 = performance.now();
+    const emoji = EMOJI[counter % EMOJI.length];
+    const ack = (await sockets[userIndex]
+      .timeout(30_000)
+      .emitWithAck('reaction:set', { chatId, messageId, emoji, on: true })
+      .catch(() => ({ ok: false }))) as { ok: boolean };
+    if (!ack.ok) {
+      failedAcks += 1;
+      return;
+    }
+    reactionLatencies.push(performance.now() - t0);
+    reactionsAcked += 1;
+    expectedReactionDeliveries += membersOf.get(chatId)!;
+  };
 
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
@@ -131,7 +163,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const promise = sockets[userIndex]
       .timeout(30_000)
       .emitWithAck('message:send', { chatId, body, clientMessageId: `b-${session.id}-${counter}` })
-      .then((ack: { ok: boolean }) => {
+      .then(async (ack: { ok: boolean; message?: { id: number } }) => {
         ackLatencies.push(performance.now() - t0);
         if (!ack.ok) {
           failedAcks += 1;
@@ -139,6 +171,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
         acked += 1;
         expectedDeliveries += membersOf.get(chatId)!;
+        if (options.reactionEvery > 0 && acked % options.reactionEvery === 0) {
+          await reactTo(userIndex, chatId, ack.message!.id);
+        }
       })
       .catch(() => {
         failedAcks += 1;
@@ -174,7 +209,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const sendingMs = performance.now() - startedAt;
   await Promise.all(pending);
   const drainUntil = performance.now() + DRAIN_MS;
-  while (deliveries < expectedDeliveries && performance.now() < drainUntil) {
+  while (
+    (deliveries < expectedDeliveries || reactionDeliveries < expectedReactionDeliveries) &&
+    performance.now() < drainUntil
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const cpu = process.cpuUsage(cpuBefore);
@@ -194,6 +232,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ackLatencyMs: percentiles(ackLatencies),
     endToEndLatencyMs: percentiles(endToEnd),
     loadGeneratorCpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    reactionsAcked,
+    reactionsPerSecond: round((reactionsAcked / sendingMs) * 1000),
+    reactionAckLatencyMs: percentiles(reactionLatencies),
+    reactionDeliveries,
+    expectedReactionDeliveries,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5] [-- --pairs=3]`.
+ * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6] [-- --pairs=3]`.
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -32,7 +32,7 @@ const args = new Map(
 const quick = args.has('quick');
 const PAIRS = Number(args.get('pairs') ?? (quick ? 1 : 3));
 const DURATION_MS = Number(args.get('duration') ?? (quick ? 4000 : 10_000));
-const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5').split(',').map(Number);
+const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5,6').split(',').map(Number);
 const ROOT = join(__dirname, '..');
 const SECRET = randomBytes(48).toString('base64url');
 const canPin = hasTaskset();
@@ -69,6 +69,15 @@ async function main(): Promise<void> {
         }),
       4: () => idleSockets(),
       5: () => dataScale(),
+      // Reactions mixed into scenario 2's load (one per four messages): the product only, as the
+      // bare-stack reference has no reactions. Compare its messages/s with scenario 2's.
+      6: () =>
+        alternate(
+          6,
+          groupTopology(10, 20),
+          { mode: 'closed', window: 4, bodyLength: 100, reactionEvery: 4 },
+          ['product'],
+        ),
     };
     for (const scenario of SCENARIOS) await scenarios[scenario]();
   } finally {
@@ -88,12 +97,12 @@ async function main(): Promise<void> {
     scenario: number,
     topology: Topology,
     load: Partial<LoadOptions>,
+    kinds: Kind[] = ['product', 'reference'],
   ): Promise<void> {
     log(`scenario ${scenario}: warm-up`);
-    for (const kind of ['product', 'reference'] as Kind[])
-      await messageRun(scenario, kind, topology, load, 2000, false);
+    for (const kind of kinds) await messageRun(scenario, kind, topology, load, 2000, false);
     for (let pair = 0; pair < PAIRS; pair += 1) {
-      for (const kind of ['product', 'reference'] as Kind[]) {
+      for (const kind of kinds) {
         records.push(await messageRun(scenario, kind, topology, load, DURATION_MS, true));
       }
     }
@@ -118,6 +127,7 @@ async function main(): Promise<void> {
         window: 4,
         ratePerSecond: 0,
         bodyLength: 100,
+        reactionEvery: 0,
         ...load,
         durationMs,
       });
@@ -284,6 +294,7 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     RATE_LIMIT_TYPING: 'off',
     RATE_LIMIT_SOCKET_EVENTS_PER_USER: 'off',
     RATE_LIMIT_MESSAGE_CHANGES_PER_USER: 'off',
+    RATE_LIMIT_REACTIONS_PER_USER: 'off',
     RATE_LIMIT_FRIEND_REQUESTS_PER_USER: 'off',
     SOCKET_ADAPTER: 'memory',
     METRICS_PORT: '0',
@@ -433,10 +444,27 @@ function summarise(records: RunRecord[]): Summary {
       );
     }
   }
-  const messageRuns = records.filter((r) => r.scenario <= 3);
+  const reactionRuns = of(6, 'product');
+  if (reactionRuns.length > 0) {
+    const reactionP99 = (r: RunRecord) => (r.reactionAckLatencyMs as { p99: number }).p99;
+    const reactionRate = (r: RunRecord) => r.reactionsPerSecond as number;
+    rows.push(
+      `| 6 | acked messages/s with 1 reaction per 4 | ${med(6, 'product', ackRate)} | (scenario 2: ${med(2, 'product', ackRate)}) | | | |`,
+      `| 6 | reactions/s | ${med(6, 'product', reactionRate)} | | | | |`,
+      `| 6 | reaction ack p99 (ms) | ${med(6, 'product', reactionP99)} | | | | |`,
+    );
+  }
+  const messageRuns = records.filter((r) => r.scenario <= 3 || r.scenario === 6);
+  const lostReactions = messageRuns.reduce(
+    (sum, r) =>
+      sum +
+      (((r.expectedReactionDeliveries as number) ?? 0) - ((r.reactionDeliveries as number) ?? 0)),
+    0,
+  );
   const correctness = ['lost', 'duplicated', 'outOfOrder', 'failedAcks'].map(
     (key) => `${key} ${messageRuns.reduce((sum, r) => sum + ((r[key] as number) ?? 0), 0)}`,
   );
+  correctness.push(`reaction events lost ${lostReactions}`);
   rows.push('', `Every message run: ${correctness.join(', ')} (all must be 0).`);
   return { table: rows.join('\n'), targets };
 }

@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { Logger as TypeOrmLogger, DataSource } from 'typeorm';
 import { createApp } from '../src/app.setup';
 import { ChatsService } from '../src/chats/chats.service';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   });
   try {
     const dataSource = app.get(DataSource);
-    const userId = await seed(dataSource);
+    const userId = await seed(url!);
     const captured = capture(dataSource);
     const chats = app.get(ChatsService);
     const messages = app.get(MessagesService);
@@ -75,6 +76,20 @@ async function main(): Promise<void> {
       ),
     );
 
+    captured.splice(0);
+    await messages.changes(userId, chatId, 1, 50);
+    sections.push(
+      await explain(
+        dataSource,
+        'Change feed: the first page after rev 1 (a client away since the first message)',
+        captured.splice(0),
+      ),
+    );
+    await messages.changes(userId, chatId, 990, 50);
+    sections.push(
+      await explain(dataSource, 'Change feed: the last few changes', captured.splice(0)),
+    );
+
     writeFileSync(join(__dirname, '../docs/query-plans.md'), document(sections));
     console.log('wrote docs/query-plans.md');
   } finally {
@@ -83,11 +98,25 @@ async function main(): Promise<void> {
   }
 }
 
-/** One user in CHATS direct chats; MESSAGES messages spread over them. */
-async function seed(dataSource: DataSource): Promise<number> {
-  const existing = await dataSource.query(`SELECT id FROM users WHERE username = 'plans_user'`);
-  if (existing[0]) return existing[0].id;
-  await dataSource.transaction(async (m) => {
+/**
+ * One user in CHATS direct chats; MESSAGES messages spread over them. On a connection of its own:
+ * the app's pool gives up on a statement after its timeout, and seeding takes longer on a busy host.
+ */
+async function seed(url: string): Promise<number> {
+  const m = new Client({ connectionString: url });
+  await m.connect();
+  try {
+    return await seedWith(m);
+  } finally {
+    await m.end();
+  }
+}
+
+async function seedWith(m: Client): Promise<number> {
+  const existing = await m.query(`SELECT id FROM users WHERE username = 'plans_user'`);
+  if (existing.rows[0]) return existing.rows[0].id;
+  await m.query('BEGIN');
+  {
     await m.query('SET LOCAL statement_timeout = 0');
     await m.query(
       `INSERT INTO users (username, display_name, password_hash)
@@ -102,8 +131,8 @@ async function seed(dataSource: DataSource): Promise<number> {
                    SELECT id, user_1_id, 'member' FROM chat_sessions WHERE topic LIKE 'chat:plans-%'
                    UNION ALL SELECT id, user_2_id, 'member' FROM chat_sessions WHERE topic LIKE 'chat:plans-%'`);
     await m.query(
-      `INSERT INTO messages (chat_id, seq, sender_id, body, created_at)
-                   SELECT c.id, s.seq, CASE WHEN s.seq % 2 = 0 THEN c.user_1_id ELSE c.user_2_id END,
+      `INSERT INTO messages (chat_id, seq, rev, sender_id, body, created_at)
+                   SELECT c.id, s.seq, s.seq + 1, CASE WHEN s.seq % 2 = 0 THEN c.user_1_id ELSE c.user_2_id END,
                           'message ' || s.seq, now() - (1000 - s.seq) * interval '1 second'
                      FROM chat_sessions c, generate_series(1, $1::int / $2::int) AS s(seq)
                     WHERE c.topic LIKE 'chat:plans-%'
@@ -111,12 +140,20 @@ async function seed(dataSource: DataSource): Promise<number> {
       [MESSAGES, CHATS],
     );
     await m.query(
-      `UPDATE chat_sessions c SET last_seq = $1::int / $2::int WHERE topic LIKE 'chat:plans-%'`,
+      `UPDATE chat_sessions c SET last_seq = $1::int / $2::int, last_rev = $1::int / $2::int + 1
+        WHERE topic LIKE 'chat:plans-%'`,
       [MESSAGES, CHATS],
     );
-  });
-  await dataSource.query('ANALYZE');
-  return (await dataSource.query(`SELECT id FROM users WHERE username = 'plans_user'`))[0].id;
+    // Every tenth message has two reactions, so pages count some.
+    await m.query(
+      `INSERT INTO message_reactions (chat_id, message_id, user_id, emoji)
+       SELECT m.chat_id, m.id, p.user_id, '👍' FROM messages m JOIN chat_participants p ON p.chat_id = m.chat_id
+        WHERE m.seq % 10 = 0`,
+    );
+  }
+  await m.query('COMMIT');
+  await m.query('ANALYZE');
+  return (await m.query(`SELECT id FROM users WHERE username = 'plans_user'`)).rows[0].id;
 }
 
 function capture(dataSource: DataSource): Captured[] {
@@ -165,7 +202,11 @@ queries), not as benchmarks.
 Listing chats is two queries per page whatever the number of chats: the page of chats with the viewer's
 read position (sorted on the denormalised \`last_activity_at\`; \`lastMessage\` and the counter behind
 \`unreadCount\` live on the chat row), then the participants of those chats. History is a keyset scan of
-the \`(chat_id, id)\` index, the same cost at the newest and the oldest page.
+the \`(chat_id, id)\` index, the same cost at the newest and the oldest page; each page of messages also
+brings what replies show of their targets (a join on the primary key) and the reactions counted from their
+rows (one probe of \`message_reactions_pkey\` per message), in the same statement. The change feed reads the
+chat, its participants and a range of the \`(chat_id, rev)\` unique index, in one snapshot: O(page) at any
+depth.
 
 ${sections.join('\n')}`;
 }

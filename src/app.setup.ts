@@ -26,6 +26,10 @@ export const API_PREFIX = 'api/v1';
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // Path parameters are checked by their pipes (a 400 that says why); the router's own limit of
+    // 100 characters would answer a long emoji or id with a 414 of its own. Node's header size
+    // limit still bounds the whole URL (431).
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Stalled clients (slow headers, unfinished bodies) get a 408 and are cut off. These bound the
     // receiving of a request only: a held Socket.IO long-poll or an upgraded websocket is not cut.
     requestTimeout: config.http.requestTimeoutMs,

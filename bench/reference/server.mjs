@@ -121,18 +121,22 @@ async function store(batch) {
     await client.query('BEGIN');
     const chatIds = [...new Set(batch.map((send) => send.chatId))].sort((a, b) => a - b);
     const locked = await client.query(
-      'SELECT id, last_seq FROM chat_sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+      'SELECT id, last_seq, last_rev FROM chat_sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE',
       [chatIds],
     );
-    const seqs = new Map(locked.rows.map((row) => [row.id, row.last_seq]));
+    // The same tables as the product: each message also takes the chat's next rev.
+    const counters = new Map(
+      locked.rows.map((row) => [row.id, { seq: row.last_seq, rev: row.last_rev }]),
+    );
     const rows = batch.map((send) => {
-      const seq = seqs.get(send.chatId) + 1;
-      seqs.set(send.chatId, seq);
-      return { ...send, seq };
+      const last = counters.get(send.chatId);
+      const next = { seq: last.seq + 1, rev: last.rev + 1 };
+      counters.set(send.chatId, next);
+      return { ...send, ...next };
     });
     const inserted = await client.query(
-      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id)
-       SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::varchar[])
+      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id, rev)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::varchar[], $6::bigint[])
        RETURNING id, created_at`,
       [
         rows.map((r) => r.chatId),
@@ -140,12 +144,14 @@ async function store(batch) {
         rows.map((r) => r.senderId),
         rows.map((r) => r.body),
         rows.map((r) => r.clientMessageId),
+        rows.map((r) => r.rev),
       ],
     );
     const messages = rows.map((r, i) => ({
       id: inserted.rows[i].id,
       chatId: r.chatId,
       seq: r.seq,
+      rev: r.rev,
       senderId: r.senderId,
       body: r.body,
       clientMessageId: r.clientMessageId,
@@ -155,12 +161,13 @@ async function store(batch) {
     }));
     const newest = new Map(messages.map((m) => [m.chatId, m]));
     await client.query(
-      `UPDATE chat_sessions c SET last_seq = v.seq, last_message = v.msg, last_activity_at = now()
-         FROM unnest($1::int[], $2::bigint[], $3::jsonb[]) AS v(id, seq, msg) WHERE c.id = v.id`,
+      `UPDATE chat_sessions c SET last_seq = v.seq, last_rev = v.rev, last_message = v.msg, last_activity_at = now()
+         FROM unnest($1::int[], $2::bigint[], $4::bigint[], $3::jsonb[]) AS v(id, seq, rev, msg) WHERE c.id = v.id`,
       [
         [...newest.keys()],
         [...newest.values()].map((m) => m.seq),
         [...newest.values()].map((m) => JSON.stringify(m)),
+        [...newest.values()].map((m) => m.rev),
       ],
     );
     await client.query('COMMIT');

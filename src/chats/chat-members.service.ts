@@ -40,6 +40,7 @@ export class ChatMembersService {
       const { actor } = await this.lockGroup(chatId, actorId);
       assertAdmin(actor.role);
       await this.repository.rename(chatId, name);
+      await this.repository.takeChatRevs(chatId, 1);
       return this.updated(chatId, actorId);
     });
   }
@@ -62,14 +63,17 @@ export class ChatMembersService {
       if ((await this.repository.countParticipants(chatId)) > MAX_GROUP_MEMBERS) {
         throw new ChatsError(ChatsErrorCode.GROUP_FULL);
       }
-      if (newIds.length > 0) await this.repository.touch(chatId);
+      // One rev per member added: each is announced by its own event.
+      const firstRev =
+        newIds.length > 0 ? await this.repository.takeChatRevs(chatId, newIds.length) : 0;
       const chat = await this.viewInside(chatId, actorId);
       const snapshot = this.chats.snapshotOf(chat);
-      for (const userId of newIds)
+      newIds.forEach((userId, i) =>
         this.transactions.publish(
           ChatsEvents.memberAdded,
-          new ChatMemberAddedEvent(snapshot, userId),
-        );
+          new ChatMemberAddedEvent(snapshot, userId, firstRev + i),
+        ),
+      );
       return chat;
     });
   }
@@ -92,10 +96,13 @@ export class ChatMembersService {
       if (successor) await this.repository.setRole(chatId, successor.userId, 'owner');
       const chatDeleted = (await this.repository.countParticipants(chatId)) === 0;
       if (chatDeleted) await this.repository.deleteChat(chatId);
-      else await this.repository.touch(chatId);
+      // The removal and the hand-over are two changes, announced by two events: two revs.
+      const rev = chatDeleted
+        ? chat.lastRev + 1
+        : await this.repository.takeChatRevs(chatId, successor ? 2 : 1);
       this.transactions.publish(
         ChatsEvents.memberRemoved,
-        new ChatMemberRemovedEvent(chatId, chat.topic, userId, chatDeleted),
+        new ChatMemberRemovedEvent(chatId, chat.topic, userId, chatDeleted, rev),
       );
       if (successor) await this.updated(chatId, successor.userId);
     });
@@ -114,7 +121,7 @@ export class ChatMembersService {
       if (!target) throw new ChatsError(ChatsErrorCode.PARTICIPANT_NOT_FOUND);
       assertMayChangeRole(actor.role, target.role);
       await this.repository.setRole(chatId, userId, role);
-      await this.repository.touch(chatId);
+      await this.repository.takeChatRevs(chatId, 1);
       return this.updated(chatId, actorId);
     });
   }

@@ -1,7 +1,7 @@
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { ParticipantResponseDto } from './dto/participant-response.dto';
 import { ChatParticipant } from './entities/chat-participant.entity';
-import { ChatSession } from './entities/chat-session.entity';
+import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
 
 /** A chat as everyone in it sees it; `unreadCount` is added per viewer. */
 export type ChatSnapshot = Omit<ChatResponseDto, 'unreadCount'>;
@@ -23,6 +23,8 @@ export function toChatSnapshot(chat: ChatSession, participants: ChatParticipant[
     createdAt: chat.createdAt.toISOString(),
     updatedAt: chat.updatedAt.toISOString(),
     participants: participants.map(toParticipantResponse),
+    rev: chat.rev,
+    lastRev: chat.lastRev,
     lastMessage: chat.lastMessage,
   };
 }
@@ -36,4 +38,11 @@ export function toChatResponse(
     ...toChatSnapshot(chat, participants),
     unreadCount: Math.max(0, chat.lastSeq - viewerLastReadSeq),
   };
+}
+
+/** The fields of a message that chat lists show (reactions and replies change without it). */
+export function toLastMessage(message: LastMessageSnapshot): LastMessageSnapshot {
+  const { id, chatId, seq, senderId, body, clientMessageId, createdAt, editedAt, deletedAt } =
+    message;
+  return { id, chatId, seq, senderId, body, clientMessageId, createdAt, editedAt, deletedAt };
 }

@@ -26,7 +26,7 @@ export interface SenderMembership extends ChatMembership {
 /** The columns a send needs from its locked chat row, and which of the senders are members. */
 export type LockedChat = Pick<
   ChatSession,
-  'id' | 'type' | 'topic' | 'lastSeq' | 'user1Id' | 'user2Id'
+  'id' | 'type' | 'topic' | 'lastSeq' | 'lastRev' | 'user1Id' | 'user2Id'
 > & {
   members: Set<number>;
   /** For a direct chat: whether its two users may message each other now. */
@@ -38,6 +38,7 @@ interface LockedChatRow {
   type: ChatType;
   topic: string;
   last_seq: number;
+  last_rev: number;
   user_1_id: number | null;
   user_2_id: number | null;
   members: number[];
@@ -61,8 +62,10 @@ export interface NewParticipant {
 
 export interface ChatActivity {
   lastSeq: number;
-  lastMessage: LastMessageSnapshot;
-  lastActivityAt: Date;
+  lastRev: number;
+  /** Null when no message was sent (the flush only reacted): preview and sort key stay. */
+  lastMessage: LastMessageSnapshot | null;
+  lastActivityAt: Date | null;
 }
 
 /** The only code that touches chat_sessions and chat_participants; it joins the ambient transaction. */
@@ -165,7 +168,7 @@ export class ChatsRepository {
     mayMessage: string,
   ): Promise<LockedChat[]> {
     const rows: LockedChatRow[] = await this.manager.query(
-      `SELECT c.id, c.type, c.topic, c.last_seq, c.user_1_id, c.user_2_id,
+      `SELECT c.id, c.type, c.topic, c.last_seq, c.last_rev, c.user_1_id, c.user_2_id,
               ARRAY(SELECT p.user_id FROM chat_participants p
                      WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members,
               c.type = 'direct' AND ${mayMessage} AS may_message
@@ -177,6 +180,7 @@ export class ChatsRepository {
       type: row.type,
       topic: row.topic,
       lastSeq: row.last_seq,
+      lastRev: row.last_rev,
       user1Id: row.user_1_id,
       user2Id: row.user_2_id,
       members: new Set(row.members),
@@ -194,8 +198,12 @@ export class ChatsRepository {
   ): Promise<void> {
     await this.manager.query(
       `WITH chats AS (
-         UPDATE chat_sessions c SET last_seq = v.last_seq, last_message = v.last_message, last_activity_at = v.at
-           FROM unnest($1::int[], $2::bigint[], $3::jsonb[], $4::timestamptz[]) AS v(id, last_seq, last_message, at)
+         UPDATE chat_sessions c
+            SET last_seq = v.last_seq, last_rev = v.last_rev,
+                last_message = coalesce(v.last_message, c.last_message),
+                last_activity_at = coalesce(v.at, c.last_activity_at)
+           FROM unnest($1::int[], $2::bigint[], $9::bigint[], $3::jsonb[], $4::timestamptz[])
+                AS v(id, last_seq, last_rev, last_message, at)
           WHERE c.id = v.id
        )
        UPDATE chat_participants p SET last_read_message_id = v.message_id, last_read_seq = v.seq
@@ -204,12 +212,13 @@ export class ChatsRepository {
       [
         activities.map((a) => a.chatId),
         activities.map((a) => a.lastSeq),
-        activities.map((a) => JSON.stringify(a.lastMessage)),
+        activities.map((a) => a.lastMessage && JSON.stringify(a.lastMessage)),
         activities.map((a) => a.lastActivityAt),
         markers.map((m) => m.chatId),
         markers.map((m) => m.userId),
         markers.map((m) => m.messageId),
         markers.map((m) => m.seq),
+        activities.map((a) => a.lastRev),
       ],
     );
   }
@@ -279,8 +288,20 @@ export class ChatsRepository {
     await this.manager.update(ChatSession, { id: chatId }, { name });
   }
 
-  async touch(chatId: number): Promise<void> {
-    await this.manager.update(ChatSession, { id: chatId }, { updatedAt: () => 'now()' });
+  /**
+   * Under the chat row's lock: takes `count` revs for changes to the chat itself and returns the
+   * first; the chat's own rev becomes the last of them.
+   */
+  async takeChatRevs(chatId: number, count: number): Promise<number> {
+    const rows: { last_rev: number }[] = await this.manager.query(
+      `WITH taken AS (
+         UPDATE chat_sessions SET last_rev = last_rev + $2, rev = last_rev + $2, updated_at = now()
+          WHERE id = $1 RETURNING last_rev
+       )
+       SELECT last_rev FROM taken`,
+      [chatId, count],
+    );
+    return rows[0].last_rev - count + 1;
   }
 
   async setRole(chatId: number, userId: number, role: ParticipantRole): Promise<void> {
@@ -304,11 +325,21 @@ export class ChatsRepository {
     await this.manager.delete(ChatSession, { id: chatId });
   }
 
-  /** Refreshes the list preview after an edit or delete, if that message is still the newest. */
-  async replaceLastMessageIfCurrent(chatId: number, message: LastMessageSnapshot): Promise<void> {
+  /**
+   * Under the chat row's lock, after a change to its messages: the counter moves to `lastRev`, and
+   * the list preview is replaced when the changed message is the newest.
+   */
+  async recordMessageChange(
+    chatId: number,
+    lastRev: number,
+    message: LastMessageSnapshot | null,
+  ): Promise<void> {
     await this.manager.query(
-      `UPDATE chat_sessions SET last_message = $2 WHERE id = $1 AND (last_message->>'id')::bigint = $3`,
-      [chatId, message, message.id],
+      `UPDATE chat_sessions
+          SET last_rev = $2,
+              last_message = CASE WHEN (last_message->>'id')::bigint = $4 THEN $3::jsonb ELSE last_message END
+        WHERE id = $1`,
+      [chatId, lastRev, message, message?.id ?? null],
     );
   }
 

@@ -8,7 +8,7 @@ import { TransactionHost } from '../database/transaction-host';
 import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
-import { ChatSnapshot, toChatResponse } from './chats.mapper';
+import { ChatSnapshot, toChatResponse, toLastMessage } from './chats.mapper';
 import {
   ActivityCursor,
   ChatMembership,
@@ -16,7 +16,7 @@ import {
   ChatsRepository,
   SenderMembership,
 } from './chats.repository';
-import { ReadMarker, SendGate } from './send-gate';
+import { ChatForSend, FlushedChat, ReadMarker, SendGate } from './send-gate';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -169,7 +169,7 @@ export class ChatsService {
     return {
       chat: (chatId) => {
         const chat = chats.get(chatId)!;
-        return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq };
+        return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq, lastRev: chat.lastRev };
       },
       refusal: (chatId, senderId) => {
         const chat = chats.get(chatId);
@@ -183,24 +183,51 @@ export class ChatsService {
   }
 
   /**
-   * Inside the send transaction: each chat's counter, preview and sort key once per batch, and the
-   * senders' read markers (a sender has read everything up to their own message).
+   * Inside the flush transaction: each chat's counters once per batch and, where messages were
+   * sent, its preview and sort key, and the senders' read markers (a sender has read everything up
+   * to their own message).
    */
-  async recordSends(newest: LastMessageSnapshot[], senderMarkers: ReadMarker[]): Promise<void> {
+  async recordFlush(chats: FlushedChat[], senderMarkers: ReadMarker[]): Promise<void> {
     await this.repository.recordSends(
-      newest.map((message) => ({
-        chatId: message.chatId,
-        lastSeq: message.seq,
-        lastMessage: message,
-        lastActivityAt: new Date(message.createdAt),
+      chats.map(({ chatId, lastSeq, lastRev, newest }) => ({
+        chatId,
+        lastSeq,
+        lastRev,
+        lastMessage: newest && toLastMessage(newest),
+        lastActivityAt: newest && new Date(newest.createdAt),
       })),
       senderMarkers,
     );
   }
 
-  /** Keeps the chat list preview in step with an edit or delete of the newest message. */
-  refreshLastMessage(chatId: number, message: LastMessageSnapshot): Promise<void> {
-    return this.repository.replaceLastMessageIfCurrent(chatId, message);
+  /**
+   * Inside a transaction, before changing messages of a chat: locks the chat row (the lock sends
+   * take, so every change to the chat commits in rev order) and checks the user against the gate:
+   * `send` as for sending, `participant` for taking one's own words back. The changes then take
+   * the revs after `lastRev` and end with recordMessageChanges.
+   */
+  async lockForChange(
+    chatId: number,
+    userId: number,
+    gate: 'send' | 'participant',
+  ): Promise<ChatForSend> {
+    const sendGate = await this.lockForSends([{ chatId, senderId: userId }]);
+    const refusal = sendGate.refusal(chatId, userId);
+    const notMember = refusal?.code === ChatsErrorCode.CHAT_NOT_FOUND;
+    if (refusal && (gate === 'send' || notMember)) throw refusal;
+    return sendGate.chat(chatId);
+  }
+
+  /**
+   * Inside the transaction of lockForChange: the chat's counter moves to `lastRev`, and its list
+   * preview follows a change to its newest message.
+   */
+  recordMessageChanges(
+    chatId: number,
+    lastRev: number,
+    changed: LastMessageSnapshot | null,
+  ): Promise<void> {
+    return this.repository.recordMessageChange(chatId, lastRev, changed && toLastMessage(changed));
   }
 
   /**

@@ -1,16 +1,26 @@
 import { ChatsError } from './chats.errors';
+import { LastMessageSnapshot } from './entities/chat-session.entity';
 
 /** What a message send needs to know about its (locked) chat. */
 export interface ChatForSend {
   id: number;
   topic: string;
   lastSeq: number;
+  lastRev: number;
 }
 
 /** The outcome of locking a batch's chats: each chat's state, and why a sender may not post. */
 export interface SendGate {
   chat(chatId: number): ChatForSend;
   refusal(chatId: number, senderId: number): ChatsError | null;
+}
+
+/** A chat after a flush: its counters, and its newest message when the flush sent any. */
+export interface FlushedChat {
+  chatId: number;
+  lastSeq: number;
+  lastRev: number;
+  newest: LastMessageSnapshot | null;
 }
 
 /** A read marker to move forward: the user has read up to this message. */

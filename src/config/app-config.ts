@@ -43,6 +43,7 @@ export interface AppConfig {
     socketEventsPerUser: RateLimitRule | null;
     messagesPerUser: RateLimitRule | null;
     messageChangesPerUser: RateLimitRule | null;
+    reactionsPerUser: RateLimitRule | null;
     friendRequestsPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
   };

@@ -76,6 +76,7 @@ export function loadConfig(env: Env): LoadedConfig {
       socketEventsPerUser: read.rateLimit('RATE_LIMIT_SOCKET_EVENTS_PER_USER', '400/10'),
       messagesPerUser: read.rateLimit('RATE_LIMIT_MESSAGES_PER_USER', '100/10'),
       messageChangesPerUser: read.rateLimit('RATE_LIMIT_MESSAGE_CHANGES_PER_USER', '30/10'),
+      reactionsPerUser: read.rateLimit('RATE_LIMIT_REACTIONS_PER_USER', '60/10'),
       friendRequestsPerUser: read.rateLimit('RATE_LIMIT_FRIEND_REQUESTS_PER_USER', '20/600'),
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },

@@ -38,12 +38,29 @@ export class TransactionHost {
   }
 
   /** Runs `work` in a transaction, or inside the one already open. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  run<T>(work: () => Promise<T>): Promise<T> {
+    // The default level (READ COMMITTED) costs no SET TRANSACTION round trip.
+    return this.runIn(undefined, work);
+  }
+
+  /**
+   * Runs reads that must agree with each other (a page and the counter it is read up to) in one
+   * snapshot of the database: a REPEATABLE READ transaction, or the one already open.
+   */
+  snapshot<T>(work: () => Promise<T>): Promise<T> {
+    return this.runIn('REPEATABLE READ', work);
+  }
+
+  private async runIn<T>(
+    isolation: 'REPEATABLE READ' | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     if (this.current.getStore()) return work();
     const events: DomainEvent[] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      this.current.run({ manager, events }, work),
-    );
+    const inside = (manager: EntityManager) => this.current.run({ manager, events }, work);
+    const result = isolation
+      ? await this.dataSource.transaction(isolation, inside)
+      : await this.dataSource.transaction(inside);
     for (const event of events) this.events.emit(event.name, event.payload);
     return result;
   }

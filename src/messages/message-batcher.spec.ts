@@ -6,6 +6,7 @@ import { Message } from './entities/message.entity';
 import { MessagesEvents } from './events/messages.events';
 import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesRepository, NewMessage } from './messages.repository';
+import { ReactionsRepository } from './reactions.repository';
 
 /**
  * The batcher's own rules, with a stand-in for the tables: whatever a flush does to one send, the
@@ -41,10 +42,10 @@ describe('MessageBatcher', () => {
   };
   const chats = {
     lockForSends: async () => ({
-      chat: (chatId: number) => ({ id: chatId, topic: `chat:${chatId}`, lastSeq: 0 }),
+      chat: (chatId: number) => ({ id: chatId, topic: `chat:${chatId}`, lastSeq: 0, lastRev: 1 }),
       refusal: () => null,
     }),
-    recordSends: async () => undefined,
+    recordFlush: async () => undefined,
   };
   // The real transaction host over a stand-in connection: a transaction commits when its work
   // resolves and rolls back when it throws.
@@ -56,6 +57,7 @@ describe('MessageBatcher', () => {
   events.on(MessagesEvents.created, announced);
   const batcher = new MessageBatcher(
     repository as unknown as MessagesRepository,
+    {} as ReactionsRepository,
     chats as unknown as ChatsService,
     new TransactionHost(dataSource as unknown as DataSource, events),
   );
@@ -65,6 +67,7 @@ describe('MessageBatcher', () => {
     chatId,
     body,
     clientMessageId: null,
+    replyToId: null,
   });
 
   beforeEach(() => {

@@ -1,19 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { ChatsService } from '../chats/chats.service';
-import { ReadMarker } from '../chats/send-gate';
+import { ChatsErrorCode } from '../chats/chats.errors';
+import { ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
-import { Message } from './entities/message.entity';
-import { MessageCreatedEvent, MessagesEvents } from './events/messages.events';
+import { MessageView, ReplyPreview } from './message-view';
+import { MessagesError, MessagesErrorCode } from './messages.errors';
+import {
+  MessageCreatedEvent,
+  MessageReactionsEvent,
+  MessagesEvents,
+} from './events/messages.events';
 import { toMessageResponse } from './messages.mapper';
 import { MessagesRepository, NewMessage } from './messages.repository';
+import { PlannedReaction, planReactions, ReactionRequest } from './reaction-plan';
+import { ReactionsRepository } from './reactions.repository';
 
 export interface SendRequest {
   senderId: number;
   chatId: number;
   body: string;
   clientMessageId: string | null;
+  replyToId: number | null;
 }
 
 export interface StoredSend {
@@ -23,16 +32,26 @@ export interface StoredSend {
   created: boolean;
 }
 
+export interface StoredReaction {
+  reaction: PlannedReaction;
+  topic: string;
+}
+
 /** A send of the batch was stored before: the optimistic flush gives way to one that looks first. */
 class ResendInBatch extends Error {}
 
 /** What a flush does with one send. */
-type Decision = { refusal: Error } | { earlier: Message } | { fresh: number; resend: boolean };
+type Decision = { refusal: Error } | { earlier: MessageView } | { fresh: number; resend: boolean };
 
-interface Pending extends SendRequest {
-  resolve(outcome: StoredSend): void;
+interface Waiting {
+  resolve(outcome: unknown): void;
   reject(error: unknown): void;
 }
+
+type PendingSend = SendRequest & Waiting & { kind: 'send' };
+type PendingReaction = ReactionRequest & Waiting & { kind: 'reaction' };
+type Pending = PendingSend | PendingReaction;
+type Outcome = StoredSend | StoredReaction | Error;
 
 /** Big enough to amortise a flush; small enough to keep one flush's statements quick. */
 const MAX_BATCH = 1000;
@@ -61,14 +80,28 @@ export class MessageBatcher {
 
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly reactions: ReactionsRepository,
     private readonly chats: ChatsService,
     private readonly transactions: TransactionHost,
   ) {}
 
   send(request: SendRequest): Promise<StoredSend> {
+    return this.enqueue<StoredSend>((waiting) => ({ ...request, ...waiting, kind: 'send' }));
+  }
+
+  /** Reactions ride the same flushes: their chat's lock is taken once for sends and reactions. */
+  react(request: ReactionRequest): Promise<StoredReaction> {
+    return this.enqueue<StoredReaction>((waiting) => ({
+      ...request,
+      ...waiting,
+      kind: 'reaction',
+    }));
+  }
+
+  private enqueue<T>(pending: (waiting: Waiting) => Pending): Promise<T> {
     if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push(pending({ resolve: resolve as (outcome: unknown) => void, reject }));
       if (!this.flushing) void this.drain();
     });
   }
@@ -139,9 +172,16 @@ export class MessageBatcher {
    * row that collides with a stored one and the attempt is rolled back and redone with the lookup
    * (rolled back, so no seq is ever skipped).
    */
-  private async store(batch: Pending[], lookUpResends: boolean): Promise<(StoredSend | Error)[]> {
-    const gate = await this.chats.lockForSends(batch);
-    const allowed = batch.filter((send) => !gate.refusal(send.chatId, send.senderId));
+  private async store(batch: Pending[], lookUpResends: boolean): Promise<Outcome[]> {
+    const gate = await this.chats.lockForSends(
+      batch.map((item) => ({
+        chatId: item.chatId,
+        senderId: item.kind === 'send' ? item.senderId : item.userId,
+      })),
+    );
+    const sends = batch.filter((item): item is PendingSend => item.kind === 'send');
+    const allowed = sends.filter((send) => !gate.refusal(send.chatId, send.senderId));
+    const targets = await this.replyTargets(allowed);
     const earlier = lookUpResends
       ? await this.repository.findByClientMessageIds(
           allowed.flatMap(({ chatId, senderId, clientMessageId }) =>
@@ -153,8 +193,12 @@ export class MessageBatcher {
 
     const fresh: NewMessage[] = [];
     const freshByKey = new Map<string, number>();
-    const nextSeq = new Map<number, number>();
-    const decisions = batch.map((send): Decision => {
+    const next = new Map<number, { seq: number; rev: number }>();
+    const numbersOf = (chatId: number) => {
+      const chat = gate.chat(chatId);
+      return next.get(chatId) ?? { seq: chat.lastSeq, rev: chat.lastRev };
+    };
+    const decisions = sends.map((send): Decision => {
       const refusal = gate.refusal(send.chatId, send.senderId);
       if (refusal) return { refusal };
       const key = idempotencyKey(send);
@@ -162,19 +206,37 @@ export class MessageBatcher {
       if (before) return { earlier: before };
       const sameBatch = key === null ? undefined : freshByKey.get(key);
       if (sameBatch !== undefined) return { fresh: sameBatch, resend: true };
-      const seq = (nextSeq.get(send.chatId) ?? gate.chat(send.chatId).lastSeq) + 1;
-      nextSeq.set(send.chatId, seq);
-      const { chatId, senderId, body, clientMessageId } = send;
-      fresh.push({ chatId, senderId, body, clientMessageId, seq });
+      if (send.replyToId !== null && !targets.has(`${send.chatId}:${send.replyToId}`)) {
+        return { refusal: new MessagesError(MessagesErrorCode.REPLY_TARGET_INVALID) };
+      }
+      const last = numbersOf(send.chatId);
+      const numbers = { seq: last.seq + 1, rev: last.rev + 1 };
+      next.set(send.chatId, numbers);
+      const { chatId, senderId, body, clientMessageId, replyToId } = send;
+      fresh.push({ chatId, senderId, body, clientMessageId, replyToId, ...numbers });
       if (key !== null) freshByKey.set(key, fresh.length - 1);
       return { fresh: fresh.length - 1, resend: false };
     });
 
     const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
     if (stored === null) throw new ResendInBatch();
-    const responses = stored.map(toMessageResponse);
-    if (responses.length > 0) await this.recordChats(responses);
-    const outcomes = batch.map((send, i): StoredSend | Error => {
+    const responses = stored.map((message) =>
+      toMessageResponse({
+        ...message,
+        replyTo:
+          message.replyToId === null
+            ? null
+            : targets.get(`${message.chatId}:${message.replyToId}`)!,
+        reactions: [],
+      }),
+    );
+    const reactions = await this.storeReactions(batch, gate, (chatId) => {
+      const last = numbersOf(chatId);
+      next.set(chatId, { seq: last.seq, rev: last.rev + 1 });
+      return last.rev + 1;
+    });
+    await this.recordChats(responses, next);
+    const sent = sends.map((send, i): StoredSend | Error => {
       const decision = decisions[i];
       if ('refusal' in decision) return decision.refusal;
       const topic = gate.chat(send.chatId).topic;
@@ -183,23 +245,109 @@ export class MessageBatcher {
       }
       return { message: responses[decision.fresh], topic, created: !decision.resend };
     });
+    const outcomes = inBatchOrder(batch, sent, reactions);
     this.announce(outcomes);
     return outcomes;
   }
 
   /**
-   * The chat hears of each new message once, when the flush commits and before any ack; also
-   * when the flush commits after its sends were refused as stalled.
+   * The batch's reactions, after its sends (so their revs follow): decided in order by
+   * planReactions from the rows as the locks found them, then written as net row changes, each
+   * changed message's rev moved once, in a fixed number of statements whatever their number.
    */
-  private announce(outcomes: (StoredSend | Error)[]): void {
+  private async storeReactions(
+    batch: Pending[],
+    gate: SendGate,
+    takeRev: (chatId: number) => number,
+  ): Promise<(StoredReaction | Error)[]> {
+    const requests = batch.filter((item): item is PendingReaction => item.kind === 'reaction');
+    if (requests.length === 0) return [];
+    const refusals = requests.map((request) => {
+      const refusal = gate.refusal(request.chatId, request.userId);
+      // Taking one's own reaction back needs only membership, like deleting one's message.
+      return refusal && (request.on || refusal.code === ChatsErrorCode.CHAT_NOT_FOUND)
+        ? refusal
+        : null;
+    });
+    const allowed = requests.filter((_, i) => refusals[i] === null);
+    const messages = await this.repository.findReacted(
+      allowed.map((request) => request.chatId),
+      allowed.map((request) => request.messageId),
+    );
+    const states = await this.reactions.emojiStates(
+      messages.map((message) => message.id),
+      [...new Set(allowed.map((request) => request.userId))],
+    );
+    const plan = planReactions(
+      allowed,
+      new Map(messages.map((message) => [message.id, message])),
+      states,
+      takeRev,
+    );
+    await this.reactions.apply(plan.added, plan.removed);
+    await this.repository.setRevs(plan.revs);
+    let next = 0;
+    return requests.map((request, i) => {
+      const refusal = refusals[i];
+      if (refusal) return refusal;
+      const outcome = plan.outcomes[next++];
+      if (outcome instanceof Error) return outcome;
+      return { reaction: outcome, topic: gate.chat(request.chatId).topic };
+    });
+  }
+
+  /** The messages the batch's replies answer, keyed `chatId:id`: one query, only for replies. */
+  private async replyTargets(sends: PendingSend[]): Promise<Map<string, ReplyPreview>> {
+    const replies = sends.filter((send) => send.replyToId !== null);
+    if (replies.length === 0) return new Map();
+    const targets = await this.repository.findReplyTargets(
+      replies.map((send) => send.chatId),
+      replies.map((send) => send.replyToId!),
+    );
+    return new Map(targets.map(({ chatId, ...target }) => [`${chatId}:${target.id}`, target]));
+  }
+
+  /**
+   * The chat hears of each new message and each reaction that changed a row once, when the flush
+   * commits and before any ack (also when it commits after its items were refused as stalled):
+   * new messages first, as their revs come first.
+   */
+  private announce(outcomes: Outcome[]): void {
     for (const outcome of outcomes) {
-      if (outcome instanceof Error || !outcome.created) continue;
+      if (outcome instanceof Error || !('message' in outcome) || !outcome.created) continue;
       const event = new MessageCreatedEvent(outcome.message, outcome.topic);
       this.transactions.publish(MessagesEvents.created, event);
     }
+    for (const outcome of outcomes) {
+      if (outcome instanceof Error || !('reaction' in outcome) || !outcome.reaction.changed) {
+        continue;
+      }
+      const { reaction, topic } = outcome;
+      const event = new MessageReactionsEvent(
+        {
+          chatId: reaction.chatId,
+          messageId: reaction.messageId,
+          emoji: reaction.emoji,
+          count: reaction.count,
+          userId: reaction.userId,
+          on: reaction.me,
+          rev: reaction.rev,
+        },
+        topic,
+      );
+      this.transactions.publish(MessagesEvents.reactions, event);
+    }
   }
 
-  private async recordChats(stored: MessageResponseDto[]): Promise<void> {
+  /**
+   * Each chat the flush changed, once: its counters, and for new messages the list preview, sort
+   * key and the senders' read markers.
+   */
+  private async recordChats(
+    stored: MessageResponseDto[],
+    counters: Map<number, { seq: number; rev: number }>,
+  ): Promise<void> {
+    if (counters.size === 0) return;
     const newest = new Map<number, MessageResponseDto>();
     const markers = new Map<string, ReadMarker>();
     for (const message of stored) {
@@ -211,8 +359,25 @@ export class MessageBatcher {
         seq: message.seq,
       });
     }
-    await this.chats.recordSends([...newest.values()], [...markers.values()]);
+    const chats = [...counters].map(([chatId, { seq, rev }]) => ({
+      chatId,
+      lastSeq: seq,
+      lastRev: rev,
+      newest: newest.get(chatId) ?? null,
+    }));
+    await this.chats.recordFlush(chats, [...markers.values()]);
   }
+}
+
+/** The outcomes of a batch's sends and reactions, back in the batch's order. */
+function inBatchOrder(
+  batch: Pending[],
+  sends: (StoredSend | Error)[],
+  reactions: (StoredReaction | Error)[],
+): Outcome[] {
+  let send = 0;
+  let reaction = 0;
+  return batch.map((item) => (item.kind === 'send' ? sends[send++] : reactions[reaction++]));
 }
 
 function idempotencyKey(send: {

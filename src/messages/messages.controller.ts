@@ -26,6 +26,8 @@ import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiBigIdParam, ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/validation/parse-id.pipe';
+import { ChangesQueryDto } from './dto/changes-query.dto';
+import { ChangesResponseDto } from './dto/changes-response.dto';
 import { EditMessageDto } from './dto/edit-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MarkReadDto } from './dto/mark-read.dto';
@@ -79,14 +81,34 @@ export class MessagesController {
     @Body() body: SendMessageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MessageResponseDto> {
-    const { message, created } = await this.messages.send(
-      user.id,
+    const { message, created } = await this.messages.send({
+      senderId: user.id,
       chatId,
-      body.body,
-      body.clientMessageId ?? null,
-    );
+      body: body.body,
+      clientMessageId: body.clientMessageId ?? null,
+      replyToId: body.replyToId ?? null,
+    });
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return message;
+  }
+
+  @Get('changes')
+  @ApiOperation({
+    operationId: 'listChatChanges',
+    summary: 'Everything that changed in a chat after a rev (the change feed)',
+    description:
+      'The current state of every message changed after `afterRev` (sent, edited, deleted, reacted to), in rev ' +
+      'order, and the chat when it changed itself. Apply it, keep `upToRev` and ask again while `hasMore`: you ' +
+      'then hold exactly what a fresh `GET` shows. The same as socket `sync {chatId, afterRev}`.',
+  })
+  @ApiOkResponse({ type: ChangesResponseDto })
+  @ApiErrors(400, 404)
+  changes(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Query() query: ChangesQueryDto,
+  ): Promise<ChangesResponseDto> {
+    return this.messages.changes(user.id, chatId, query.afterRev, query.limit);
   }
 
   @Patch('messages/:messageId')

@@ -1,22 +1,30 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 
+export const MAX_DISTINCT_REACTIONS = 20;
+
 export enum MessagesErrorCode {
   MESSAGE_NOT_FOUND = 'MESSAGE_NOT_FOUND',
   NOT_MESSAGE_SENDER = 'NOT_MESSAGE_SENDER',
   MESSAGE_DELETED = 'MESSAGE_DELETED',
+  REPLY_TARGET_INVALID = 'REPLY_TARGET_INVALID',
+  REACTION_LIMIT = 'REACTION_LIMIT',
 }
 
 const STATUS: Record<MessagesErrorCode, HttpStatus> = {
   [MessagesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [MessagesErrorCode.NOT_MESSAGE_SENDER]: HttpStatus.FORBIDDEN,
   [MessagesErrorCode.MESSAGE_DELETED]: HttpStatus.CONFLICT,
+  [MessagesErrorCode.REPLY_TARGET_INVALID]: HttpStatus.BAD_REQUEST,
+  [MessagesErrorCode.REACTION_LIMIT]: HttpStatus.CONFLICT,
 };
 
 const MESSAGES: Record<MessagesErrorCode, string> = {
   [MessagesErrorCode.MESSAGE_NOT_FOUND]: 'Message not found in this chat',
   [MessagesErrorCode.NOT_MESSAGE_SENDER]: 'Only the sender can change or delete a message',
   [MessagesErrorCode.MESSAGE_DELETED]: 'This message was deleted',
+  [MessagesErrorCode.REPLY_TARGET_INVALID]: 'replyToId must name a message of this chat',
+  [MessagesErrorCode.REACTION_LIMIT]: `A message takes at most ${MAX_DISTINCT_REACTIONS} different reactions`,
 };
 
 export class MessagesError extends DomainError {

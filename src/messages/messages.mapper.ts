@@ -1,16 +1,29 @@
 import { MessageResponseDto } from './dto/message-response.dto';
-import { Message } from './entities/message.entity';
+import { MessageView } from './message-view';
 
-export function toMessageResponse(message: Message): MessageResponseDto {
+export function toMessageResponse(message: MessageView): MessageResponseDto {
+  const { replyTo } = message;
   return {
     id: message.id,
     chatId: message.chatId,
     seq: message.seq,
+    rev: message.rev,
     senderId: message.senderId,
     body: message.body,
     clientMessageId: message.clientMessageId,
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
+    replyTo: replyTo && { ...replyTo, deletedAt: replyTo.deletedAt?.toISOString() ?? null },
+    reactions: message.reactions,
   };
+}
+
+/**
+ * The message as an event to a whole chat carries it: the event does not know its reader, so no
+ * reaction is marked as theirs.
+ */
+export function forEveryone(message: MessageResponseDto): MessageResponseDto {
+  if (!message.reactions.some((reaction) => reaction.me)) return message;
+  return { ...message, reactions: message.reactions.map((r) => ({ ...r, me: false })) };
 }

@@ -1,16 +1,29 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatsModule } from '../chats/chats.module';
+import { UsersModule } from '../users/users.module';
+import { ChatChanges } from './chat-changes';
 import { Message } from './entities/message.entity';
+import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageBatcher } from './message-batcher';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
+import { ReactionsController } from './reactions.controller';
+import { ReactionsRepository } from './reactions.repository';
+import { ReactionsService } from './reactions.service';
 
 @Module({
-  imports: [ChatsModule, TypeOrmModule.forFeature([Message])],
-  controllers: [MessagesController],
-  providers: [MessagesRepository, MessageBatcher, MessagesService],
-  exports: [MessagesService],
+  imports: [ChatsModule, UsersModule, TypeOrmModule.forFeature([Message, MessageReaction])],
+  controllers: [MessagesController, ReactionsController],
+  providers: [
+    MessagesRepository,
+    ReactionsRepository,
+    MessageBatcher,
+    ChatChanges,
+    MessagesService,
+    ReactionsService,
+  ],
+  exports: [MessagesService, ReactionsService],
 })
 export class MessagesModule {}

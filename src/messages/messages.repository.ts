@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { QueryDeepPartialEntity } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host';
+import { REPLY_PREVIEW_LENGTH } from './dto/reply-preview.dto';
 import { Message } from './entities/message.entity';
+import { MessageView, ReactionSummary, ReplyPreview } from './message-view';
+import { ReactedMessage } from './reaction-plan';
 
 export interface NewMessage {
   chatId: number;
   seq: number;
+  rev: number;
   senderId: number;
   body: string;
   clientMessageId: string | null;
+  replyToId: number | null;
 }
 
 export interface ClientMessageKey {
@@ -17,33 +21,79 @@ export interface ClientMessageKey {
   clientMessageId: string;
 }
 
+export type HistoryBound = { before: number } | { after: number };
+
 interface MessageRow {
   id: number;
   chat_id: number;
   seq: number;
+  rev: number;
   sender_id: number;
   body: string | null;
   client_message_id: string | null;
+  reply_to_id: number | null;
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
 }
+
+interface MessageViewRow extends MessageRow {
+  reply_seq: number | null;
+  reply_sender_id: number | null;
+  reply_body: string | null;
+  reply_deleted_at: Date | null;
+  reactions: ReactionSummary[] | null;
+}
+
+const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.client_message_id, m.reply_to_id,
+  m.created_at, m.edited_at, m.deleted_at`;
+
+/**
+ * A message as readers see it, in one statement for a whole page: the preview of what it replies
+ * to (a join) and its reactions counted from their rows (one index probe per message), with `me`
+ * for the reader `reader` (an SQL expression: `$1`, or `m.sender_id` for a sender's resends).
+ */
+const view = (reader: string) => `SELECT ${MESSAGE_COLUMNS},
+    t.seq AS reply_seq, t.sender_id AS reply_sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS reply_body,
+    t.deleted_at AS reply_deleted_at, r.reactions
+  FROM messages m
+  LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.id = m.reply_to_id
+  LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me)
+                    ORDER BY x.n DESC, x.emoji COLLATE "C") AS reactions
+      FROM (SELECT emoji, count(*)::int AS n, bool_or(user_id = ${reader}) AS me
+              FROM message_reactions WHERE message_id = m.id GROUP BY emoji) x
+  ) r ON true`;
 
 function fromRow(row: MessageRow): Message {
   return {
     id: row.id,
     chatId: row.chat_id,
     seq: row.seq,
+    rev: row.rev,
     senderId: row.sender_id,
     body: row.body,
     clientMessageId: row.client_message_id,
+    replyToId: row.reply_to_id,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
   };
 }
 
-export type HistoryBound = { before: number } | { after: number };
+function fromViewRow(row: MessageViewRow): MessageView {
+  const replyTo: ReplyPreview | null =
+    row.reply_to_id === null
+      ? null
+      : {
+          id: row.reply_to_id,
+          seq: row.reply_seq!,
+          senderId: row.reply_sender_id!,
+          body: row.reply_body,
+          deletedAt: row.reply_deleted_at,
+        };
+  return { ...fromRow(row), replyTo, reactions: row.reactions ?? [] };
+}
 
 /** The only code that touches the messages table; it joins the ambient transaction. */
 @Injectable()
@@ -54,6 +104,14 @@ export class MessagesRepository {
     return this.db.manager;
   }
 
+  private async view(viewerId: number, rest: string, params: unknown[]): Promise<MessageView[]> {
+    const rows: MessageViewRow[] = await this.manager.query(`${view('$1')} ${rest}`, [
+      viewerId,
+      ...params,
+    ]);
+    return rows.map(fromViewRow);
+  }
+
   /**
    * The send path: one INSERT for a whole batch, from arrays (a fixed statement, whatever the batch
    * size), RETURNING what the database assigns; no re-select. Rows go in in array order, so within a
@@ -62,16 +120,18 @@ export class MessagesRepository {
    */
   async insertMany(messages: NewMessage[]): Promise<Message[] | null> {
     const rows: { id: number; created_at: Date }[] = await this.manager.query(
-      `INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id)
-       SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::varchar[])
+      `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[])
        ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING id, created_at`,
       [
         messages.map((m) => m.chatId),
         messages.map((m) => m.seq),
+        messages.map((m) => m.rev),
         messages.map((m) => m.senderId),
         messages.map((m) => m.body),
         messages.map((m) => m.clientMessageId),
+        messages.map((m) => m.replyToId),
       ],
     );
     if (rows.length < messages.length) return null;
@@ -85,74 +145,192 @@ export class MessagesRepository {
   }
 
   /**
-   * Messages already stored under these (chat, sender, clientMessageId) keys: one join against the
-   * keys as arrays, so a batch of any size is one cheap statement (not an OR per key).
+   * Messages already stored under these (chat, sender, clientMessageId) keys, as their senders see
+   * them: one join against the keys as arrays, so a batch of any size is one cheap statement.
    */
-  async findByClientMessageIds(keys: ClientMessageKey[]): Promise<Message[]> {
+  async findByClientMessageIds(keys: ClientMessageKey[]): Promise<MessageView[]> {
     if (keys.length === 0) return [];
-    const rows: MessageRow[] = await this.manager.query(
-      `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.body, m.client_message_id, m.created_at, m.edited_at, m.deleted_at
-         FROM unnest($1::int[], $2::int[], $3::varchar[]) AS k(chat_id, sender_id, client_message_id)
-         JOIN messages m ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
+    const rows: MessageViewRow[] = await this.manager.query(
+      `${view('m.sender_id')}
+         JOIN unnest($1::int[], $2::int[], $3::varchar[]) AS k(chat_id, sender_id, client_message_id)
+           ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
       [keys.map((k) => k.chatId), keys.map((k) => k.senderId), keys.map((k) => k.clientMessageId)],
     );
-    return rows.map(fromRow);
+    return rows.map(fromViewRow);
   }
 
-  findInChat(chatId: number, id: number): Promise<Message | null> {
-    return this.manager.findOneBy(Message, { chatId, id });
+  /** What replies to these messages would show of them: only messages of the chat given. */
+  async findReplyTargets(
+    chatIds: number[],
+    ids: number[],
+  ): Promise<(ReplyPreview & { chatId: number })[]> {
+    const rows: (Omit<MessageViewRow, 'reactions'> & { reply_to_id: number })[] =
+      await this.manager.query(
+        `SELECT t.id, t.chat_id, t.seq, t.sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS body, t.deleted_at
+           FROM unnest($1::int[], $2::bigint[]) AS k(chat_id, id)
+           JOIN messages t ON t.chat_id = k.chat_id AND t.id = k.id`,
+        [chatIds, ids],
+      );
+    return rows.map((row) => ({
+      id: row.id,
+      chatId: row.chat_id,
+      seq: row.seq,
+      senderId: row.sender_id,
+      body: row.body,
+      deletedAt: row.deleted_at,
+    }));
+  }
+
+  async findInChat(chatId: number, id: number): Promise<Message | null> {
+    const rows: MessageRow[] = await this.manager.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.chat_id = $1 AND m.id = $2`,
+      [chatId, id],
+    );
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /** These messages of the chat as the viewer sees them, in rev order. */
+  viewByIds(chatId: number, ids: number[], viewerId: number): Promise<MessageView[]> {
+    return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.id = ANY($3::bigint[]) ORDER BY m.rev', [
+      chatId,
+      ids,
+    ]);
   }
 
   /**
    * A keyset page on (chat_id, id): `before` walks back newest first, `after` walks forward oldest
    * first. Costs the same at any depth of the chat.
    */
-  listPage(chatId: number, bound: HistoryBound | null, limit: number): Promise<Message[]> {
-    const ascending = bound !== null && 'after' in bound;
-    const query = this.manager
-      .createQueryBuilder(Message, 'm')
-      .where('m.chat_id = :chatId', { chatId })
-      .orderBy('m.id', ascending ? 'ASC' : 'DESC')
-      .limit(limit);
-    if (bound && 'after' in bound) query.andWhere('m.id > :after', bound);
-    if (bound && 'before' in bound) query.andWhere('m.id < :before', bound);
-    return query.getMany();
+  listPage(
+    chatId: number,
+    bound: HistoryBound | null,
+    limit: number,
+    viewerId: number,
+  ): Promise<MessageView[]> {
+    if (bound && 'after' in bound) {
+      return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.id > $3 ORDER BY m.id LIMIT $4', [
+        chatId,
+        bound.after,
+        limit,
+      ]);
+    }
+    if (bound) {
+      return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.id < $3 ORDER BY m.id DESC LIMIT $4', [
+        chatId,
+        bound.before,
+        limit,
+      ]);
+    }
+    return this.view(viewerId, 'WHERE m.chat_id = $2 ORDER BY m.id DESC LIMIT $3', [chatId, limit]);
   }
 
   /** Messages after a seq, oldest first: the (chat_id, seq) unique index serves it. */
-  listAfterSeq(chatId: number, afterSeq: number, limit: number): Promise<Message[]> {
-    return this.manager
-      .createQueryBuilder(Message, 'm')
-      .where('m.chat_id = :chatId AND m.seq > :afterSeq', { chatId, afterSeq })
-      .orderBy('m.seq', 'ASC')
-      .limit(limit)
-      .getMany();
+  listAfterSeq(
+    chatId: number,
+    afterSeq: number,
+    limit: number,
+    viewerId: number,
+  ): Promise<MessageView[]> {
+    return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.seq > $3 ORDER BY m.seq LIMIT $4', [
+      chatId,
+      afterSeq,
+      limit,
+    ]);
+  }
+
+  /** Messages changed after a rev, in rev order: the (chat_id, rev) unique index serves it. */
+  listAfterRev(
+    chatId: number,
+    afterRev: number,
+    limit: number,
+    viewerId: number,
+  ): Promise<MessageView[]> {
+    return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.rev > $3 ORDER BY m.rev LIMIT $4', [
+      chatId,
+      afterRev,
+      limit,
+    ]);
+  }
+
+  // A statement that changes rows is wrapped as `WITH changed AS (...) SELECT`: TypeORM answers a
+  // bare UPDATE or DELETE with [rows, count] instead of the rows.
+
+  /**
+   * Edits a message that is not deleted; false when it is. Stamped with clock_timestamp(), the
+   * moment the row lock is held, not now() (the transaction's start): edits commit in lock order,
+   * so their stamps follow it too.
+   */
+  async edit(id: number, body: string, rev: number): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
+      `WITH edited AS (
+         UPDATE messages SET body = $2, edited_at = clock_timestamp(), rev = $3
+          WHERE id = $1 AND deleted_at IS NULL RETURNING id
+       )
+       SELECT id FROM edited`,
+      [id, body, rev],
+    );
+    return rows.length > 0;
   }
 
   /**
-   * Edits a message that is not deleted; null when it is (a delete may have just won). Stamped
-   * with clock_timestamp(), the moment the row lock is held, not now() (the transaction's start):
-   * concurrent edits commit in lock order, so their stamps must follow it too.
+   * Keeps the message's place in history but drops its body and its reactions; false when it was
+   * already deleted.
    */
-  edit(id: number, body: string): Promise<Message | null> {
-    return this.updateLive(id, { body, editedAt: () => 'clock_timestamp()' });
+  async tombstone(id: number, rev: number): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
+      `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = $1),
+       deleted AS (
+         UPDATE messages SET body = NULL, deleted_at = clock_timestamp(), rev = $2
+          WHERE id = $1 AND deleted_at IS NULL RETURNING id
+       )
+       SELECT id FROM deleted`,
+      [id, rev],
+    );
+    return rows.length > 0;
   }
 
-  /** Keeps the message's place in history but drops its body; null when it was already deleted. */
-  tombstone(id: number): Promise<Message | null> {
-    return this.updateLive(id, { body: null, deletedAt: () => 'clock_timestamp()' });
+  /**
+   * The replies to a message show it, so they change with it: each takes one of the revs from
+   * `firstRev` on. Returns their ids in the order of their new revs.
+   */
+  async touchReplies(chatId: number, targetId: number, firstRev: number): Promise<number[]> {
+    const rows: { id: number }[] = await this.manager.query(
+      `WITH r AS (
+         SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+           FROM messages WHERE chat_id = $1 AND reply_to_id = $2
+       ), touched AS (
+         UPDATE messages m SET rev = $3 + r.k FROM r WHERE m.id = r.id RETURNING m.id
+       )
+       SELECT id FROM touched`,
+      [chatId, targetId, firstRev],
+    );
+    return rows.sort((a, b) => a.id - b.id).map((row) => row.id);
   }
 
-  private async updateLive(
-    id: number,
-    changes: QueryDeepPartialEntity<Message>,
-  ): Promise<Message | null> {
-    const result = await this.manager
-      .createQueryBuilder()
-      .update(Message)
-      .set(changes)
-      .where('id = :id AND deleted_at IS NULL', { id })
-      .execute();
-    return result.affected ? this.manager.findOneBy(Message, { id }) : null;
+  /** What a reaction needs of the messages it names (those of the chats given only). */
+  async findReacted(chatIds: number[], ids: number[]): Promise<ReactedMessage[]> {
+    const rows: { id: number; chat_id: number; rev: number; deleted: boolean }[] =
+      await this.manager.query(
+        `SELECT m.id, m.chat_id, m.rev, m.deleted_at IS NOT NULL AS deleted
+           FROM unnest($1::int[], $2::bigint[]) AS k(chat_id, id)
+           JOIN messages m ON m.chat_id = k.chat_id AND m.id = k.id`,
+        [chatIds, ids],
+      );
+    return rows.map((row) => ({
+      id: row.id,
+      chatId: row.chat_id,
+      rev: row.rev,
+      deleted: row.deleted,
+    }));
+  }
+
+  /** Each message's rev moves to that of its latest change. */
+  async setRevs(revs: Map<number, number>): Promise<void> {
+    if (revs.size === 0) return;
+    await this.manager.query(
+      `UPDATE messages m SET rev = v.rev FROM unnest($1::bigint[], $2::bigint[]) AS v(id, rev)
+        WHERE m.id = v.id`,
+      [[...revs.keys()], [...revs.values()]],
+    );
   }
 }

@@ -2,17 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
-import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
+import { ChatChanges } from './chat-changes';
+import { ChangesResponseDto } from './dto/changes-response.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { Message } from './entities/message.entity';
 import { MessageDeletedEvent, MessagesEvents, MessageUpdatedEvent } from './events/messages.events';
-import { MessageBatcher } from './message-batcher';
+import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
-import { toMessageResponse } from './messages.mapper';
+import { forEveryone, toMessageResponse } from './messages.mapper';
 import { HistoryBound, MessagesRepository } from './messages.repository';
 
 export interface SyncPoint {
@@ -42,17 +43,12 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 
 @Injectable()
 export class MessagesService {
-  /**
-   * Edits and deletes of one message take turns here: the row lock orders their commits, but their
-   * results can reach this process in another order, and the events must follow the commits.
-   */
-  private readonly changes = new SerialByKey();
-
   constructor(
     private readonly repository: MessagesRepository,
     private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
+    private readonly chatChanges: ChatChanges,
     private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -63,23 +59,13 @@ export class MessagesService {
    * count against the sender's limit whatever the transport and replica, so opening more sockets
    * does not multiply it.
    */
-  async send(
-    senderId: number,
-    chatId: number,
-    body: string,
-    clientMessageId: string | null,
-  ): Promise<SendOutcome> {
+  async send(request: SendRequest): Promise<SendOutcome> {
     await this.rateLimiter.consume(
       'messages-user',
       this.config.rateLimits.messagesPerUser,
-      String(senderId),
+      String(request.senderId),
     );
-    const { message, created } = await this.batcher.send({
-      senderId,
-      chatId,
-      body,
-      clientMessageId,
-    });
+    const { message, created } = await this.batcher.send(request);
     return { message, created };
   }
 
@@ -90,15 +76,40 @@ export class MessagesService {
 
   /**
    * What a reconnecting client missed, oldest first: after a seq (preferred: seqs have no gaps) or
-   * after a message id. `hasMore` says to ask again from the last one.
+   * after a message id. `hasMore` says to ask again from the last one. New messages only: the
+   * change feed (`changes`) also brings edits, deletes and reactions.
    */
   async sync(userId: number, chatId: number, after: SyncPoint, limit: number): Promise<SyncResult> {
     await this.chats.assertParticipant(chatId, userId);
     const rows =
       after.afterMessageId !== undefined
-        ? await this.repository.listPage(chatId, { after: after.afterMessageId }, limit + 1)
-        : await this.repository.listAfterSeq(chatId, after.afterSeq ?? 0, limit + 1);
+        ? await this.repository.listPage(chatId, { after: after.afterMessageId }, limit + 1, userId)
+        : await this.repository.listAfterSeq(chatId, after.afterSeq ?? 0, limit + 1, userId);
     return { messages: rows.slice(0, limit).map(toMessageResponse), hasMore: rows.length > limit };
+  }
+
+  /**
+   * The change feed: the current state of every message changed after `afterRev`, in rev order,
+   * and the chat when it changed itself, read in one snapshot so that `upToRev` covers exactly
+   * what the page holds. Costs one index range scan on (chat_id, rev) at any depth.
+   */
+  changes(
+    userId: number,
+    chatId: number,
+    afterRev: number,
+    limit: number,
+  ): Promise<ChangesResponseDto> {
+    return this.transactions.snapshot(async () => {
+      const chat = await this.chats.get(userId, chatId);
+      const rows = await this.repository.listAfterRev(chatId, afterRev, limit + 1, userId);
+      const hasMore = rows.length > limit;
+      const messages = rows.slice(0, limit).map(toMessageResponse);
+      const upToRev = hasMore
+        ? messages[messages.length - 1].rev
+        : Math.max(chat.lastRev, afterRev);
+      const chatChanged = chat.rev > afterRev && chat.rev <= upToRev;
+      return { messages, chat: chatChanged ? chat : null, upToRev, hasMore };
+    });
   }
 
   /** History: newest first by default or before a message id; oldest first after a message id. */
@@ -110,7 +121,7 @@ export class MessagesService {
     await this.chats.assertParticipant(chatId, userId);
     const bound =
       query.cursor !== undefined ? decodeCursor(query.cursor, isHistoryBound) : boundOf(query);
-    const rows = await this.repository.listPage(chatId, bound, query.limit + 1);
+    const rows = await this.repository.listPage(chatId, bound, query.limit + 1, userId);
     const forward = bound !== null && 'after' in bound;
     return toPage(
       rows,
@@ -120,6 +131,7 @@ export class MessagesService {
     );
   }
 
+  /** Only the sender, only as a send would pass the gate; a deleted message is 409. */
   async edit(
     userId: number,
     chatId: number,
@@ -127,18 +139,11 @@ export class MessagesService {
     body: string,
   ): Promise<MessageResponseDto> {
     await this.limitChanges(userId);
-    const { topic } = await this.chats.assertMaySend({ chatId, userId });
-    await this.findOwn(userId, chatId, messageId);
-    return this.changes.run(String(messageId), async () => {
-      return this.transactions.run(async () => {
-        const message = await this.repository.edit(messageId, body);
-        if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
-        const response = toMessageResponse(message);
-        await this.chats.refreshLastMessage(chatId, response);
-        this.transactions.publish(MessagesEvents.updated, new MessageUpdatedEvent(response, topic));
-        return response;
-      });
-    });
+    const change = await this.changeMessage(userId, chatId, messageId, 'send', (rev) =>
+      this.repository.edit(messageId, body, rev),
+    );
+    if (!change) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
+    return change;
   }
 
   /**
@@ -147,17 +152,9 @@ export class MessagesService {
    */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
     await this.limitChanges(userId);
-    const { topic } = await this.chats.assertParticipant(chatId, userId);
-    await this.findOwn(userId, chatId, messageId);
-    await this.changes.run(String(messageId), async () => {
-      await this.transactions.run(async () => {
-        const tombstone = await this.repository.tombstone(messageId);
-        if (!tombstone) return;
-        await this.chats.refreshLastMessage(chatId, toMessageResponse(tombstone));
-        const event = new MessageDeletedEvent(chatId, messageId, topic);
-        this.transactions.publish(MessagesEvents.deleted, event);
-      });
-    });
+    await this.changeMessage(userId, chatId, messageId, 'participant', (rev) =>
+      this.repository.tombstone(messageId, rev),
+    );
   }
 
   /** Moves my read marker in the chat forward to this message (never back). */
@@ -166,6 +163,43 @@ export class MessagesService {
     const message = await this.repository.findInChat(chatId, messageId);
     if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
     await this.chats.markRead(chatId, userId, message.id, message.seq);
+  }
+
+  /**
+   * One edit or delete of the sender's own message (see ChatChanges): the message takes the chat's
+   * next rev, each reply showing it one more, and each change is announced with its rev. Null when
+   * `apply` changed nothing (the message was deleted).
+   */
+  private changeMessage(
+    userId: number,
+    chatId: number,
+    messageId: number,
+    gate: 'send' | 'participant',
+    apply: (rev: number) => Promise<boolean>,
+  ): Promise<MessageResponseDto | null> {
+    return this.chatChanges.run(chatId, userId, gate, async ({ topic, lastRev }) => {
+      await this.findOwn(userId, chatId, messageId);
+      const rev = lastRev + 1;
+      if (!(await apply(rev))) return null;
+      const replyIds = await this.repository.touchReplies(chatId, messageId, rev + 1);
+      const changed = await this.repository.viewByIds(chatId, [messageId, ...replyIds], userId);
+      const response = toMessageResponse(changed[0]);
+      await this.chats.recordMessageChanges(chatId, rev + replyIds.length, response);
+      if (response.deletedAt === null) {
+        this.transactions.publish(
+          MessagesEvents.updated,
+          new MessageUpdatedEvent(forEveryone(response), topic),
+        );
+      } else {
+        const event = new MessageDeletedEvent(chatId, messageId, topic, rev, response.deletedAt);
+        this.transactions.publish(MessagesEvents.deleted, event);
+      }
+      for (const reply of changed.slice(1)) {
+        const event = new MessageUpdatedEvent(forEveryone(toMessageResponse(reply)), topic);
+        this.transactions.publish(MessagesEvents.updated, event);
+      }
+      return response;
+    });
   }
 
   /** Edits and deletes reach every participant live: a user's count over every transport. */

@@ -12,10 +12,13 @@ import { ValidationFailedError } from '../common/errors/common-error';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessagesService } from '../messages/messages.service';
+import { ReactionsService } from '../messages/reactions.service';
+import { DEFAULT_PAGE_SIZE } from '../common/pagination/page';
 import {
   ChatPayload,
   EditMessagePayload,
   MessagePayload,
+  ReactionPayload,
   SendMessagePayload,
   SyncPayload,
   TypingPayload,
@@ -50,6 +53,7 @@ export class ChatGateway
     private readonly verifier: AccessTokenVerifier,
     private readonly chats: ChatsService,
     private readonly messages: MessagesService,
+    private readonly reactions: ReactionsService,
     private readonly typing: TypingService,
     private readonly presence: PresenceService,
     private readonly rateLimiter: RateLimiterService,
@@ -121,7 +125,15 @@ export class ChatGateway
       // Sends wait in the batcher's group commit, not for a connection of their own.
       usesDatabase: false,
       handle: async ({ userId }, dto) => {
-        const sent = await this.messages.send(userId, dto.chatId, dto.body, dto.clientMessageId);
+        const { chatId, body, clientMessageId } = dto;
+        const replyToId = dto.replyToId ?? null;
+        const sent = await this.messages.send({
+          senderId: userId,
+          chatId,
+          body,
+          clientMessageId,
+          replyToId,
+        });
         return { message: sent.message };
       },
     }),
@@ -179,12 +191,22 @@ export class ChatGateway
     [ClientEvents.sync]: route({
       payload: SyncPayload,
       usesDatabase: true,
-      handle: ({ userId }, dto) => {
-        if (dto.afterSeq !== undefined && dto.afterMessageId !== undefined) {
-          throw new ValidationFailedError(['give afterSeq or afterMessageId, not both']);
+      handle: async ({ userId }, dto) => {
+        const points = [dto.afterRev, dto.afterSeq, dto.afterMessageId];
+        if (points.filter((point) => point !== undefined).length > 1) {
+          throw new ValidationFailedError(['give one of afterRev, afterSeq and afterMessageId']);
         }
-        return this.messages.sync(userId, dto.chatId, dto, dto.limit ?? 50);
+        const limit = dto.limit ?? DEFAULT_PAGE_SIZE;
+        if (dto.afterRev === undefined) return this.messages.sync(userId, dto.chatId, dto, limit);
+        return this.messages.changes(userId, dto.chatId, dto.afterRev, limit);
       },
+    }),
+    [ClientEvents.reactionSet]: route({
+      payload: ReactionPayload,
+      usesDatabase: true,
+      handle: async ({ userId }, dto) => ({
+        reaction: await this.reactions.set(userId, dto.chatId, dto.messageId, dto.emoji, dto.on),
+      }),
     }),
   } satisfies SocketRoutes;
 

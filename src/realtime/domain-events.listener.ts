@@ -19,6 +19,7 @@ import {
 import {
   MessageCreatedEvent,
   MessageDeletedEvent,
+  MessageReactionsEvent,
   MessagesEvents,
   MessageUpdatedEvent,
 } from '../messages/events/messages.events';
@@ -54,8 +55,15 @@ export class DomainEventsListener {
   }
 
   @OnEvent(MessagesEvents.deleted, AFTER_COMMIT)
-  messageDeleted({ chatId, messageId, topic }: MessageDeletedEvent): void {
-    this.emit(() => this.sockets.io.to(topic).emit('message:deleted', { chatId, messageId }));
+  messageDeleted({ chatId, messageId, topic, rev, deletedAt }: MessageDeletedEvent): void {
+    this.emit(() =>
+      this.sockets.io.to(topic).emit('message:deleted', { chatId, messageId, rev, deletedAt }),
+    );
+  }
+
+  @OnEvent(MessagesEvents.reactions, AFTER_COMMIT)
+  messageReactions({ change, topic }: MessageReactionsEvent): void {
+    this.emit(() => this.sockets.io.to(topic).emit('message:reactions', change));
   }
 
   @OnEvent(ChatsEvents.created, AFTER_COMMIT)
@@ -76,9 +84,9 @@ export class DomainEventsListener {
 
   /** The newcomer's sockets join the room and get the chat; the others hear who joined. */
   @OnEvent(ChatsEvents.memberAdded, AFTER_COMMIT)
-  async memberAdded({ chat, userId }: ChatMemberAddedEvent): Promise<void> {
+  async memberAdded({ chat, userId, rev }: ChatMemberAddedEvent): Promise<void> {
     this.emit(() => {
-      this.sockets.io.to(chat.topic).emit('chat:member-added', { chatId: chat.id, userId });
+      this.sockets.io.to(chat.topic).emit('chat:member-added', { chatId: chat.id, userId, rev });
       this.sockets.io.in(userRoom(userId)).socketsJoin(chat.topic);
       this.sockets.io.to(userRoom(userId)).emit('chat:created', chat);
     });
@@ -92,9 +100,10 @@ export class DomainEventsListener {
     topic,
     userId,
     chatDeleted,
+    rev,
   }: ChatMemberRemovedEvent): Promise<void> {
     this.emit(() => {
-      this.sockets.io.to(topic).emit('chat:member-removed', { chatId, userId });
+      this.sockets.io.to(topic).emit('chat:member-removed', { chatId, userId, rev });
       this.sockets.io.in(chatDeleted ? topic : userRoom(userId)).socketsLeave(topic);
     });
     // A deleted chat's topic is never used again: nobody can be let back into its room.

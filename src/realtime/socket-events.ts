@@ -1,6 +1,7 @@
 import { ChatSnapshot } from '../chats/chats.mapper';
 import { FriendRequestResponseDto } from '../friends/dto/friend-request-response.dto';
 import { MessageResponseDto } from '../messages/dto/message-response.dto';
+import { ReactionChange } from '../messages/events/messages.events';
 
 /** Every acknowledgement: `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
@@ -19,6 +20,7 @@ export const ClientEvents = {
   chatRead: 'chat:read',
   typing: 'typing',
   sync: 'sync',
+  reactionSet: 'reaction:set',
 } as const;
 
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
@@ -34,11 +36,17 @@ export interface PresenceUpdate {
 export interface ServerToClientEvents {
   'message:new': (message: MessageResponseDto) => void;
   'message:updated': (message: MessageResponseDto) => void;
-  'message:deleted': (payload: { chatId: number; messageId: number }) => void;
+  'message:deleted': (payload: {
+    chatId: number;
+    messageId: number;
+    rev: number;
+    deletedAt: string;
+  }) => void;
+  'message:reactions': (change: ReactionChange) => void;
   'chat:created': (chat: ChatSnapshot) => void;
   'chat:updated': (chat: ChatSnapshot) => void;
-  'chat:member-added': (payload: { chatId: number; userId: number }) => void;
-  'chat:member-removed': (payload: { chatId: number; userId: number }) => void;
+  'chat:member-added': (payload: { chatId: number; userId: number; rev: number }) => void;
+  'chat:member-removed': (payload: { chatId: number; userId: number; rev: number }) => void;
   'chat:read': (payload: { chatId: number; userId: number; messageId: number }) => void;
   typing: (payload: { chatId: number; userId: number; isTyping: boolean }) => void;
   presence: (payload: PresenceUpdate) => void;
@@ -57,6 +65,7 @@ export const ServerEvents = {
   messageNew: 'message:new',
   messageUpdated: 'message:updated',
   messageDeleted: 'message:deleted',
+  messageReactions: 'message:reactions',
   chatCreated: 'chat:created',
   chatUpdated: 'chat:updated',
   chatMemberAdded: 'chat:member-added',

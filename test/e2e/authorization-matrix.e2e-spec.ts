@@ -48,6 +48,7 @@ const TABLES = [
   'chat_sessions',
   'chat_participants',
   'messages',
+  'message_reactions',
 ] as const;
 
 type Snapshot = Record<(typeof TABLES)[number], string>;
@@ -243,6 +244,77 @@ async function freshPair(friends: boolean): Promise<PairFixture> {
 const chatPath = (fixture: GroupFixture) => `/api/v1/chats/${fixture.chat.id}`;
 const messagePath = (fixture: GroupFixture) =>
   `${chatPath(fixture)}/messages/${fixture.message.id}`;
+
+/** 👍, URL-encoded as a path segment. */
+const THUMBS_UP = '%F0%9F%91%8D';
+const reactionPath = (chatId: number, messageId: number) =>
+  `/api/v1/chats/${chatId}/messages/${messageId}/reactions/${THUMBS_UP}`;
+
+async function react(session: Session, chatId: number, messageId: number) {
+  await expectStatus(
+    t.http.put(reactionPath(chatId, messageId), { token: session.accessToken }),
+    200,
+  );
+}
+
+/**
+ * A group fixture (with the stranger's chat) whose message has reactions: the member's, and the
+ * removed member's from before the removal (kept, so a refused take-back has a row to leave). The
+ * pal reacted in the stranger's chat: the pal's name is what a cross-chat list would show.
+ */
+async function reactedGroup(): Promise<GroupFixture> {
+  const fixture = await groupAndPalChat();
+  const token = w.owner.accessToken;
+  await expectStatus(
+    t.http.post(`${chatPath(fixture)}/participants`, { token, body: { userIds: [w.former.id] } }),
+    200,
+  );
+  await react(w.former, fixture.chat.id, fixture.message.id);
+  await expectStatus(
+    t.http.delete(`${chatPath(fixture)}/participants/${w.former.id}`, { token }),
+    204,
+  );
+  await react(w.member, fixture.chat.id, fixture.message.id);
+  await react(w.pal, w.palChat.id, w.palMessage.id);
+  return { ...fixture, secrets: [...fixture.secrets, w.pal.username] };
+}
+
+interface BlockedDirectFixture extends GroupFixture {
+  /** A direct chat whose other user blocked `blocked` after sending `message`. */
+  direct: { blocked: Session; chat: { id: number }; message: { id: number; body: string } };
+}
+
+async function reactedGroupAndBlockedDirect(): Promise<BlockedDirectFixture> {
+  const fixture = await reactedGroup();
+  const { a: blocked, b: blocker } = await freshPair(true);
+  const chat = await ctx.directChat(blocker, blocked);
+  const message = await ctx.send(blocker, chat.id, secret('secret-blocked'));
+  await expectStatus(
+    t.http.post('/api/v1/blocks', { token: blocker.accessToken, body: { userId: blocked.id } }),
+    201,
+  );
+  return {
+    ...fixture,
+    direct: { blocked, chat, message },
+    secrets: [...fixture.secrets, message.body, blocker.username],
+  };
+}
+
+/** A reaction request aimed at the group's message through a chat it is not in, and the reverse. */
+const REACTION_ACROSS_CHATS: Outsider<GroupFixture>[] = [
+  {
+    role: 'not a participant, through a chat of their own',
+    who: 'stranger',
+    expect: [404, 'MESSAGE_NOT_FOUND'],
+    request: (f) => ({ path: reactionPath(w.palChat.id, f.message.id) }),
+  },
+  {
+    role: 'a participant, naming a message of a chat they are not in',
+    who: 'member',
+    expect: [404, 'MESSAGE_NOT_FOUND'],
+    request: (f) => ({ path: reactionPath(f.chat.id, w.palMessage.id) }),
+  },
+];
 
 const NOT_IN_CHAT: Outsider<GroupFixture>[] = [
   { role: 'not a participant', who: 'stranger', expect: [404, 'CHAT_NOT_FOUND'] },
@@ -587,6 +659,14 @@ const MATRIX: Record<string, RouteCase> = {
     success: [201],
     outsiders: NOT_IN_CHAT,
   }),
+  'GET /api/v1/chats/{chatId}/changes': route<GroupFixture>({
+    build: group,
+    actor: 'member',
+    request: (f) => ({ path: `${chatPath(f)}/changes?afterRev=0` }),
+    success: [200],
+    reveals: true,
+    outsiders: NOT_IN_CHAT,
+  }),
   'PATCH /api/v1/chats/{chatId}/messages/{messageId}': route<GroupFixture>({
     build: groupAndPalChat,
     actor: 'owner',
@@ -634,6 +714,37 @@ const MATRIX: Record<string, RouteCase> = {
         request: (f) => ({ path: `${chatPath(f)}/messages/${w.palMessage.id}` }),
       },
     ],
+  }),
+  'PUT /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': route<BlockedDirectFixture>({
+    build: reactedGroupAndBlockedDirect,
+    actor: 'admin',
+    request: (f) => ({ path: reactionPath(f.chat.id, f.message.id) }),
+    success: [200],
+    outsiders: [
+      ...NOT_IN_CHAT,
+      ...REACTION_ACROSS_CHATS,
+      {
+        role: 'in a direct chat, blocked by the other',
+        who: (f) => f.direct.blocked,
+        expect: [403, 'DIRECT_CHAT_NOT_ALLOWED'],
+        request: (f) => ({ path: reactionPath(f.direct.chat.id, f.direct.message.id) }),
+      },
+    ],
+  }),
+  'DELETE /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': route<GroupFixture>({
+    build: reactedGroup,
+    actor: 'member',
+    request: (f) => ({ path: reactionPath(f.chat.id, f.message.id) }),
+    success: [200],
+    outsiders: [...NOT_IN_CHAT, ...REACTION_ACROSS_CHATS],
+  }),
+  'GET /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': route<GroupFixture>({
+    build: reactedGroup,
+    actor: 'member',
+    request: (f) => ({ path: reactionPath(f.chat.id, f.message.id) }),
+    success: [200],
+    reveals: true,
+    outsiders: [...NOT_IN_CHAT, ...REACTION_ACROSS_CHATS],
   }),
   'POST /api/v1/chats/{chatId}/read': route<GroupFixture>({
     build: groupAndPalChat,
@@ -1124,6 +1235,41 @@ describe('authorization matrix', () => {
               who: 'stranger',
               code: 'CHAT_NOT_FOUND',
               payload: (f) => ({ chatId: f.chat.id, afterMessageId: 0 }),
+            },
+          ],
+        },
+        [ClientEvents.reactionSet]: {
+          actor: 'member',
+          payload: (f) => ({ chatId: f.chat.id, messageId: f.fresh.id, emoji: '👍', on: true }),
+          outsiders: [
+            ...notInChat,
+            {
+              role: 'removed while connected, taking a reaction back',
+              who: 'former',
+              code: 'CHAT_NOT_FOUND',
+              payload: (f) => ({
+                chatId: f.chat.id,
+                messageId: f.fresh.id,
+                emoji: '👍',
+                on: false,
+              }),
+            },
+            viaOwnChat('MESSAGE_NOT_FOUND', (f) => ({
+              chatId: w.palChat.id,
+              messageId: f.fresh.id,
+              emoji: '👍',
+              on: true,
+            })),
+            {
+              role: 'a participant, naming a message of a chat they are not in',
+              who: 'member',
+              code: 'MESSAGE_NOT_FOUND',
+              payload: (f) => ({
+                chatId: f.chat.id,
+                messageId: w.palMessage.id,
+                emoji: '👍',
+                on: true,
+              }),
             },
           ],
         },

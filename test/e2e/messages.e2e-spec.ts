@@ -111,12 +111,15 @@ describe('messages', () => {
         id: expect.any(Number),
         chatId: chat.id,
         seq: 1,
+        rev: 2,
         senderId: a.id,
         body: 'helloo',
         clientMessageId: 'c-1',
         createdAt: expect.stringMatching(ISO_MS),
         editedAt: null,
         deletedAt: null,
+        replyTo: null,
+        reactions: [],
       });
       expect(await rowOf(res.body.id)).toEqual({
         chat_id: chat.id,
@@ -444,6 +447,7 @@ describe('messages', () => {
         ...sent,
         body: 'first',
         editedAt: expect.stringMatching(ISO_MS),
+        rev: sent.rev + 1,
       });
       expect(new Date(res.body.editedAt).getTime()).toBeGreaterThanOrEqual(
         new Date(sent.createdAt).getTime(),
@@ -537,7 +541,13 @@ describe('messages', () => {
       expect(events).toEqual([
         {
           name: MessagesEvents.deleted,
-          payload: { chatId: chat.id, messageId: doomed.id, topic: chat.topic },
+          payload: {
+            chatId: chat.id,
+            messageId: doomed.id,
+            topic: chat.topic,
+            rev: last.rev + 1,
+            deletedAt: expect.stringMatching(ISO_MS),
+          },
         },
       ]);
 
@@ -553,7 +563,12 @@ describe('messages', () => {
       const listed = await history(b, chat.id);
       expect(listed.body.items).toEqual([
         last,
-        { ...doomed, body: null, deletedAt: expect.stringMatching(ISO_MS) },
+        {
+          ...doomed,
+          body: null,
+          deletedAt: expect.stringMatching(ISO_MS),
+          rev: last.rev + 1,
+        },
         first,
       ]);
       expect(listed.text).not.toContain('regret');

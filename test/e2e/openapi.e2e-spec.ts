@@ -70,6 +70,10 @@ const OPERATION_IDS: Record<string, string> = {
   'patch /api/v1/chats/{chatId}/messages/{messageId}': 'editMessage',
   'delete /api/v1/chats/{chatId}/messages/{messageId}': 'deleteMessage',
   'post /api/v1/chats/{chatId}/read': 'markChatRead',
+  'get /api/v1/chats/{chatId}/changes': 'listChatChanges',
+  'put /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'addReaction',
+  'delete /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'removeReaction',
+  'get /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'listReactors',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

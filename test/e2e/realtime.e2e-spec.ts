@@ -139,7 +139,12 @@ describe('realtime', () => {
       ).toEqual({
         ok: true,
       });
-      expect(await deleted).toEqual({ chatId: chat.id, messageId: ack.message.id });
+      expect(await deleted).toEqual({
+        chatId: chat.id,
+        messageId: ack.message.id,
+        rev: expect.any(Number),
+        deletedAt: expect.any(String),
+      });
     });
 
     it('pushes friend requests to both sides', async () => {
@@ -186,7 +191,7 @@ describe('realtime', () => {
         body: { userIds: [member.id] },
       });
       expect(await created).toMatchObject({ id: group.id });
-      expect(await added).toEqual({ chatId: group.id, userId: member.id });
+      expect(await added).toEqual({ chatId: group.id, userId: member.id, rev: group.lastRev + 1 });
       const arrival = nextEvent(memberSocket, 'message:new');
       await ctx.send(owner, group.id, 'while a member');
       expect((await arrival).body).toBe('while a member');
@@ -196,7 +201,11 @@ describe('realtime', () => {
         token: owner.accessToken,
       });
       expect(removal.status).toBe(204);
-      expect(await removed).toEqual({ chatId: group.id, userId: member.id });
+      expect(await removed).toEqual({
+        chatId: group.id,
+        userId: member.id,
+        rev: group.lastRev + 3,
+      });
       const afterwards = record(memberSocket, 'message:new');
       await ctx.send(owner, group.id, 'after removal');
       await barrier(memberSocket);

@@ -918,12 +918,15 @@ describe('socket input', () => {
           id: expect.any(Number),
           chatId,
           seq: 1,
+          rev: 2,
           senderId: alice.id,
           body: 'helloo',
           clientMessageId: 'shape-1',
           createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           editedAt: null,
           deletedAt: null,
+          replyTo: null,
+          reactions: [],
         },
       });
       expect(await rowsWith('shape-1')).toEqual([ack.message.id]);

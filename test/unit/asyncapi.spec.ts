@@ -352,6 +352,8 @@ const VALIDATOR_KEYWORDS: Record<string, (constraints: any[]) => Schema> = {
   matches: ([pattern]) => ({ pattern: (pattern as RegExp).source }),
   codePointLength: ([minLength, maxLength]) => ({ minLength, maxLength }),
   storableText: () => ({ not: { pattern: '[\\u0000\\uD800-\\uDFFF]' } }),
+  // One emoji grapheme or a shortcode: more than JSON Schema can say; the document says it in prose.
+  reactionEmoji: () => ({}),
 };
 
 interface PropertyRule {

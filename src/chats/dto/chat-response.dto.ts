@@ -36,6 +36,24 @@ export class ChatResponseDto {
   @ApiProperty({ type: [ParticipantResponseDto] })
   participants!: ParticipantResponseDto[];
 
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 4,
+    description:
+      'The rev of the latest change to the chat itself (created, renamed, members or roles changed)',
+  })
+  rev!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 12,
+    description:
+      'The rev of the latest change to the chat or any of its messages: `GET …/changes?afterRev=` from the highest rev you hold brings you up to it',
+  })
+  lastRev!: number;
+
   @ApiProperty({ type: LastMessageDto, nullable: true })
   lastMessage!: LastMessageDto | null;
 

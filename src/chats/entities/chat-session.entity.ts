@@ -37,6 +37,7 @@ export interface LastMessageSnapshot {
 @Unique('chat_sessions_direct_pair_key', ['user1Id', 'user2Id'])
 @Unique('chat_sessions_topic_key', ['topic'])
 @Index('chat_sessions_user_2_id_idx', ['user2Id'])
+@Check('chat_sessions_rev_within', `"rev" BETWEEN 1 AND "last_rev"`)
 export class ChatSession {
   @PrimaryGeneratedColumn('identity', {
     generatedIdentity: 'ALWAYS',
@@ -65,6 +66,17 @@ export class ChatSession {
   /** The seq of the newest message; the next message takes last_seq + 1 under this row's lock. */
   @Column({ name: 'last_seq', type: 'bigint', default: 0 })
   lastSeq!: number;
+
+  /**
+   * The change counter: every committed change to the chat or one of its messages takes the next
+   * value under this row's lock, so revs follow commit order.
+   */
+  @Column({ name: 'last_rev', type: 'bigint', default: 1 })
+  lastRev!: number;
+
+  /** The rev of the latest change to the chat itself (its creation, name, members, roles). */
+  @Column({ type: 'bigint', default: 1 })
+  rev!: number;
 
   @Column({ name: 'last_message', type: 'jsonb', nullable: true })
   lastMessage!: LastMessageSnapshot | null;

@@ -22,6 +22,7 @@ export class ChatMemberAddedEvent {
   constructor(
     readonly chat: ChatSnapshot,
     readonly userId: number,
+    readonly rev: number,
   ) {}
 }
 
@@ -32,6 +33,7 @@ export class ChatMemberRemovedEvent {
     readonly topic: string,
     readonly userId: number,
     readonly chatDeleted: boolean,
+    readonly rev: number,
   ) {}
 }
 

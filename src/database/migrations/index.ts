@@ -3,6 +3,7 @@ import { Friends1795225763301 } from './1795225763301-friends';
 import { ChatsAndMessages1795225998940 } from './1795225998940-chats-and-messages';
 import { Realtime1795227773170 } from './1795227773170-realtime';
 import { Usernames1795231449000 } from './1795231449000-usernames';
+import { RichMessages1796358842379 } from './1796358842379-rich-messages';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ChatsAndMessages1795225998940,
   Realtime1795227773170,
   Usernames1795231449000,
+  RichMessages1796358842379,
 ];

@@ -1,4 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { LastMessageDto } from '../../chats/dto/last-message.dto';
+import { ReactionSummaryDto } from './reaction-summary.dto';
+import { ReplyPreviewDto } from './reply-preview.dto';
 
-/** A message: `{id, chatId, seq, senderId, body, clientMessageId, createdAt, editedAt, deletedAt}`. */
-export class MessageResponseDto extends LastMessageDto {}
+/** A message: its fields as chat lists show them, and its rev, reply preview and reactions. */
+export class MessageResponseDto extends LastMessageDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 2,
+    description:
+      "The chat's rev of this message's latest change (sent, edited, deleted, reacted to, its reply target changed)",
+  })
+  rev!: number;
+
+  @ApiProperty({ type: ReplyPreviewDto, nullable: true })
+  replyTo!: ReplyPreviewDto | null;
+
+  @ApiProperty({
+    type: [ReactionSummaryDto],
+    description:
+      'Most used first, then by emoji in Unicode code point order; empty on a deleted message',
+  })
+  reactions!: ReactionSummaryDto[];
+}

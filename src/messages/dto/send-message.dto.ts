@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
 import { IsMessageBody, MESSAGE_BODY_SCHEMA } from './message-body.validator';
 
@@ -28,4 +28,18 @@ export class SendMessageDto {
     message: 'clientMessageId must be 1-64 letters, digits, or . _ : -',
   })
   clientMessageId?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 41,
+    description:
+      'Answers this message of the same chat (else 400 `REPLY_TARGET_INVALID`); the message then carries `replyTo`',
+  })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  replyToId?: number;
 }

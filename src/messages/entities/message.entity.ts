@@ -12,10 +12,20 @@ import {
 /** The original data model's message / chat_messages. A deleted message stays as a tombstone without a body. */
 @Entity({ name: 'messages' })
 @Unique('messages_chat_id_seq_key', ['chatId', 'seq'])
+@Unique('messages_chat_id_rev_key', ['chatId', 'rev'])
+// The target of a foreign key that keeps a reply in its target's chat.
+@Unique('messages_chat_id_id_key', ['chatId', 'id'])
 @Check('messages_tombstone', `("deleted_at" IS NULL) = ("body" IS NOT NULL)`)
 @Check('messages_body_length', `char_length("body") BETWEEN 1 AND 4000`)
 @Check('messages_seq_positive', `"seq" > 0`)
-@Index('messages_chat_id_id_idx', ['chatId', 'id'])
+@Check('messages_rev_positive', `"rev" > 0`)
+// A reply names a message of its own chat; when that row goes, only reply_to_id is cleared (the
+// migration says `SET NULL ("reply_to_id")`, which TypeORM cannot spell).
+@ForeignKey('Message', ['chatId', 'replyToId'], ['chatId', 'id'], {
+  name: 'messages_reply_to_fkey',
+  onDelete: 'SET NULL',
+})
+@Index('messages_reply_to_idx', ['chatId', 'replyToId'], { where: '"reply_to_id" IS NOT NULL' })
 @Index('messages_sender_id_idx', ['senderId'])
 // Idempotent sends: (chat_id, sender_id, client_message_id) is unique where client_message_id is set.
 @Index('messages_client_message_id_key', { synchronize: false })
@@ -34,12 +44,19 @@ export class Message {
   @Column({ type: 'bigint' })
   seq!: number;
 
+  /** The chat's rev of this message's latest change (sent, edited, deleted, reacted to, ...). */
+  @Column({ type: 'bigint' })
+  rev!: number;
+
   @ForeignKey('User', 'id', { name: 'messages_sender_id_fkey', onDelete: 'CASCADE' })
   @Column({ name: 'sender_id', type: 'integer' })
   senderId!: number;
 
   @Column({ type: 'text', nullable: true })
   body!: string | null;
+
+  @Column({ name: 'reply_to_id', type: 'bigint', nullable: true })
+  replyToId!: number | null;
 
   @Column({ name: 'client_message_id', type: 'varchar', length: 64, nullable: true })
   clientMessageId!: string | null;

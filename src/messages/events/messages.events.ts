@@ -5,6 +5,7 @@ export const MessagesEvents = {
   created: 'message.created',
   updated: 'message.updated',
   deleted: 'message.deleted',
+  reactions: 'message.reactions',
 } as const;
 
 export class MessageCreatedEvent {
@@ -27,5 +28,25 @@ export class MessageDeletedEvent {
     readonly chatId: number,
     readonly messageId: number,
     readonly topic: string,
+    readonly rev: number,
+    readonly deletedAt: string,
   ) {}
+}
+
+/** Someone's reaction came or went; `count` is the emoji's count after it, from the rows. */
+export class MessageReactionsEvent {
+  constructor(
+    readonly change: ReactionChange,
+    readonly topic: string,
+  ) {}
+}
+
+export interface ReactionChange {
+  chatId: number;
+  messageId: number;
+  emoji: string;
+  count: number;
+  userId: number;
+  on: boolean;
+  rev: number;
 }

@@ -1,7 +1,9 @@
-import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page';
 import { IsOptionalNotNull } from '../../common/validation/optional';
 import { IsMessageBody } from '../../messages/dto/message-body.validator';
+import { toReactionEmoji } from '../../messages/dto/reaction-emoji';
 import { CLIENT_MESSAGE_ID } from '../../messages/dto/send-message.dto';
 import { IsChatId, IsMessageId } from './id.validators';
 
@@ -21,6 +23,10 @@ export class SendMessagePayload extends ChatPayload {
     message: 'clientMessageId must be 1-64 letters, digits, or . _ : -',
   })
   clientMessageId!: string;
+
+  @IsOptionalNotNull()
+  @IsMessageId()
+  replyToId?: number;
 }
 
 export class MessagePayload extends ChatPayload {
@@ -39,6 +45,13 @@ export class TypingPayload extends ChatPayload {
 }
 
 export class SyncPayload extends ChatPayload {
+  /** The change feed: everything changed after this rev (see MessagesService.changes). */
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  afterRev?: number;
+
   @IsOptionalNotNull()
   @IsInt()
   @Min(0)
@@ -54,4 +67,24 @@ export class SyncPayload extends ChatPayload {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit?: number;
+}
+
+export class ReactionPayload extends MessagePayload {
+  /** One emoji or a shortcode; stored as toReactionEmoji gives it. */
+  @IsString()
+  @ValidateBy({
+    name: 'reactionEmoji',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && toReactionEmoji(value) !== null,
+      defaultMessage: () =>
+        'emoji must be one emoji or a shortcode of 1-32 characters a-z 0-9 _ + -',
+    },
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? (toReactionEmoji(value) ?? value) : value,
+  )
+  emoji!: string;
+
+  @IsBoolean()
+  on!: boolean;
 }

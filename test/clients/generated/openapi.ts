@@ -506,6 +506,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/chats/{chatId}/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Everything that changed in a chat after a rev (the change feed)
+     * @description The current state of every message changed after `afterRev` (sent, edited, deleted, reacted to), in rev order, and the chat when it changed itself. Apply it, keep `upToRev` and ask again while `hasMore`: you then hold exactly what a fresh `GET` shows. The same as socket `sync {chatId, afterRev}`.
+     */
+    get: operations['listChatChanges'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/chats/{chatId}/messages/{messageId}': {
     parameters: {
       query?: never;
@@ -545,6 +565,34 @@ export interface paths {
      */
     post: operations['markChatRead'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who reacted to a message with this emoji
+     * @description Oldest first.
+     */
+    get: operations['listReactors'];
+    /**
+     * React to a message
+     * @description Idempotent: reacting again changes nothing. At most 20 different emoji per message (409 `REACTION_LIMIT`); a deleted message is 409 `MESSAGE_DELETED`; in a direct chat, only while the two may message (403). Participants get `message:reactions`.
+     */
+    put: operations['addReaction'];
+    post?: never;
+    /**
+     * Take my reaction back
+     * @description Answers 200 also when I had not reacted with it. Participants get `message:reactions`.
+     */
+    delete: operations['removeReaction'];
     options?: never;
     head?: never;
     patch?: never;
@@ -892,6 +940,16 @@ export interface components {
        */
       updatedAt: string;
       participants: components['schemas']['ParticipantResponseDto'][];
+      /**
+       * @description The rev of the latest change to the chat itself (created, renamed, members or roles changed)
+       * @example 4
+       */
+      rev: number;
+      /**
+       * @description The rev of the latest change to the chat or any of its messages: `GET …/changes?afterRev=` from the highest rev you hold brings you up to it
+       * @example 12
+       */
+      lastRev: number;
       lastMessage: components['schemas']['LastMessageDto'] | null;
       /**
        * @description Messages from others after my read marker
@@ -944,6 +1002,38 @@ export interface components {
        */
       role: 'admin' | 'member';
     };
+    ReplyPreviewDto: {
+      /** @example 1 */
+      id: number;
+      /** @example 1 */
+      seq: number;
+      /** @example 2 */
+      senderId: number;
+      /**
+       * @description The first 200 characters of its body; null once it is deleted
+       * @example helloo
+       */
+      body: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      deletedAt: string | null;
+    };
+    ReactionSummaryDto: {
+      /**
+       * @description One emoji (stored NFC, without U+FE0F: send either form) or a shortcode `[a-z0-9_+-]{1,32}`
+       * @example 👍
+       */
+      emoji: string;
+      /** @example 2 */
+      count: number;
+      /**
+       * @description Whether the reader reacted with it. Events sent to a whole chat do not know their reader and say false: keep the value you hold (only `message:reactions` with your userId changes it)
+       * @example true
+       */
+      me: boolean;
+    };
     MessageResponseDto: {
       /** @example 1 */
       id: number;
@@ -978,6 +1068,14 @@ export interface components {
        * @example null
        */
       deletedAt: string | null;
+      /**
+       * @description The chat's rev of this message's latest change (sent, edited, deleted, reacted to, its reply target changed)
+       * @example 2
+       */
+      rev: number;
+      replyTo: components['schemas']['ReplyPreviewDto'] | null;
+      /** @description Most used first, then by emoji in Unicode code point order; empty on a deleted message */
+      reactions: components['schemas']['ReactionSummaryDto'][];
     };
     MessageResponsePageDto: {
       items: components['schemas']['MessageResponseDto'][];
@@ -998,6 +1096,24 @@ export interface components {
        * @example 6f1c2c1e-6c1b-4d8e-9a57-0e6f1b2f5a10
        */
       clientMessageId?: string;
+      /**
+       * @description Answers this message of the same chat (else 400 `REPLY_TARGET_INVALID`); the message then carries `replyTo`
+       * @example 41
+       */
+      replyToId?: number;
+    };
+    ChangesResponseDto: {
+      /** @description The current state of each message changed after afterRev (new, edited, deleted, reacted to), in rev order */
+      messages: components['schemas']['MessageResponseDto'][];
+      /** @description The chat, when it changed itself (name, members, roles) after afterRev; else null */
+      chat: components['schemas']['ChatResponseDto'] | null;
+      /**
+       * @description Every change up to this rev is in this page or was before afterRev
+       * @example 12
+       */
+      upToRev: number;
+      /** @description More changes follow: ask again with afterRev = upToRev */
+      hasMore: boolean;
     };
     EditMessageDto: {
       /**
@@ -1012,6 +1128,43 @@ export interface components {
        * @example 42
        */
       messageId: number;
+    };
+    ReactionResponseDto: {
+      /** @example 42 */
+      messageId: number;
+      /**
+       * @description One emoji (stored NFC, without U+FE0F: send either form) or a shortcode `[a-z0-9_+-]{1,32}`
+       * @example 👍
+       */
+      emoji: string;
+      /** @example 3 */
+      count: number;
+      /**
+       * @description Whether I react with it now
+       * @example true
+       */
+      me: boolean;
+      /**
+       * @description The message's rev: of this change, or its latest one when nothing changed
+       * @example 17
+       */
+      rev: number;
+    };
+    ReactorResponseDto: {
+      user: components['schemas']['UserResponseDto'];
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      reactedAt: string;
+    };
+    ReactorResponsePageDto: {
+      items: components['schemas']['ReactorResponseDto'][];
+      /**
+       * @description Pass as ?cursor= to get the next page; null on the last page
+       * @example eyJ1Ijoic2hpdmFtIn0
+       */
+      nextCursor: string | null;
     };
     HealthStatusDto: {
       /**
@@ -4517,6 +4670,104 @@ export interface operations {
       };
     };
   };
+  listChatChanges: {
+    parameters: {
+      query?: {
+        /** @description The highest rev you hold; 0 for everything */
+        afterRev?: number;
+        /** @description Messages per page */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        chatId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangesResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   deleteMessage: {
     parameters: {
       query?: never;
@@ -4935,6 +5186,387 @@ export interface operations {
            *       "error": "Unsupported Media Type",
            *       "code": "UNSUPPORTED_MEDIA_TYPE",
            *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  listReactors: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        chatId: number;
+        messageId: number;
+        /** @description URL-encoded */
+        emoji: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReactorResponsePageDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  addReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        chatId: number;
+        messageId: number;
+        /** @description URL-encoded */
+        emoji: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReactionResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Authenticated but not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Rate limited: retry after the number of seconds in the Retry-After header */
+      429: {
+        headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  removeReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        chatId: number;
+        messageId: number;
+        /** @description URL-encoded */
+        emoji: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReactionResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Rate limited: retry after the number of seconds in the Retry-After header */
+      429: {
+        headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
