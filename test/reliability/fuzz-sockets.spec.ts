@@ -45,13 +45,14 @@ const RESERVED = new Set([
 
 /** The payload fields of each client event (docs/realtime.md); a new event must be added here. */
 const FIELDS: Record<string, string[]> = {
-  'message:send': ['chatId', 'body', 'clientMessageId'],
+  'message:send': ['chatId', 'body', 'clientMessageId', 'replyToId'],
   'message:edit': ['chatId', 'messageId', 'body'],
   'message:delete': ['chatId', 'messageId'],
   'chat:join': ['chatId'],
   'chat:read': ['chatId', 'messageId'],
   typing: ['chatId', 'isTyping'],
-  sync: ['chatId', 'afterSeq', 'afterMessageId', 'limit'],
+  sync: ['chatId', 'afterRev', 'afterSeq', 'afterMessageId', 'limit'],
+  'reaction:set': ['chatId', 'messageId', 'emoji', 'on'],
 };
 
 /** Own keys only: `'__proto__' in FIELDS` is true. */
@@ -400,6 +401,7 @@ class Harness {
         );
       case 'messageId':
       case 'afterMessageId':
+      case 'replyToId':
         return fc.oneof(
           { weight: 4, arbitrary: fc.constantFrom(...this.messages) },
           { weight: 1, arbitrary: fc.constantFrom(0, Number.MAX_SAFE_INTEGER) },
@@ -414,8 +416,16 @@ class Harness {
         );
       case 'clientMessageId':
         return fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/);
+      case 'emoji':
+        return fc.oneof(
+          fc.constantFrom('👍', '❤️', '❤', '1️⃣', 'thumbs_up', '+1'),
+          fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
+          edgyText,
+        );
       case 'isTyping':
+      case 'on':
         return fc.boolean();
+      case 'afterRev':
       case 'afterSeq':
         return fc.integer({ min: 0, max: 20 });
       case 'limit':
@@ -669,8 +679,9 @@ describe('socket input fuzzing', () => {
     const bases: Record<string, (i: number) => Record<string, unknown>> = {
       'message:send': (i) => ({ chatId, body: 'x', clientMessageId: `edge-${i}` }),
       'message:edit': () => ({ chatId, messageId, body: 'x' }),
+      'reaction:set': (i) => ({ chatId, messageId, emoji: '👍', on: i % 2 === 0 }),
     };
-    const textFields = ['body', 'clientMessageId'];
+    const textFields = ['body', 'clientMessageId', 'emoji'];
     const failures: string[] = [];
     let i = 0;
     for (const event of events) {
