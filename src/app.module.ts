@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AppLogger } from './common/logging/app.logger';
 import { loggerOptions } from './common/logging/logger-options';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -41,6 +42,7 @@ export class AppModule {
         FriendsModule,
         ChatsModule,
         MessagesModule,
+        AttachmentsModule,
         RealtimeModule,
         HealthModule,
         DocsModule,

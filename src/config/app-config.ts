@@ -47,6 +47,21 @@ export interface AppConfig {
     friendRequestsPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
   };
+  attachments: {
+    /** Where the bytes of uploads live; their metadata is always in PostgreSQL. */
+    storage: 'postgres' | 's3';
+    /** Any S3-compatible store (AWS S3, MinIO, Cloudflare R2, Ceph) when storage is 's3'. */
+    s3: {
+      bucket: string;
+      region: string;
+      /** Null for AWS itself; the store's URL otherwise. */
+      endpoint: string | null;
+      /** Bucket in the path rather than the host name: MinIO and most self-hosted stores need it. */
+      forcePathStyle: boolean;
+      /** Null: the AWS default credential chain (environment, profile, instance role). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | null;
+    } | null;
+  };
   realtime: {
     /** Where emits meet across replicas: in-process, PostgreSQL LISTEN/NOTIFY or Redis pub/sub. */
     adapter: 'memory' | 'postgres' | 'redis';

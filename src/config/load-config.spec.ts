@@ -147,6 +147,40 @@ describe('loadConfig', () => {
     expect(config.rateLimits.registerPerIp).toBeNull();
   });
 
+  it('stores attachments in PostgreSQL unless told otherwise', () => {
+    expect(loadConfig({}).config.attachments).toEqual({ storage: 'postgres', s3: null });
+  });
+
+  it('reads an S3-compatible store', () => {
+    const { config } = loadConfig({
+      ATTACHMENT_STORAGE: 's3',
+      S3_BUCKET: 'chat-files',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'key',
+    });
+    expect(config.attachments.s3).toEqual({
+      bucket: 'chat-files',
+      region: 'us-east-1',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'id', secretAccessKey: 'key' },
+    });
+  });
+
+  it.each([
+    [{ ATTACHMENT_STORAGE: 'disk' }, 'ATTACHMENT_STORAGE must be one of postgres, s3'],
+    [{ ATTACHMENT_STORAGE: 's3' }, 'ATTACHMENT_STORAGE=s3 needs S3_BUCKET'],
+    [
+      { ATTACHMENT_STORAGE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' },
+      'Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither',
+    ],
+    [{ ATTACHMENT_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT'],
+  ])('refuses %j', (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(problem);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: ' ' }).config.http.port).toBe(3000);
   });

@@ -81,6 +81,7 @@ export function loadConfig(env: Env): LoadedConfig {
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
     realtime: realtimeConfig(read),
+    attachments: attachmentsConfig(read),
     metrics: {
       port:
         read.raw('METRICS_PORT') === 'off' ? null : read.integer('METRICS_PORT', 9464, 0, 65535),
@@ -92,6 +93,31 @@ export function loadConfig(env: Env): LoadedConfig {
 
   if (problems.length > 0) throw new ConfigError(problems, nodeEnv);
   return { config, warnings };
+}
+
+function attachmentsConfig(read: EnvReader): AppConfig['attachments'] {
+  const storage = read.oneOf('ATTACHMENT_STORAGE', ['postgres', 's3'] as const, 'postgres');
+  if (storage === 'postgres') return { storage, s3: null };
+  const bucket = read.string('S3_BUCKET', '');
+  if (!bucket) read.problem('ATTACHMENT_STORAGE=s3 needs S3_BUCKET (the bucket to store files in)');
+  const accessKeyId = read.raw('S3_ACCESS_KEY_ID') ?? null;
+  const secretAccessKey = read.raw('S3_SECRET_ACCESS_KEY') ?? null;
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    read.problem(
+      'Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the AWS default credential chain)',
+    );
+  }
+  return {
+    storage,
+    s3: {
+      bucket,
+      region: read.string('S3_REGION', 'us-east-1'),
+      endpoint: read.url('S3_ENDPOINT', ['http:', 'https:']),
+      forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', false),
+      credentials:
+        accessKeyId !== null && secretAccessKey !== null ? { accessKeyId, secretAccessKey } : null,
+    },
+  };
 }
 
 function realtimeConfig(read: EnvReader): AppConfig['realtime'] {

@@ -4,6 +4,7 @@ import { ChatsAndMessages1795225998940 } from './1795225998940-chats-and-message
 import { Realtime1795227773170 } from './1795227773170-realtime';
 import { Usernames1795231449000 } from './1795231449000-usernames';
 import { RichMessages1796358842379 } from './1796358842379-rich-messages';
+import { AttachmentStorage1796363441107 } from './1796363441107-attachment-storage';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Realtime1795227773170,
   Usernames1795231449000,
   RichMessages1796358842379,
+  AttachmentStorage1796363441107,
 ];
