@@ -189,10 +189,11 @@ export class ChatsRepository {
   }
 
   /**
-   * After a batch of sends, in one statement: each chat row updated once (counter, preview, sort
-   * key) and the senders' read markers moved forward (never back).
+   * After a flush of sends and reactions, in one statement: each chat row updated once (counters,
+   * and where messages were sent its preview and sort key) and the senders' read markers moved
+   * forward (never back).
    */
-  async recordSends(
+  async recordFlush(
     activities: (ChatActivity & { chatId: number })[],
     markers: ReadMarker[],
   ): Promise<void> {

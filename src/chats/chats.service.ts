@@ -16,7 +16,7 @@ import {
   ChatsRepository,
   SenderMembership,
 } from './chats.repository';
-import { ChatForSend, FlushedChat, ReadMarker, SendGate } from './send-gate';
+import { ChatForSend, FlushedChat, GateKind, ReadMarker, SendGate } from './send-gate';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -171,10 +171,10 @@ export class ChatsService {
         const chat = chats.get(chatId)!;
         return { id: chat.id, topic: chat.topic, lastSeq: chat.lastSeq, lastRev: chat.lastRev };
       },
-      refusal: (chatId, senderId) => {
+      refusal: (chatId, userId, kind = 'send') => {
         const chat = chats.get(chatId);
-        if (!chat || !chat.members.has(senderId)) return ChatsError.notFound();
-        if (chat.type === 'direct' && !chat.mayMessage) {
+        if (!chat || !chat.members.has(userId)) return ChatsError.notFound();
+        if (kind === 'send' && chat.type === 'direct' && !chat.mayMessage) {
           return new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
         }
         return null;
@@ -188,7 +188,7 @@ export class ChatsService {
    * to their own message).
    */
   async recordFlush(chats: FlushedChat[], senderMarkers: ReadMarker[]): Promise<void> {
-    await this.repository.recordSends(
+    await this.repository.recordFlush(
       chats.map(({ chatId, lastSeq, lastRev, newest }) => ({
         chatId,
         lastSeq,
@@ -206,15 +206,10 @@ export class ChatsService {
    * `send` as for sending, `participant` for taking one's own words back. The changes then take
    * the revs after `lastRev` and end with recordMessageChanges.
    */
-  async lockForChange(
-    chatId: number,
-    userId: number,
-    gate: 'send' | 'participant',
-  ): Promise<ChatForSend> {
+  async lockForChange(chatId: number, userId: number, gate: GateKind): Promise<ChatForSend> {
     const sendGate = await this.lockForSends([{ chatId, senderId: userId }]);
-    const refusal = sendGate.refusal(chatId, userId);
-    const notMember = refusal?.code === ChatsErrorCode.CHAT_NOT_FOUND;
-    if (refusal && (gate === 'send' || notMember)) throw refusal;
+    const refusal = sendGate.refusal(chatId, userId, gate);
+    if (refusal) throw refusal;
     return sendGate.chat(chatId);
   }
 

@@ -9,10 +9,16 @@ export interface ChatForSend {
   lastRev: number;
 }
 
-/** The outcome of locking a batch's chats: each chat's state, and why a sender may not post. */
+/**
+ * What a change must pass: `send` as for sending (a member, and in a direct chat a pair who may
+ * message), `participant` for taking one's own words or reaction back (membership alone).
+ */
+export type GateKind = 'send' | 'participant';
+
+/** The outcome of locking a batch's chats: each chat's state, and why a user may not change it. */
 export interface SendGate {
   chat(chatId: number): ChatForSend;
-  refusal(chatId: number, senderId: number): ChatsError | null;
+  refusal(chatId: number, userId: number, kind?: GateKind): ChatsError | null;
 }
 
 /** A chat after a flush: its counters, and its newest message when the flush sent any. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatsService } from '../chats/chats.service';
-import { ChatForSend } from '../chats/send-gate';
+import { ChatForSend, GateKind } from '../chats/send-gate';
 import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { TransactionHost } from '../database/transaction-host';
 
@@ -25,7 +25,7 @@ export class ChatChanges {
   run<T>(
     chatId: number,
     userId: number,
-    gate: 'send' | 'participant',
+    gate: GateKind,
     change: (chat: ChatForSend) => Promise<T>,
   ): Promise<T> {
     return this.turns.run(String(chatId), () =>

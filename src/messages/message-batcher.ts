@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ChatsService } from '../chats/chats.service';
-import { ChatsErrorCode } from '../chats/chats.errors';
 import { ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
@@ -262,13 +261,10 @@ export class MessageBatcher {
   ): Promise<(StoredReaction | Error)[]> {
     const requests = batch.filter((item): item is PendingReaction => item.kind === 'reaction');
     if (requests.length === 0) return [];
-    const refusals = requests.map((request) => {
-      const refusal = gate.refusal(request.chatId, request.userId);
-      // Taking one's own reaction back needs only membership, like deleting one's message.
-      return refusal && (request.on || refusal.code === ChatsErrorCode.CHAT_NOT_FOUND)
-        ? refusal
-        : null;
-    });
+    // Taking one's own reaction back needs only membership, like deleting one's message.
+    const refusals = requests.map((request) =>
+      gate.refusal(request.chatId, request.userId, request.on ? 'send' : 'participant'),
+    );
     const allowed = requests.filter((_, i) => refusals[i] === null);
     const messages = await this.repository.findReacted(
       allowed.map((request) => request.chatId),

@@ -164,7 +164,7 @@ export class MessagesRepository {
     chatIds: number[],
     ids: number[],
   ): Promise<(ReplyPreview & { chatId: number })[]> {
-    const rows: (Omit<MessageViewRow, 'reactions'> & { reply_to_id: number })[] =
+    const rows: Pick<MessageRow, 'id' | 'chat_id' | 'seq' | 'sender_id' | 'body' | 'deleted_at'>[] =
       await this.manager.query(
         `SELECT t.id, t.chat_id, t.seq, t.sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS body, t.deleted_at
            FROM unnest($1::int[], $2::bigint[]) AS k(chat_id, id)

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { ChatsService } from '../chats/chats.service';
+import { GateKind } from '../chats/send-gate';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -174,7 +175,7 @@ export class MessagesService {
     userId: number,
     chatId: number,
     messageId: number,
-    gate: 'send' | 'participant',
+    gate: GateKind,
     apply: (rev: number) => Promise<boolean>,
   ): Promise<MessageResponseDto | null> {
     return this.chatChanges.run(chatId, userId, gate, async ({ topic, lastRev }) => {

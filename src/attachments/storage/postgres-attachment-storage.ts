@@ -42,19 +42,10 @@ export class PostgresAttachmentStorage implements AttachmentStorage {
   async get(key: string): Promise<Readable | null> {
     const first = await this.part(key, 0);
     if (first === null) return null;
-    let next = 1;
-    let pending: Buffer | null = first;
-    const read = async (): Promise<Buffer | null> => {
-      if (pending !== null) {
-        const bytes = pending;
-        pending = null;
-        return bytes;
-      }
-      return this.part(key, next++);
-    };
+    const part = (n: number) => this.part(key, n);
     return Readable.from(
       (async function* () {
-        for (let bytes = await read(); bytes !== null; bytes = await read()) {
+        for (let n = 1, bytes: Buffer | null = first; bytes !== null; bytes = await part(n++)) {
           if (bytes.length > 0) yield bytes;
         }
       })(),
