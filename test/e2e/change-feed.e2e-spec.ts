@@ -360,6 +360,31 @@ describe('change feed and replies', () => {
       expect(pages[pages.length - 1].upToRev).toBe((await chatRow(chat.id)).lastRev);
     });
 
+    it('a page with more to come lacks a message changed again after its upToRev: only the last page makes a copy whole', async () => {
+      const { a, b, chat } = await pair();
+      const first = await ctx.send(a, chat.id, 'first');
+      const second = await ctx.send(a, chat.id, 'second');
+      expect((await react(b, chat.id, first.id, 'wave')).status).toBe(200);
+      expect([first.rev, second.rev, (await chatRow(chat.id)).lastRev]).toEqual([2, 3, 4]);
+
+      const cut = await changes(b, chat.id, 'afterRev=1&limit=1');
+      expect(cut.body).toMatchObject({ upToRev: 3, hasMore: true });
+      // `first` was sent at rev 2, within the page, but its latest change (rev 4) is not: a client
+      // that took rev 3 as "everything up to here" would meet the reaction event at rev 4 for a
+      // message it does not hold.
+      expect(cut.body.messages.map((m: any) => m.id)).toEqual([second.id]);
+
+      const rest = await changes(b, chat.id, 'afterRev=3&limit=1');
+      expect(rest.body).toMatchObject({ upToRev: 4, hasMore: false });
+      expect(rest.body.messages).toEqual([
+        expect.objectContaining({
+          id: first.id,
+          rev: 4,
+          reactions: [{ emoji: 'wave', count: 1, me: true }],
+        }),
+      ]);
+    });
+
     it('brings the chat when it changed itself after afterRev (rename, member added), else null', async () => {
       const { owner, members, chat } = await group(1);
       const newcomer = await user('newcomer');

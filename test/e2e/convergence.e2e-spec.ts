@@ -102,7 +102,9 @@ function ordered(reactions: Reaction[]): Reaction[] {
 
 /**
  * The messages of one chat as a client holds them, and `lastRev`: it holds every change up to it.
- * Live events are applied only at `lastRev + 1`; pages of the change feed replace what they carry.
+ * Live events are applied only at `lastRev + 1`; pages of the change feed replace what they carry,
+ * and only the last page of a sync (hasMore false) moves `lastRev`: a page with more to come lacks
+ * the messages changed again after its upToRev.
  */
 class ChatCopy {
   readonly messages = new Map<number, Message>();
@@ -188,7 +190,7 @@ class ChatCopy {
     if (page.hasMore && page.messages.at(-1)?.rev !== page.upToRev)
       problems.push(`${where}: hasMore, but upToRev is not the last message's rev`);
     if (page.chat !== null && page.chat.id !== this.chatId) problems.push(`${where}: another chat`);
-    this.lastRev = Math.max(this.lastRev, page.upToRev);
+    if (!page.hasMore) this.lastRev = Math.max(this.lastRev, page.upToRev);
     return problems;
   }
 
@@ -240,13 +242,15 @@ interface ClientStats {
   reconnects: number;
   interrupted: number;
   missed: number;
+  droppedMidSync: number;
 }
 
 /**
  * The observed client, following the recipe: one event at a time, in arrival order; an event at
  * lastRev + 1 is applied, one at or below lastRev is old news, one beyond is a gap: sync from
  * lastRev until hasMore is false (the sync covers the event that showed the gap). After every
- * (re)connect it syncs too. Sync pages go over the socket or GET …/changes.
+ * (re)connect it syncs too. Sync pages go over the socket or GET …/changes. While a sync cut short
+ * by a disconnect is unfinished, events are dropped: the sync that resumes it covers them.
  */
 class CatchingUpClient {
   readonly copy: ChatCopy;
@@ -260,6 +264,7 @@ class CatchingUpClient {
     reconnects: 0,
     interrupted: 0,
     missed: 0,
+    droppedMidSync: 0,
   };
   private socket: ClientSocket | null = null;
   private app: TestApp | null = null;
@@ -267,6 +272,8 @@ class CatchingUpClient {
   /** Events still to miss, and how many missed events a completed sync covers. */
   private missing = 0;
   private covered = 0;
+  /** The upToRev of the last page of a sync that a disconnect cut short: the next one resumes there. */
+  private resumeFrom: number | null = null;
 
   constructor(
     private readonly user: Session,
@@ -346,6 +353,10 @@ class CatchingUpClient {
       this.progress.fail(`client: ${event} without a rev: ${JSON.stringify(payload)}`);
       return;
     }
+    if (this.resumeFrom !== null) {
+      this.stats.droppedMidSync += 1;
+      return;
+    }
     if (rev <= this.copy.lastRev) {
       this.stats.stale += 1;
       return;
@@ -365,7 +376,7 @@ class CatchingUpClient {
       );
   }
 
-  /** Pages the change feed from lastRev; false when a disconnect cut it short. */
+  /** Pages the change feed from lastRev (or where a cut one stopped); false when a disconnect cut it short. */
   private async catchUp(via: 'rest' | 'socket'): Promise<boolean> {
     const socket = this.socket;
     const app = this.app!;
@@ -376,7 +387,7 @@ class CatchingUpClient {
     this.stats.syncs += 1;
     const missed = this.stats.missed;
     for (;;) {
-      const afterRev = this.copy.lastRev;
+      const afterRev = this.resumeFrom ?? this.copy.lastRev;
       const limit = this.pageLimit;
       let page: ChangesPage;
       if (via === 'rest') {
@@ -408,7 +419,11 @@ class CatchingUpClient {
       for (const problem of this.copy.applyPage(page, afterRev, limit))
         this.progress.fail(`client (${via} sync): ${problem}`);
       this.progress.wake();
-      if (page.hasMore) continue;
+      if (page.hasMore) {
+        this.resumeFrom = page.upToRev;
+        continue;
+      }
+      this.resumeFrom = null;
       this.covered = Math.max(this.covered, missed);
       return true;
     }
@@ -629,6 +644,7 @@ describe('convergence of a client that catches up by rev (two replicas)', () => 
     reconnects: 0,
     interrupted: 0,
     missed: 0,
+    droppedMidSync: 0,
     witnessOutOfOrder: 0,
     checks: 0,
     revealers: 0,
