@@ -123,6 +123,7 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .addTag('blocks', 'Silent blocks: no requests, no direct messages')
       .addTag('chats', 'Direct chats of two friends and group chats: create, list, rename, members')
       .addTag('messages', 'History, send (idempotent), edit, delete, read markers')
+      .addTag('attachments', 'Uploads to attach to messages, and the signed links that serve them')
       .addTag('health', 'Liveness and readiness probes')
       .build(),
     { extraModels: [ErrorResponseDto] },

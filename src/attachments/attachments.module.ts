@@ -1,17 +1,32 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChatsModule } from '../chats/chats.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
+import { AttachmentLinks } from './attachment-links';
+import { AttachmentsCleanup } from './attachments-cleanup';
+import { AttachmentsController } from './attachments.controller';
+import { AttachmentsService } from './attachments.service';
 import { AttachmentBlob } from './entities/attachment-blob.entity';
+import { Upload } from './entities/upload.entity';
 import { ATTACHMENT_STORAGE, AttachmentStorage } from './storage/attachment-storage';
 import { PostgresAttachmentStorage } from './storage/postgres-attachment-storage';
+import { UploadsController } from './uploads.controller';
+import { UploadsRepository } from './uploads.repository';
+import { UploadsService } from './uploads.service';
 
 type S3Module = typeof import('./storage/s3-attachment-storage');
 
 /** Uploads and the store of their bytes (docs/operations.md, "Attachment storage"). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AttachmentBlob])],
+  imports: [TypeOrmModule.forFeature([AttachmentBlob, Upload]), ChatsModule],
+  controllers: [UploadsController, AttachmentsController],
   providers: [
+    UploadsRepository,
+    UploadsService,
+    AttachmentLinks,
+    AttachmentsService,
+    AttachmentsCleanup,
     {
       provide: ATTACHMENT_STORAGE,
       inject: [APP_CONFIG, TransactionHost],
@@ -25,6 +40,6 @@ type S3Module = typeof import('./storage/s3-attachment-storage');
       },
     },
   ],
-  exports: [ATTACHMENT_STORAGE],
+  exports: [ATTACHMENT_STORAGE, AttachmentsService, AttachmentsCleanup],
 })
 export class AttachmentsModule {}

@@ -25,7 +25,10 @@ export function toChatSnapshot(chat: ChatSession, participants: ChatParticipant[
     participants: participants.map(toParticipantResponse),
     rev: chat.rev,
     lastRev: chat.lastRev,
-    lastMessage: chat.lastMessage,
+    lastMessage: chat.lastMessage && {
+      ...chat.lastMessage,
+      attachmentCount: chat.lastMessage.attachmentCount ?? 0,
+    },
   };
 }
 
@@ -44,5 +47,17 @@ export function toChatResponse(
 export function toLastMessage(message: LastMessageSnapshot): LastMessageSnapshot {
   const { id, chatId, seq, senderId, body, clientMessageId, createdAt, editedAt, deletedAt } =
     message;
-  return { id, chatId, seq, senderId, body, clientMessageId, createdAt, editedAt, deletedAt };
+  const attachmentCount = message.attachmentCount ?? 0;
+  return {
+    id,
+    chatId,
+    seq,
+    senderId,
+    body,
+    clientMessageId,
+    createdAt,
+    editedAt,
+    deletedAt,
+    attachmentCount,
+  };
 }

@@ -48,6 +48,24 @@ export interface AppConfig {
     typing: RateLimitRule | null;
   };
   attachments: {
+    /** The largest upload, refused with 413 as soon as the stream passes it. */
+    maxUploadBytes: number;
+    /** What one user's stored uploads may add up to; null for no limit. */
+    quotaBytesPerUser: number | null;
+    /** The types an upload may be, as its bytes show them (the rest is 415). */
+    allowedTypes: string[];
+    /** Pictures with more pixels (every frame counted) are refused before decoding: 415. */
+    maxImagePixels: number;
+    /** How long an upload waits to be attached before it is purged. */
+    uploadTtlSeconds: number;
+    /** How long the files of a deleted message are kept (unreachable) before they are purged. */
+    purgeGraceSeconds: number;
+    /** How often each replica looks for files to purge; 0 never (another process does it). */
+    cleanupIntervalSeconds: number;
+    /** How long a signed link to a file works. */
+    linkTtlSeconds: number;
+    /** The key links are signed with: ATTACHMENT_LINK_SECRET, else one derived from JWT_ACCESS_SECRET. */
+    linkSecret: Buffer;
     /** Where the bytes of uploads live; their metadata is always in PostgreSQL. */
     storage: 'postgres' | 's3';
     /** Any S3-compatible store (AWS S3, MinIO, Cloudflare R2, Ceph) when storage is 's3'. */

@@ -1,3 +1,4 @@
+import { UPLOAD_TYPES } from '../attachments/upload-type';
 import { ConfigError, loadConfig } from './load-config';
 
 const STRONG_SECRET = 'Zq8mN3vR7tY1wE5uI9oP2aS6dF4gH0jK8lZ3xC7vB1nM5';
@@ -147,8 +148,38 @@ describe('loadConfig', () => {
     expect(config.rateLimits.registerPerIp).toBeNull();
   });
 
-  it('stores attachments in PostgreSQL unless told otherwise', () => {
-    expect(loadConfig({}).config.attachments).toEqual({ storage: 'postgres', s3: null });
+  it('stores attachments in PostgreSQL unless told otherwise, with the documented upload rules', () => {
+    const { attachments } = loadConfig({}).config;
+    expect(attachments).toMatchObject({
+      storage: 'postgres',
+      s3: null,
+      maxUploadBytes: 25 * 1024 * 1024,
+      quotaBytesPerUser: 1024 * 1024 * 1024,
+      allowedTypes: UPLOAD_TYPES,
+      maxImagePixels: 50_000_000,
+      uploadTtlSeconds: 86_400,
+      purgeGraceSeconds: 86_400,
+      cleanupIntervalSeconds: 600,
+      linkTtlSeconds: 3600,
+    });
+  });
+
+  it('reads the upload rules', () => {
+    const { attachments } = loadConfig({
+      UPLOAD_QUOTA_BYTES: 'off',
+      UPLOAD_TYPES: ' image/png, application/PDF ',
+    }).config;
+    expect(attachments.quotaBytesPerUser).toBeNull();
+    expect(attachments.allowedTypes).toEqual(['image/png', 'application/pdf']);
+  });
+
+  it('derives the link key from the JWT secret unless given its own, and keeps it apart', () => {
+    const jwt = 'j'.repeat(40);
+    const derived = loadConfig({ JWT_ACCESS_SECRET: jwt }).config.attachments.linkSecret;
+    expect(loadConfig({ JWT_ACCESS_SECRET: jwt }).config.attachments.linkSecret).toEqual(derived);
+    expect(derived.toString('latin1')).not.toContain(jwt);
+    const own = loadConfig({ JWT_ACCESS_SECRET: jwt, ATTACHMENT_LINK_SECRET: 'l'.repeat(32) });
+    expect(own.config.attachments.linkSecret).not.toEqual(derived);
   });
 
   it('reads an S3-compatible store', () => {
@@ -177,6 +208,13 @@ describe('loadConfig', () => {
       'Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither',
     ],
     [{ ATTACHMENT_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT'],
+    [{ UPLOAD_TYPES: 'image/png,text/html' }, 'UPLOAD_TYPES must list some of image/png'],
+    [{ UPLOAD_TYPES: ' , ' }, 'UPLOAD_TYPES must list some of'],
+    [{ UPLOAD_MAX_BYTES: '10' }, 'UPLOAD_MAX_BYTES'],
+    [
+      { ATTACHMENT_LINK_SECRET: 'short' },
+      'ATTACHMENT_LINK_SECRET must have at least 32 characters',
+    ],
   ])('refuses %j', (env, problem) => {
     expect(() => loadConfig(env)).toThrow(problem);
   });

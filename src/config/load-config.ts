@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { DEFAULT_UPLOAD_TYPES, UPLOAD_TYPES } from '../attachments/upload-type';
 import { AppConfig, NodeEnv, RateLimitRule } from './app-config';
 
 export type Env = Record<string, string | undefined>;
@@ -39,6 +40,7 @@ export function loadConfig(env: Env): LoadedConfig {
     );
   }
 
+  const accessTokenSecret = accessTokenSecretOf(read, env, production, problems, warnings);
   const config: AppConfig = {
     env: nodeEnv,
     http: {
@@ -59,7 +61,7 @@ export function loadConfig(env: Env): LoadedConfig {
       },
     },
     auth: {
-      accessTokenSecret: accessTokenSecret(read, env, production, problems, warnings),
+      accessTokenSecret,
       accessTokenTtlSeconds: read.integer('JWT_ACCESS_TTL_SECONDS', 900, 10, 24 * 3600),
       refreshTokenTtlSeconds: read.integer(
         'REFRESH_TOKEN_TTL_SECONDS',
@@ -81,7 +83,7 @@ export function loadConfig(env: Env): LoadedConfig {
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
     realtime: realtimeConfig(read),
-    attachments: attachmentsConfig(read),
+    attachments: attachmentsConfig(read, accessTokenSecret),
     metrics: {
       port:
         read.raw('METRICS_PORT') === 'off' ? null : read.integer('METRICS_PORT', 9464, 0, 65535),
@@ -95,9 +97,25 @@ export function loadConfig(env: Env): LoadedConfig {
   return { config, warnings };
 }
 
-function attachmentsConfig(read: EnvReader): AppConfig['attachments'] {
+const MIB = 1024 * 1024;
+
+function attachmentsConfig(read: EnvReader, accessTokenSecret: string): AppConfig['attachments'] {
+  const rules = {
+    maxUploadBytes: read.integer('UPLOAD_MAX_BYTES', 25 * MIB, 1024, 5 * 1024 * MIB),
+    quotaBytesPerUser:
+      read.raw('UPLOAD_QUOTA_BYTES') === 'off'
+        ? null
+        : read.integer('UPLOAD_QUOTA_BYTES', 1024 * MIB, 1024, Number.MAX_SAFE_INTEGER),
+    allowedTypes: uploadTypes(read),
+    maxImagePixels: read.integer('UPLOAD_MAX_IMAGE_PIXELS', 50_000_000, 1_000_000, 268_402_689),
+    uploadTtlSeconds: read.integer('UPLOAD_EXPIRY_SECONDS', 86_400, 60, 30 * 86_400),
+    purgeGraceSeconds: read.integer('ATTACHMENT_PURGE_GRACE_SECONDS', 86_400, 0, 365 * 86_400),
+    cleanupIntervalSeconds: read.integer('ATTACHMENT_CLEANUP_INTERVAL_SECONDS', 600, 0, 86_400),
+    linkTtlSeconds: read.integer('ATTACHMENT_LINK_TTL_SECONDS', 3600, 60, 7 * 86_400),
+    linkSecret: linkSecret(read, accessTokenSecret),
+  };
   const storage = read.oneOf('ATTACHMENT_STORAGE', ['postgres', 's3'] as const, 'postgres');
-  if (storage === 'postgres') return { storage, s3: null };
+  if (storage === 'postgres') return { ...rules, storage, s3: null };
   const bucket = read.string('S3_BUCKET', '');
   if (!bucket) read.problem('ATTACHMENT_STORAGE=s3 needs S3_BUCKET (the bucket to store files in)');
   const accessKeyId = read.raw('S3_ACCESS_KEY_ID') ?? null;
@@ -108,6 +126,7 @@ function attachmentsConfig(read: EnvReader): AppConfig['attachments'] {
     );
   }
   return {
+    ...rules,
     storage,
     s3: {
       bucket,
@@ -118,6 +137,34 @@ function attachmentsConfig(read: EnvReader): AppConfig['attachments'] {
         accessKeyId !== null && secretAccessKey !== null ? { accessKeyId, secretAccessKey } : null,
     },
   };
+}
+
+/** A comma-separated list among UPLOAD_TYPES; every one of them when unset. */
+function uploadTypes(read: EnvReader): string[] {
+  const value = read.raw('UPLOAD_TYPES');
+  if (value === undefined) return DEFAULT_UPLOAD_TYPES;
+  const types = value
+    .split(',')
+    .map((type) => type.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = types.filter((type) => !UPLOAD_TYPES.includes(type));
+  if (types.length === 0 || unknown.length > 0) {
+    read.problem(
+      `UPLOAD_TYPES must list some of ${UPLOAD_TYPES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}`,
+    );
+  }
+  return types;
+}
+
+/** Links stay valid across restarts and replicas as long as the secret they derive from does. */
+function linkSecret(read: EnvReader, accessTokenSecret: string): Buffer {
+  const own = read.string('ATTACHMENT_LINK_SECRET', '');
+  if (own && own.length < MIN_SECRET_LENGTH) {
+    read.problem(`ATTACHMENT_LINK_SECRET must have at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  return createHmac('sha256', own || accessTokenSecret)
+    .update('attachment links')
+    .digest();
 }
 
 function realtimeConfig(read: EnvReader): AppConfig['realtime'] {
@@ -207,7 +254,7 @@ function isAddressOrCidr(value: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
-function accessTokenSecret(
+function accessTokenSecretOf(
   read: EnvReader,
   env: Env,
   production: boolean,

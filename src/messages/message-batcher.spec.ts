@@ -1,9 +1,11 @@
+import { AttachmentsService } from '../attachments/attachments.service';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { ChatsService } from '../chats/chats.service';
 import { TransactionHost } from '../database/transaction-host';
 import { Message } from './entities/message.entity';
 import { MessagesEvents } from './events/messages.events';
+import { MessageFiles } from './message-files';
 import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import { ReactionsRepository } from './reactions.repository';
@@ -55,11 +57,19 @@ describe('MessageBatcher', () => {
   const events = new EventEmitter2();
   const announced = jest.fn();
   events.on(MessagesEvents.created, announced);
+  // Sends without files: nothing to lock, attach or sign.
+  const attachments = {
+    lockForAttach: async () => new Map(),
+    attach: async () => undefined,
+    forReader: () => [],
+  } as unknown as AttachmentsService;
   const batcher = new MessageBatcher(
     repository as unknown as MessagesRepository,
     {} as ReactionsRepository,
     chats as unknown as ChatsService,
     new TransactionHost(dataSource as unknown as DataSource, events),
+    attachments,
+    new MessageFiles(attachments),
   );
 
   const send = (body: string, chatId = 1): SendRequest => ({
@@ -68,6 +78,7 @@ describe('MessageBatcher', () => {
     body,
     clientMessageId: null,
     replyToId: null,
+    attachmentIds: [],
   });
 
   beforeEach(() => {

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { AttachmentsError } from '../attachments/attachments.errors';
+import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
 import { ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
+import { MessageFiles } from './message-files';
 import { MessageView, ReplyPreview } from './message-view';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import {
@@ -11,7 +14,6 @@ import {
   MessageReactionsEvent,
   MessagesEvents,
 } from './events/messages.events';
-import { toMessageResponse } from './messages.mapper';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import { PlannedReaction, planReactions, ReactionRequest } from './reaction-plan';
 import { ReactionsRepository } from './reactions.repository';
@@ -22,6 +24,8 @@ export interface SendRequest {
   body: string;
   clientMessageId: string | null;
   replyToId: number | null;
+  /** Uploads of the sender's to attach, in order; may be empty. */
+  attachmentIds: number[];
 }
 
 export interface StoredSend {
@@ -82,6 +86,8 @@ export class MessageBatcher {
     private readonly reactions: ReactionsRepository,
     private readonly chats: ChatsService,
     private readonly transactions: TransactionHost,
+    private readonly attachments: AttachmentsService,
+    private readonly files: MessageFiles,
   ) {}
 
   send(request: SendRequest): Promise<StoredSend> {
@@ -189,8 +195,14 @@ export class MessageBatcher {
         )
       : [];
     const storedBefore = new Map(earlier.map((message) => [idempotencyKey(message), message]));
+    const uploads = await this.attachments.lockForAttach(
+      allowed.flatMap((send) => send.attachmentIds),
+    );
+    const claimed = new Set<number>();
 
     const fresh: NewMessage[] = [];
+    /** The upload ids of each fresh message, in the same order. */
+    const attaching: number[][] = [];
     const freshByKey = new Map<string, number>();
     const next = new Map<number, { seq: number; rev: number }>();
     const numbersOf = (chatId: number) => {
@@ -208,27 +220,62 @@ export class MessageBatcher {
       if (send.replyToId !== null && !targets.has(`${send.chatId}:${send.replyToId}`)) {
         return { refusal: new MessagesError(MessagesErrorCode.REPLY_TARGET_INVALID) };
       }
+      const free = send.attachmentIds.every((id) => {
+        const upload = uploads.get(id);
+        return upload?.available && upload.ownerId === send.senderId && !claimed.has(id);
+      });
+      if (!free) {
+        // Its files may be attached to its own first copy: only a lookup can tell a resend.
+        if (key !== null && !lookUpResends) throw new ResendInBatch();
+        return { refusal: AttachmentsError.unavailable() };
+      }
+      for (const id of send.attachmentIds) claimed.add(id);
       const last = numbersOf(send.chatId);
       const numbers = { seq: last.seq + 1, rev: last.rev + 1 };
       next.set(send.chatId, numbers);
-      const { chatId, senderId, body, clientMessageId, replyToId } = send;
-      fresh.push({ chatId, senderId, body, clientMessageId, replyToId, ...numbers });
+      const { chatId, senderId, body, clientMessageId, replyToId, attachmentIds } = send;
+      const attachmentCount = attachmentIds.length;
+      fresh.push({
+        chatId,
+        senderId,
+        body,
+        clientMessageId,
+        replyToId,
+        attachmentCount,
+        ...numbers,
+      });
+      attaching.push(attachmentIds);
       if (key !== null) freshByKey.set(key, fresh.length - 1);
       return { fresh: fresh.length - 1, resend: false };
     });
 
     const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
     if (stored === null) throw new ResendInBatch();
-    const responses = stored.map((message) =>
-      toMessageResponse({
-        ...message,
-        replyTo:
-          message.replyToId === null
-            ? null
-            : targets.get(`${message.chatId}:${message.replyToId}`)!,
-        reactions: [],
-      }),
+    await this.attachments.attach(
+      stored.flatMap((message, i) =>
+        attaching[i].map((id, position) => ({
+          id,
+          chatId: message.chatId,
+          messageId: message.id,
+          position,
+        })),
+      ),
     );
+    const responses = stored.map((message, i) =>
+      this.files.response(
+        {
+          ...message,
+          replyTo:
+            message.replyToId === null
+              ? null
+              : targets.get(`${message.chatId}:${message.replyToId}`)!,
+          reactions: [],
+        },
+        attaching[i].map((id) => uploads.get(id)!.file),
+        message.senderId,
+      ),
+    );
+    const earlierFiles = await this.files.filesOf(earlier);
     const reactions = await this.storeReactions(batch, gate, (chatId) => {
       const last = numbersOf(chatId);
       next.set(chatId, { seq: last.seq, rev: last.rev + 1 });
@@ -240,7 +287,9 @@ export class MessageBatcher {
       if ('refusal' in decision) return decision.refusal;
       const topic = gate.chat(send.chatId).topic;
       if ('earlier' in decision) {
-        return { message: toMessageResponse(decision.earlier), topic, created: false };
+        const files = earlierFiles.get(decision.earlier.id) ?? [];
+        const message = this.files.response(decision.earlier, files, send.senderId);
+        return { message, topic, created: false };
       }
       return { message: responses[decision.fresh], topic, created: !decision.resend };
     });

@@ -74,7 +74,7 @@ export class MessagesController {
     type: MessageResponseDto,
     description: 'Stored before, under this clientMessageId',
   })
-  @ApiErrors(400, 403, 404, 429)
+  @ApiErrors(400, 403, 404, 409, 429)
   async send(
     @CurrentUser() user: AuthUser,
     @Param('chatId', ParseIdPipe) chatId: number,
@@ -87,6 +87,7 @@ export class MessagesController {
       body: body.body,
       clientMessageId: body.clientMessageId ?? null,
       replyToId: body.replyToId ?? null,
+      attachmentIds: body.attachmentIds ?? [],
     });
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return message;

@@ -1,7 +1,12 @@
+import { AttachmentResponseDto } from '../attachments/dto/attachment-response.dto';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { MessageView } from './message-view';
 
-export function toMessageResponse(message: MessageView): MessageResponseDto {
+/** The message for one reader, with its files' links signed for that reader (see MessageFiles). */
+export function toMessageResponse(
+  message: MessageView,
+  attachments: AttachmentResponseDto[],
+): MessageResponseDto {
   const { replyTo } = message;
   return {
     id: message.id,
@@ -16,6 +21,8 @@ export function toMessageResponse(message: MessageView): MessageResponseDto {
     deletedAt: message.deletedAt?.toISOString() ?? null,
     replyTo: replyTo && { ...replyTo, deletedAt: replyTo.deletedAt?.toISOString() ?? null },
     reactions: message.reactions,
+    attachmentCount: message.attachmentCount,
+    attachments,
   };
 }
 

@@ -1,3 +1,4 @@
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatsModule } from '../chats/chats.module';
@@ -6,6 +7,7 @@ import { ChatChanges } from './chat-changes';
 import { Message } from './entities/message.entity';
 import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageBatcher } from './message-batcher';
+import { MessageFiles } from './message-files';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
@@ -14,12 +16,18 @@ import { ReactionsRepository } from './reactions.repository';
 import { ReactionsService } from './reactions.service';
 
 @Module({
-  imports: [ChatsModule, UsersModule, TypeOrmModule.forFeature([Message, MessageReaction])],
+  imports: [
+    ChatsModule,
+    UsersModule,
+    AttachmentsModule,
+    TypeOrmModule.forFeature([Message, MessageReaction]),
+  ],
   controllers: [MessagesController, ReactionsController],
   providers: [
     MessagesRepository,
     ReactionsRepository,
     MessageBatcher,
+    MessageFiles,
     ChatChanges,
     MessagesService,
     ReactionsService,

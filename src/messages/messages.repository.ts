@@ -13,6 +13,7 @@ export interface NewMessage {
   body: string;
   clientMessageId: string | null;
   replyToId: number | null;
+  attachmentCount: number;
 }
 
 export interface ClientMessageKey {
@@ -32,6 +33,7 @@ interface MessageRow {
   body: string | null;
   client_message_id: string | null;
   reply_to_id: number | null;
+  attachment_count: number;
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
@@ -46,7 +48,7 @@ interface MessageViewRow extends MessageRow {
 }
 
 const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.client_message_id, m.reply_to_id,
-  m.created_at, m.edited_at, m.deleted_at`;
+  m.attachment_count, m.created_at, m.edited_at, m.deleted_at`;
 
 /**
  * A message as readers see it, in one statement for a whole page: the preview of what it replies
@@ -75,6 +77,7 @@ function fromRow(row: MessageRow): Message {
     body: row.body,
     clientMessageId: row.client_message_id,
     replyToId: row.reply_to_id,
+    attachmentCount: row.attachment_count,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
@@ -120,8 +123,8 @@ export class MessagesRepository {
    */
   async insertMany(messages: NewMessage[]): Promise<Message[] | null> {
     const rows: { id: number; created_at: Date }[] = await this.manager.query(
-      `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id)
-       SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[])
+      `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id, attachment_count)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[], $8::smallint[])
        ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING id, created_at`,
       [
@@ -132,6 +135,7 @@ export class MessagesRepository {
         messages.map((m) => m.body),
         messages.map((m) => m.clientMessageId),
         messages.map((m) => m.replyToId),
+        messages.map((m) => m.attachmentCount),
       ],
     );
     if (rows.length < messages.length) return null;
@@ -273,14 +277,14 @@ export class MessagesRepository {
   }
 
   /**
-   * Keeps the message's place in history but drops its body and its reactions; false when it was
-   * already deleted.
+   * Keeps the message's place in history but drops its body, its reactions and its attachments
+   * (the caller detaches the files); false when it was already deleted.
    */
   async tombstone(id: number, rev: number): Promise<boolean> {
     const rows: unknown[] = await this.manager.query(
       `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = $1),
        deleted AS (
-         UPDATE messages SET body = NULL, deleted_at = clock_timestamp(), rev = $2
+         UPDATE messages SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(), rev = $2
           WHERE id = $1 AND deleted_at IS NULL RETURNING id
        )
        SELECT id FROM deleted`,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
+import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
 import { GateKind } from '../chats/send-gate';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
@@ -14,7 +15,8 @@ import { Message } from './entities/message.entity';
 import { MessageDeletedEvent, MessagesEvents, MessageUpdatedEvent } from './events/messages.events';
 import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
-import { forEveryone, toMessageResponse } from './messages.mapper';
+import { MessageFiles } from './message-files';
+import { forEveryone } from './messages.mapper';
 import { HistoryBound, MessagesRepository } from './messages.repository';
 
 export interface SyncPoint {
@@ -51,6 +53,8 @@ export class MessagesService {
     private readonly chats: ChatsService,
     private readonly chatChanges: ChatChanges,
     private readonly rateLimiter: RateLimiterService,
+    private readonly files: MessageFiles,
+    private readonly attachments: AttachmentsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,7 +90,8 @@ export class MessagesService {
       after.afterMessageId !== undefined
         ? await this.repository.listPage(chatId, { after: after.afterMessageId }, limit + 1, userId)
         : await this.repository.listAfterSeq(chatId, after.afterSeq ?? 0, limit + 1, userId);
-    return { messages: rows.slice(0, limit).map(toMessageResponse), hasMore: rows.length > limit };
+    const messages = await this.files.responses(rows.slice(0, limit), userId);
+    return { messages, hasMore: rows.length > limit };
   }
 
   /**
@@ -104,7 +109,7 @@ export class MessagesService {
       const chat = await this.chats.get(userId, chatId);
       const rows = await this.repository.listAfterRev(chatId, afterRev, limit + 1, userId);
       const hasMore = rows.length > limit;
-      const messages = rows.slice(0, limit).map(toMessageResponse);
+      const messages = await this.files.responses(rows.slice(0, limit), userId);
       const upToRev = hasMore
         ? messages[messages.length - 1].rev
         : Math.max(chat.lastRev, afterRev);
@@ -124,11 +129,12 @@ export class MessagesService {
       query.cursor !== undefined ? decodeCursor(query.cursor, isHistoryBound) : boundOf(query);
     const rows = await this.repository.listPage(chatId, bound, query.limit + 1, userId);
     const forward = bound !== null && 'after' in bound;
+    const responses = await this.files.responses(rows.slice(0, query.limit), userId);
     return toPage(
       rows,
       query.limit,
       (row) => (forward ? { after: row.id } : { before: row.id }),
-      toMessageResponse,
+      (_row, i) => responses[i],
     );
   }
 
@@ -183,8 +189,10 @@ export class MessagesService {
       const rev = lastRev + 1;
       if (!(await apply(rev))) return null;
       const replyIds = await this.repository.touchReplies(chatId, messageId, rev + 1);
-      const changed = await this.repository.viewByIds(chatId, [messageId, ...replyIds], userId);
-      const response = toMessageResponse(changed[0]);
+      const views = await this.repository.viewByIds(chatId, [messageId, ...replyIds], userId);
+      const changed = await this.files.responses(views, userId);
+      const response = changed[0];
+      if (response.deletedAt !== null) await this.attachments.detach([messageId]);
       await this.chats.recordMessageChanges(chatId, rev + replyIds.length, response);
       if (response.deletedAt === null) {
         this.transactions.publish(
@@ -196,7 +204,7 @@ export class MessagesService {
         this.transactions.publish(MessagesEvents.deleted, event);
       }
       for (const reply of changed.slice(1)) {
-        const event = new MessageUpdatedEvent(forEveryone(toMessageResponse(reply)), topic);
+        const event = new MessageUpdatedEvent(forEveryone(reply), topic);
         this.transactions.publish(MessagesEvents.updated, event);
       }
       return response;

@@ -29,6 +29,7 @@ import { authenticateSockets } from './socket-auth';
 import { ClientEvents, SocketData, userRoom } from './socket-events';
 import { route, SocketRoutes } from './socket-route';
 import { SocketRouter } from './socket-router';
+import { ReaderMessages } from './reader-messages';
 import { ChatServer, SocketServer } from './socket-server';
 import { ShutdownState } from '../common/lifecycle/shutdown-state';
 import { MetricsService } from '../metrics/metrics.service';
@@ -60,12 +61,14 @@ export class ChatGateway
     private readonly router: SocketRouter,
     private readonly sockets: SocketServer,
     private readonly slowConsumers: SlowConsumerGuard,
+    private readonly readers: ReaderMessages,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
   ) {}
 
   afterInit(server: ChatServer): void {
     this.sockets.attach(server);
+    this.readers.listen(server);
     server.use(
       authenticateSockets(this.verifier, async (socket) => {
         await this.joinRooms(socket);
@@ -133,6 +136,7 @@ export class ChatGateway
           body,
           clientMessageId,
           replyToId,
+          attachmentIds: dto.attachmentIds ?? [],
         });
         return { message: sent.message };
       },

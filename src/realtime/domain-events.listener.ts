@@ -24,6 +24,7 @@ import {
   MessageUpdatedEvent,
 } from '../messages/events/messages.events';
 import { PresenceService } from './presence.service';
+import { ReaderMessages } from './reader-messages';
 import { userRoom } from './socket-events';
 import { SocketServer } from './socket-server';
 
@@ -42,16 +43,17 @@ export class DomainEventsListener {
     private readonly sockets: SocketServer,
     private readonly presence: PresenceService,
     private readonly chats: ChatsService,
+    private readonly readers: ReaderMessages,
   ) {}
 
   @OnEvent(MessagesEvents.created, AFTER_COMMIT)
   messageCreated({ message, topic }: MessageCreatedEvent): void {
-    this.emit(() => this.sockets.io.to(topic).emit('message:new', message));
+    this.emit(() => this.readers.emit(this.sockets.io, topic, 'message:new', message));
   }
 
   @OnEvent(MessagesEvents.updated, AFTER_COMMIT)
   messageUpdated({ message, topic }: MessageUpdatedEvent): void {
-    this.emit(() => this.sockets.io.to(topic).emit('message:updated', message));
+    this.emit(() => this.readers.emit(this.sockets.io, topic, 'message:updated', message));
   }
 
   @OnEvent(MessagesEvents.deleted, AFTER_COMMIT)

@@ -1,3 +1,4 @@
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ChatsModule } from '../chats/chats.module';
@@ -6,6 +7,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { UsersModule } from '../users/users.module';
 import { ChatGateway } from './chat.gateway';
 import { DomainEventsListener } from './domain-events.listener';
+import { ReaderMessages } from './reader-messages';
 import { GracefulShutdown } from './graceful-shutdown';
 import { PresenceService } from './presence.service';
 import { SlowConsumerGuard } from './slow-consumer.guard';
@@ -14,7 +16,7 @@ import { SocketServer } from './socket-server';
 import { TypingService } from './typing.service';
 
 @Module({
-  imports: [AuthModule, UsersModule, FriendsModule, ChatsModule, MessagesModule],
+  imports: [AuthModule, UsersModule, FriendsModule, ChatsModule, MessagesModule, AttachmentsModule],
   providers: [
     ChatGateway,
     SocketServer,
@@ -22,6 +24,7 @@ import { TypingService } from './typing.service';
     TypingService,
     PresenceService,
     DomainEventsListener,
+    ReaderMessages,
     SlowConsumerGuard,
     GracefulShutdown,
   ],

@@ -25,6 +25,10 @@ const PUBLIC_OPERATIONS = [
   'POST /api/v1/auth/refresh',
   'GET /health/live',
   'GET /health/ready',
+  // Signed links: the signature names the reader, who is checked at every request
+  // (attachments.e2e-spec.ts).
+  'GET /api/v1/attachments/{attachmentId}',
+  'GET /api/v1/attachments/{attachmentId}/thumbnail',
 ];
 /** Served but not operations of the document. */
 const PUBLIC_DOCS = [
@@ -49,6 +53,8 @@ const TABLES = [
   'chat_participants',
   'messages',
   'message_reactions',
+  'uploads',
+  'attachment_blobs',
 ] as const;
 
 type Snapshot = Record<(typeof TABLES)[number], string>;
@@ -368,6 +374,14 @@ const MATRIX: Record<string, RouteCase> = {
     success: [200],
     outsiders: [],
     noOutsider: "names no resource: it is always the caller's own avatar",
+  }),
+  'POST /api/v1/uploads': route<PairFixture>({
+    build: () => freshPair(false),
+    actor: (f) => f.a,
+    request: () => ({ path: '/api/v1/uploads', file: solidPng(8, 8) }),
+    success: [201],
+    outsiders: [],
+    noOutsider: 'names no resource: the upload is the caller’s own until it is attached',
   }),
   'GET /api/v1/users/{userId}/avatar': route<Fixture>({
     build: async () => ({ secrets: [] }),

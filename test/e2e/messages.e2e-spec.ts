@@ -120,6 +120,8 @@ describe('messages', () => {
         deletedAt: null,
         replyTo: null,
         reactions: [],
+        attachmentCount: 0,
+        attachments: [],
       });
       expect(await rowOf(res.body.id)).toEqual({
         chat_id: chat.id,

@@ -22,6 +22,8 @@ const PUBLIC_OPERATIONS = [
   'post /api/v1/auth/refresh',
   'get /health/live',
   'get /health/ready',
+  'get /api/v1/attachments/{attachmentId}',
+  'get /api/v1/attachments/{attachmentId}/thumbnail',
 ];
 
 const EXPECTED_OPERATIONS = [
@@ -74,6 +76,9 @@ const OPERATION_IDS: Record<string, string> = {
   'put /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'addReaction',
   'delete /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'removeReaction',
   'get /api/v1/chats/{chatId}/messages/{messageId}/reactions/{emoji}': 'listReactors',
+  'post /api/v1/uploads': 'upload',
+  'get /api/v1/attachments/{attachmentId}': 'getAttachment',
+  'get /api/v1/attachments/{attachmentId}/thumbnail': 'getAttachmentThumbnail',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

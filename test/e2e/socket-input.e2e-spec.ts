@@ -927,6 +927,8 @@ describe('socket input', () => {
           deletedAt: null,
           replyTo: null,
           reactions: [],
+          attachmentCount: 0,
+          attachments: [],
         },
       });
       expect(await rowsWith('shape-1')).toEqual([ack.message.id]);

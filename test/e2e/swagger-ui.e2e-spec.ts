@@ -77,6 +77,7 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
       .locator('.opblock-tag-section h3.opblock-tag')
       .evaluateAll((headings) => headings.map((h) => h.getAttribute('data-tag')));
     expect([...tags].sort()).toEqual([
+      'attachments',
       'auth',
       'blocks',
       'chats',

@@ -45,7 +45,7 @@ const RESERVED = new Set([
 
 /** The payload fields of each client event (docs/realtime.md); a new event must be added here. */
 const FIELDS: Record<string, string[]> = {
-  'message:send': ['chatId', 'body', 'clientMessageId', 'replyToId'],
+  'message:send': ['chatId', 'body', 'clientMessageId', 'replyToId', 'attachmentIds'],
   'message:edit': ['chatId', 'messageId', 'body'],
   'message:delete': ['chatId', 'messageId'],
   'chat:join': ['chatId'],
@@ -430,6 +430,11 @@ class Harness {
         return fc.integer({ min: 0, max: 20 });
       case 'limit':
         return fc.integer({ min: 1, max: 100 });
+      case 'attachmentIds':
+        return fc.uniqueArray(
+          fc.oneof(fc.integer({ min: 1, max: 50 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+          { maxLength: 10 },
+        );
       default:
         throw new Error(`no generator for the socket field ${field}`);
     }

@@ -337,6 +337,9 @@ const CONSTRAINT_KEYWORDS = [
   'pattern',
   'format',
   'not',
+  'items',
+  'maxItems',
+  'uniqueItems',
 ] as const;
 
 /** How each validator in use reads as JSON Schema. A validator missing here fails the test. */
@@ -354,6 +357,11 @@ const VALIDATOR_KEYWORDS: Record<string, (constraints: any[]) => Schema> = {
   storableText: () => ({ not: { pattern: '[\\u0000\\uD800-\\uDFFF]' } }),
   // One emoji grapheme or a shortcode: more than JSON Schema can say; the document says it in prose.
   reactionEmoji: () => ({}),
+  isArray: () => ({ type: 'array' }),
+  arrayMaxSize: ([maxItems]) => ({ maxItems }),
+  arrayUnique: () => ({ uniqueItems: true }),
+  // Empty only beside attachmentIds: a rule across fields, said in prose.
+  emptyOnlyWithAttachments: () => ({}),
 };
 
 interface PropertyRule {
@@ -382,7 +390,10 @@ function validatedProperties(target: PayloadClass, problems: string[]): Map<stri
       rule.optional ||= !asks(undefined);
       rule.nullable ||= !asks(null);
     } else if (entry.type === 'customValidation' && entry.name && VALIDATOR_KEYWORDS[entry.name]) {
-      Object.assign(rule.keywords, VALIDATOR_KEYWORDS[entry.name](entry.constraints ?? []));
+      const keywords = VALIDATOR_KEYWORDS[entry.name](entry.constraints ?? []);
+      // `each: true` validates the items of an array.
+      if (entry.each) rule.keywords.items = { ...(rule.keywords.items as Schema), ...keywords };
+      else Object.assign(rule.keywords, keywords);
     } else {
       problems.push(
         `${target.name}.${entry.propertyName}: validator ${entry.name ?? entry.type} has no ` +

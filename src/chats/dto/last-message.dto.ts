@@ -48,4 +48,14 @@ export class LastMessageDto {
 
   @ApiTimestampProperty({ nullable: true })
   deletedAt!: string | null;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: 10,
+    example: 0,
+    description:
+      'How many files it carries (0 once deleted): a list can say "📎 Photo" without them',
+  })
+  attachmentCount!: number;
 }

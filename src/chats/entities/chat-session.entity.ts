@@ -24,6 +24,8 @@ export interface LastMessageSnapshot {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** How many files it carries; absent from previews stored before attachments (read as 0). */
+  attachmentCount?: number;
 }
 
 /** The original data model's chat_sesh / chats: a direct chat (one per pair of users) or a group. */

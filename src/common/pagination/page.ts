@@ -31,7 +31,7 @@ export function toPage<Row, Item>(
   rows: Row[],
   limit: number,
   cursorOf: (row: Row) => unknown,
-  map: (row: Row) => Item,
+  map: (row: Row, index: number) => Item,
 ): Page<Item> {
   const pageRows = rows.slice(0, limit);
   const last = pageRows[pageRows.length - 1];

@@ -5,6 +5,7 @@ import { Realtime1795227773170 } from './1795227773170-realtime';
 import { Usernames1795231449000 } from './1795231449000-usernames';
 import { RichMessages1796358842379 } from './1796358842379-rich-messages';
 import { AttachmentStorage1796363441107 } from './1796363441107-attachment-storage';
+import { Uploads1796380011957 } from './1796380011957-uploads';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Usernames1795231449000,
   RichMessages1796358842379,
   AttachmentStorage1796363441107,
+  Uploads1796380011957,
 ];

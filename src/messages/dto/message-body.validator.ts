@@ -16,14 +16,18 @@ export const MESSAGE_BODY_SCHEMA = {
 /** Unicode-mode: a lone surrogate is one that is not half of a pair. */
 export const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
 
-/** 1-4000 characters after trimming; no NUL and no lone surrogate, which PostgreSQL cannot store. */
-export function IsMessageBody(): PropertyDecorator {
+/**
+ * 1-4000 characters after trimming; no NUL and no lone surrogate, which PostgreSQL cannot store.
+ * A send's body may be empty when it carries files (`emptyWithAttachments`).
+ */
+export function IsMessageBody(options: { emptyWithAttachments?: boolean } = {}): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' ? value.trim() : value,
     ),
     IsString(),
-    CodePointLength(1, MAX_MESSAGE_LENGTH),
+    CodePointLength(options.emptyWithAttachments ? 0 : 1, MAX_MESSAGE_LENGTH),
+    ...(options.emptyWithAttachments ? [EmptyOnlyWithAttachments()] : []),
     ValidateBy({
       name: 'storableText',
       validator: {
@@ -33,4 +37,18 @@ export function IsMessageBody(): PropertyDecorator {
       },
     }),
   );
+}
+
+function EmptyOnlyWithAttachments(): PropertyDecorator {
+  return ValidateBy({
+    name: 'emptyOnlyWithAttachments',
+    validator: {
+      validate: (value: unknown, args) => {
+        if (value !== '') return true;
+        const ids = (args?.object as { attachmentIds?: unknown }).attachmentIds;
+        return Array.isArray(ids) && ids.length > 0;
+      },
+      defaultMessage: () => '$property must not be empty unless attachmentIds are given',
+    },
+  });
 }

@@ -1,9 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { AttachmentResponseDto } from '../../attachments/dto/attachment-response.dto';
 import { LastMessageDto } from '../../chats/dto/last-message.dto';
 import { ReactionSummaryDto } from './reaction-summary.dto';
 import { ReplyPreviewDto } from './reply-preview.dto';
 
-/** A message: its fields as chat lists show them, and its rev, reply preview and reactions. */
+/** A message: its fields as chat lists show them, and its rev, reply preview, reactions and files. */
 export class MessageResponseDto extends LastMessageDto {
   @ApiProperty({
     type: 'integer',
@@ -23,4 +24,11 @@ export class MessageResponseDto extends LastMessageDto {
       'Most used first, then by emoji in Unicode code point order; empty on a deleted message',
   })
   reactions!: ReactionSummaryDto[];
+
+  @ApiProperty({
+    type: [AttachmentResponseDto],
+    description:
+      'Its files in the order sent, with links signed for you; empty on a deleted message (its files are gone)',
+  })
+  attachments!: AttachmentResponseDto[];
 }

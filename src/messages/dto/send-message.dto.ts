@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
+import { ATTACHMENT_IDS_SCHEMA, IsAttachmentIds } from './attachment-ids.validator';
 import { IsMessageBody, MESSAGE_BODY_SCHEMA } from './message-body.validator';
 
 export const CLIENT_MESSAGE_ID = /^[\w.:-]{1,64}$/;
@@ -8,10 +9,11 @@ export const CLIENT_MESSAGE_ID = /^[\w.:-]{1,64}$/;
 export class SendMessageDto {
   @ApiProperty({
     ...MESSAGE_BODY_SCHEMA,
+    minLength: 0,
     example: 'helloo',
-    description: 'Trimmed',
+    description: 'Trimmed; may be empty when `attachmentIds` are given',
   })
-  @IsMessageBody()
+  @IsMessageBody({ emptyWithAttachments: true })
   body!: string;
 
   @ApiPropertyOptional({
@@ -42,4 +44,13 @@ export class SendMessageDto {
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   replyToId?: number;
+
+  @ApiPropertyOptional({
+    ...ATTACHMENT_IDS_SCHEMA,
+    example: [7],
+    description:
+      'Up to 10 of my uploads (`POST /uploads`) not attached yet, in the order to show them; else 409 `ATTACHMENT_UNAVAILABLE`',
+  })
+  @IsAttachmentIds()
+  attachmentIds?: number[];
 }

@@ -16,7 +16,12 @@ import {
 // The target of a foreign key that keeps a reply in its target's chat.
 @Unique('messages_chat_id_id_key', ['chatId', 'id'])
 @Check('messages_tombstone', `("deleted_at" IS NULL) = ("body" IS NOT NULL)`)
-@Check('messages_body_length', `char_length("body") BETWEEN 1 AND 4000`)
+// With attachments the body may be empty.
+@Check(
+  'messages_body_length',
+  `char_length("body") BETWEEN 1 AND 4000 OR ("body" = '' AND "attachment_count" > 0)`,
+)
+@Check('messages_attachment_count', `"attachment_count" BETWEEN 0 AND 10`)
 @Check('messages_seq_positive', `"seq" > 0`)
 @Check('messages_rev_positive', `"rev" > 0`)
 // A reply names a message of its own chat; when that row goes, only reply_to_id is cleared (the
@@ -57,6 +62,10 @@ export class Message {
 
   @Column({ name: 'reply_to_id', type: 'bigint', nullable: true })
   replyToId!: number | null;
+
+  /** How many uploads are attached: only messages with some look them up. */
+  @Column({ name: 'attachment_count', type: 'smallint', default: 0 })
+  attachmentCount!: number;
 
   @Column({ name: 'client_message_id', type: 'varchar', length: 64, nullable: true })
   clientMessageId!: string | null;

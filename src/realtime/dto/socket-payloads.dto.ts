@@ -1,3 +1,4 @@
+import { IsAttachmentIds } from '../../messages/dto/attachment-ids.validator';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page';
@@ -14,7 +15,7 @@ export class ChatPayload {
 }
 
 export class SendMessagePayload extends ChatPayload {
-  @IsMessageBody()
+  @IsMessageBody({ emptyWithAttachments: true })
   body!: string;
 
   /** Required over the socket: it is what makes a resend after a lost ack safe. */
@@ -27,6 +28,9 @@ export class SendMessagePayload extends ChatPayload {
   @IsOptionalNotNull()
   @IsMessageId()
   replyToId?: number;
+
+  @IsAttachmentIds()
+  attachmentIds?: number[];
 }
 
 export class MessagePayload extends ChatPayload {

@@ -598,6 +598,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/uploads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Upload a file to attach to a message
+     * @description The type is decided from the bytes against the allow list (UPLOAD_TYPES: pictures PNG, JPEG, WebP and GIF, PDF, UTF-8 plain text, MP3, Ogg, WAV, FLAC, AAC, M4A, MP4, QuickTime, WebM by default); a name or part type that names another known type is a mismatch. Pictures are decoded and encoded afresh (upright, at most 4096 px a side, no EXIF, GPS or other metadata) with a WebP thumbnail of at most 320 px. The upload waits to be attached (`attachmentIds` on a send) until `expiresAt`. Refusals store nothing: 400 `UPLOAD_EMPTY`; 413 `UPLOAD_TOO_LARGE` (UPLOAD_MAX_BYTES, 25 MiB by default, refused as the stream passes it) or `QUOTA_EXCEEDED` (UPLOAD_QUOTA_BYTES over all my stored files); 415 `UNSUPPORTED_TYPE`, `TYPE_MISMATCH`, `INVALID_IMAGE` (does not decode completely) or `TOO_MANY_PIXELS` (UPLOAD_MAX_IMAGE_PIXELS, judged from the header before decoding).
+     */
+    post: operations['upload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/attachments/{attachmentId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An attached file
+     * @description Signed links need no Authorization header: take them from a message (`url`, `thumbnailUrl`). Each request checks that the reader the link was signed for may still see the message: 404 for an outsider, a removed member or a deleted message; 403 `LINK_INVALID` for a changed link, `LINK_EXPIRED` past `expires`. Answers carry ETag (a matching If-None-Match gets 304), `Cache-Control: private`, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; pictures are shown inline, any other file only downloaded (`Content-Disposition: attachment`).
+     */
+    get: operations['getAttachment'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/attachments/{attachmentId}/thumbnail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A picture's thumbnail (WebP, at most 320 px a side)
+     * @description Signed links need no Authorization header: take them from a message (`url`, `thumbnailUrl`). Each request checks that the reader the link was signed for may still see the message: 404 for an outsider, a removed member or a deleted message; 403 `LINK_INVALID` for a changed link, `LINK_EXPIRED` past `expires`. Answers carry ETag (a matching If-None-Match gets 304), `Cache-Control: private`, `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; pictures are shown inline, any other file only downloaded (`Content-Disposition: attachment`).
+     */
+    get: operations['getAttachmentThumbnail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -910,6 +970,11 @@ export interface components {
        * @example null
        */
       deletedAt: string | null;
+      /**
+       * @description How many files it carries (0 once deleted): a list can say "📎 Photo" without them
+       * @example 0
+       */
+      attachmentCount: number;
     };
     ChatResponseDto: {
       /** @example 7 */
@@ -1034,6 +1099,30 @@ export interface components {
        */
       me: boolean;
     };
+    AttachmentResponseDto: {
+      /** @example 7 */
+      id: number;
+      /** @example image/jpeg */
+      contentType: string;
+      /** @example 183406 */
+      size: number;
+      /** @example beach.jpg */
+      name: string;
+      /** @example 1600 */
+      width: number | null;
+      /** @example 1200 */
+      height: number | null;
+      /**
+       * @description The file: a signed link for this reader that needs no Authorization header and works until `expires` (ATTACHMENT_LINK_TTL_SECONDS), and only while the reader may see the message
+       * @example /api/v1/attachments/7?reader=2&expires=1796400000&signature=Zm9v
+       */
+      url: string;
+      /**
+       * @description A WebP of at most 320 × 320 pixels, for pictures; null for other files
+       * @example /api/v1/attachments/7/thumbnail?reader=2&expires=1796400000&signature=YmFy
+       */
+      thumbnailUrl: string | null;
+    };
     MessageResponseDto: {
       /** @example 1 */
       id: number;
@@ -1069,6 +1158,11 @@ export interface components {
        */
       deletedAt: string | null;
       /**
+       * @description How many files it carries (0 once deleted): a list can say "📎 Photo" without them
+       * @example 0
+       */
+      attachmentCount: number;
+      /**
        * @description The chat's rev of this message's latest change (sent, edited, deleted, reacted to, its reply target changed)
        * @example 2
        */
@@ -1076,6 +1170,8 @@ export interface components {
       replyTo: components['schemas']['ReplyPreviewDto'] | null;
       /** @description Most used first, then by emoji in Unicode code point order; empty on a deleted message */
       reactions: components['schemas']['ReactionSummaryDto'][];
+      /** @description Its files in the order sent, with links signed for you; empty on a deleted message (its files are gone) */
+      attachments: components['schemas']['AttachmentResponseDto'][];
     };
     MessageResponsePageDto: {
       items: components['schemas']['MessageResponseDto'][];
@@ -1087,7 +1183,7 @@ export interface components {
     };
     SendMessageDto: {
       /**
-       * @description Trimmed
+       * @description Trimmed; may be empty when `attachmentIds` are given
        * @example helloo
        */
       body: string;
@@ -1101,6 +1197,13 @@ export interface components {
        * @example 41
        */
       replyToId?: number;
+      /**
+       * @description Up to 10 of my uploads (`POST /uploads`) not attached yet, in the order to show them; else 409 `ATTACHMENT_UNAVAILABLE`
+       * @example [
+       *       7
+       *     ]
+       */
+      attachmentIds?: number[];
     };
     ChangesResponseDto: {
       /** @description The current state of each message changed after afterRev (new, edited, deleted, reacted to), in rev order */
@@ -1165,6 +1268,44 @@ export interface components {
        * @example eyJ1Ijoic2hpdmFtIn0
        */
       nextCursor: string | null;
+    };
+    UploadResponseDto: {
+      /**
+       * @description Give it in `attachmentIds` when sending
+       * @example 7
+       */
+      id: number;
+      /**
+       * @description As the bytes show it (never the name or the part header)
+       * @example image/jpeg
+       */
+      contentType: string;
+      /**
+       * @description Bytes as stored: a picture is re-encoded, so it may differ from what was sent
+       * @example 183406
+       */
+      size: number;
+      /**
+       * @description The file name, made safe to show
+       * @example beach.jpg
+       */
+      name: string;
+      /**
+       * @description Pictures only
+       * @example 1600
+       */
+      width: number | null;
+      /**
+       * @description Pictures only
+       * @example 1200
+       */
+      height: number | null;
+      /**
+       * Format: date-time
+       * @description When it is purged unless attached first; null once attached
+       * @example null
+       */
+      expiresAt: string | null;
     };
     HealthStatusDto: {
       /**
@@ -4596,6 +4737,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Payload too large */
       413: {
         headers: {
@@ -5567,6 +5725,337 @@ export interface operations {
            *       "error": "Too Many Requests",
            *       "code": "RATE_LIMITED",
            *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  upload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UploadResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getAttachment: {
+    parameters: {
+      query: {
+        /** @description The user the link was signed for */
+        reader: number;
+        /** @description Unix time (seconds) the link stops working */
+        expires: number;
+        /** @description HMAC-SHA256 of the rest, base64url */
+        signature: string;
+      };
+      header?: never;
+      path: {
+        attachmentId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          '*/*': string;
+        };
+      };
+      /** @description Unchanged since the If-None-Match ETag */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Authenticated but not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getAttachmentThumbnail: {
+    parameters: {
+      query: {
+        /** @description The user the link was signed for */
+        reader: number;
+        /** @description Unix time (seconds) the link stops working */
+        expires: number;
+        /** @description HMAC-SHA256 of the rest, base64url */
+        signature: string;
+      };
+      header?: never;
+      path: {
+        attachmentId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The thumbnail */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/webp': string;
+        };
+      };
+      /** @description Unchanged since the If-None-Match ETag */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Authenticated but not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
