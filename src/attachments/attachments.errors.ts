@@ -11,8 +11,6 @@ export enum AttachmentsErrorCode {
   TOO_MANY_PIXELS = 'TOO_MANY_PIXELS',
   ATTACHMENT_UNAVAILABLE = 'ATTACHMENT_UNAVAILABLE',
   ATTACHMENT_NOT_FOUND = 'ATTACHMENT_NOT_FOUND',
-  LINK_INVALID = 'LINK_INVALID',
-  LINK_EXPIRED = 'LINK_EXPIRED',
 }
 
 const STATUS: Record<AttachmentsErrorCode, HttpStatus> = {
@@ -25,8 +23,6 @@ const STATUS: Record<AttachmentsErrorCode, HttpStatus> = {
   [AttachmentsErrorCode.TOO_MANY_PIXELS]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   [AttachmentsErrorCode.ATTACHMENT_UNAVAILABLE]: HttpStatus.CONFLICT,
   [AttachmentsErrorCode.ATTACHMENT_NOT_FOUND]: HttpStatus.NOT_FOUND,
-  [AttachmentsErrorCode.LINK_INVALID]: HttpStatus.FORBIDDEN,
-  [AttachmentsErrorCode.LINK_EXPIRED]: HttpStatus.FORBIDDEN,
 };
 
 export class AttachmentsError extends DomainError {

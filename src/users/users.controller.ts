@@ -26,12 +26,12 @@ import { CurrentUser } from '../common/auth/current-user.decorator';
 import { AuthUser } from '../common/auth/auth-user';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiIdParam } from '../common/http/api-schema.decorator';
-import { matchesEtag } from '../common/http/etag';
 import { readUploadedFile } from '../common/http/multipart';
 import { PageOf } from '../common/pagination/page-of.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { AVATAR_SIDE, MAX_AVATAR_INPUT_SIDE, MAX_AVATAR_PIXELS } from './avatar-image';
 import { AVATAR_CONTENT_TYPES, MAX_AVATAR_BYTES } from './avatar-image-type';
+import { replyWithAvatar } from './avatar-reply';
 import { SearchUsersQueryDto } from './dto/search-users-query.dto';
 import { MeResponseDto } from './dto/me-response.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
@@ -135,16 +135,7 @@ export class UsersController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const avatar = await this.users.getAvatar(userId);
-    const etag = `"${avatar.etag}"`;
-    reply
-      .header('etag', etag)
-      .header('cache-control', 'private, no-cache')
-      .header('last-modified', avatar.updatedAt.toUTCString());
-    if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
-      await reply.status(HttpStatus.NOT_MODIFIED).send();
-      return;
-    }
-    await reply.type(avatar.contentType).send(avatar.data);
+    await replyWithAvatar(reply, avatar, ifNoneMatch, 'private, no-cache');
   }
 
   @Get()

@@ -2,18 +2,20 @@ import { MeResponseDto } from './dto/me-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { User } from './entities/user.entity';
 
-export function toUserResponse(user: User): UserResponseDto {
+/** The public profile; `displayPictureUrl` is the signed link to the avatar (see AvatarLinks). */
+export function toUserResponse(user: User, displayPictureUrl: string | null): UserResponseDto {
   return {
     id: user.id,
     username: user.username,
     displayName: user.displayName,
-    displayPictureUrl: user.avatarEtag
-      ? `/api/v1/users/${user.id}/avatar?v=${user.avatarEtag.slice(0, 16)}`
-      : null,
+    displayPictureUrl,
     joinedAt: user.joinedAt.toISOString(),
   };
 }
 
-export function toMeResponse(user: User): MeResponseDto {
-  return { ...toUserResponse(user), allowFriendRequests: user.allowFriendRequests };
+export function toMeResponse(user: User, displayPictureUrl: string | null): MeResponseDto {
+  return {
+    ...toUserResponse(user, displayPictureUrl),
+    allowFriendRequests: user.allowFriendRequests,
+  };
 }

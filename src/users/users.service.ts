@@ -5,6 +5,8 @@ import { toAvatarImage } from './avatar-image';
 import { UserResponseDto } from './dto/user-response.dto';
 import { USERNAME_PATTERN } from './dto/username.validator';
 import { usernameKey } from './username';
+import { AvatarLinks } from './avatar-links';
+import { User } from './entities/user.entity';
 import { toMeResponse, toUserResponse } from './users.mapper';
 import { MeResponseDto } from './dto/me-response.dto';
 import { UsersError, UsersErrorCode } from './users.errors';
@@ -13,6 +15,12 @@ import { NewUser, ProfileChanges, UsersRepository } from './users.repository';
 export interface Credentials {
   user: UserResponseDto;
   passwordHash: string;
+}
+
+export interface AvatarLinkQuery {
+  v: string;
+  expires: number;
+  signature: string;
 }
 
 export interface Avatar {
@@ -33,16 +41,19 @@ const isSearchCursor = (value: unknown): value is SearchCursor => {
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly avatarLinks: AvatarLinks,
+  ) {}
 
   async register(user: NewUser): Promise<UserResponseDto> {
-    return toUserResponse(await this.users.insert(user));
+    return this.profile(await this.users.insert(user));
   }
 
   /** What login needs to check a password; null when no such user exists. */
   async findCredentials(username: string): Promise<Credentials | null> {
     const user = await this.users.findByUsername(username);
-    return user && { user: toUserResponse(user), passwordHash: user.passwordHash };
+    return user && { user: this.profile(user), passwordHash: user.passwordHash };
   }
 
   exists(userId: number): Promise<boolean> {
@@ -52,26 +63,26 @@ export class UsersService {
   async getOrThrow(userId: number): Promise<UserResponseDto> {
     const user = await this.users.findById(userId);
     if (!user) throw UsersError.notFound();
-    return toUserResponse(user);
+    return this.profile(user);
   }
 
   async getMe(userId: number): Promise<MeResponseDto> {
     const user = await this.users.findById(userId);
     if (!user) throw UsersError.notFound();
-    return toMeResponse(user);
+    return toMeResponse(user, this.pictureOf(user));
   }
 
   async updateProfile(userId: number, changes: ProfileChanges): Promise<MeResponseDto> {
     const user = await this.users.updateProfile(userId, changes);
     if (!user) throw UsersError.notFound();
-    return toMeResponse(user);
+    return toMeResponse(user, this.pictureOf(user));
   }
 
   /** Public profiles by id, in one query; ids of users that do not exist are absent. */
   async getProfiles(userIds: number[]): Promise<Map<number, UserResponseDto>> {
     const unique = [...new Set(userIds)];
     const users = unique.length > 0 ? await this.users.findByIds(unique) : [];
-    return new Map(users.map((user) => [user.id, toUserResponse(user)]));
+    return new Map(users.map((user) => [user.id, this.profile(user)]));
   }
 
   /** Stamps the moment the user went offline. */
@@ -95,7 +106,12 @@ export class UsersService {
   async search(prefix: string, limit: number, cursor?: string): Promise<Page<UserResponseDto>> {
     const after = cursor === undefined ? null : decodeCursor(cursor, isSearchCursor).u;
     const rows = await this.users.searchByPrefix(prefix, after, limit + 1);
-    return toPage(rows, limit, (user) => ({ u: usernameKey(user.username) }), toUserResponse);
+    return toPage(
+      rows,
+      limit,
+      (user) => ({ u: usernameKey(user.username) }),
+      (user) => this.profile(user),
+    );
   }
 
   /** Stores the upload, decoded and encoded afresh (see toAvatarImage), as the user's avatar. */
@@ -104,7 +120,25 @@ export class UsersService {
     const etag = createHash('sha256').update(data).digest('hex');
     const user = await this.users.saveAvatar(userId, { contentType, data, etag });
     if (!user) throw UsersError.notFound();
-    return toUserResponse(user);
+    return this.profile(user);
+  }
+
+  /**
+   * The avatar a signed link names (`displayPictureUrl`): 403 for a link not signed here or
+   * expired, 404 once the user has another avatar or none.
+   */
+  async getAvatarByLink(userId: number, link: AvatarLinkQuery): Promise<Avatar> {
+    this.avatarLinks.verify(userId, link.v, link.expires, link.signature);
+    const avatar = await this.getAvatar(userId);
+    if (!this.avatarLinks.isVersion(avatar.etag, link.v)) {
+      throw new UsersError(UsersErrorCode.AVATAR_NOT_FOUND, 'This user has another avatar now');
+    }
+    return avatar;
+  }
+
+  /** Seconds a verified avatar link has left. */
+  avatarLinkSecondsLeft(link: AvatarLinkQuery): number {
+    return this.avatarLinks.secondsLeft(link.expires);
   }
 
   async getAvatar(userId: number): Promise<Avatar> {
@@ -112,5 +146,13 @@ export class UsersService {
     if (!avatar) throw new UsersError(UsersErrorCode.AVATAR_NOT_FOUND, 'This user has no avatar');
     const { contentType, data, etag, updatedAt } = avatar;
     return { contentType, data, etag, updatedAt };
+  }
+
+  private profile(user: User): UserResponseDto {
+    return toUserResponse(user, this.pictureOf(user));
+  }
+
+  private pictureOf(user: User): string | null {
+    return user.avatarEtag ? this.avatarLinks.link(user.id, user.avatarEtag) : null;
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import sharp from 'sharp';
 import { AttachmentLinks } from '../../src/attachments/attachment-links';
@@ -523,6 +524,48 @@ describe('attachments', () => {
       const outsider = await ctx.newUser();
       const link = t.app.get(AttachmentLinks).link(file.id, 'file', outsider.id);
       expect((await fetchLink(link)).response.status).toBe(404);
+    });
+  });
+
+  describe('across replicas', () => {
+    let one: TestApp;
+    let two: TestApp;
+    beforeAll(async () => {
+      const shared = {
+        SOCKET_ADAPTER: 'postgres',
+        SOCKET_ADAPTER_CHANNEL: `files-${randomBytes(4).toString('hex')}`,
+        ATTACHMENT_CLEANUP_INTERVAL_SECONDS: '0',
+      };
+      one = await startTestApp(shared);
+      two = await startTestApp(shared, { databaseUrl: one.databaseUrl });
+    });
+    afterAll(async () => {
+      await two?.close();
+      await one?.close();
+    });
+
+    it('signs a message:new for each reader on the replica that holds their socket', async () => {
+      const ctx1 = new TestContext(one);
+      const [a, b, c] = await Promise.all([ctx1.newUser(), ctx1.newUser(), ctx1.newUser()]);
+      await ctx1.befriend(a, b);
+      await ctx1.befriend(a, c);
+      const group = await ctx1.group(a, 'replicas', [b, c]);
+      const onTwo = await connectSocket(two.baseUrl, { token: b.accessToken });
+      const onOne = await connectSocket(one.baseUrl, { token: c.accessToken });
+      sockets.push(onTwo, onOne);
+      const file = await upload(a, solidPng(40, 40), 'shared.png', undefined, one);
+      expect(file.status).toBe(201);
+      const arriving = [nextEvent<any>(onTwo, 'message:new'), nextEvent<any>(onOne, 'message:new')];
+      const sent = await one.http.post(`/api/v1/chats/${group.id}/messages`, {
+        token: a.accessToken,
+        body: { body: 'to both replicas', attachmentIds: [file.body.id] },
+      });
+      expect(sent.status).toBe(201);
+      const [forB, forC] = await Promise.all(arriving);
+      expect(forB.attachments[0].url).toContain(`reader=${b.id}`);
+      expect(forC.attachments[0].url).toContain(`reader=${c.id}`);
+      expect((await fetch(two.baseUrl + forB.attachments[0].thumbnailUrl)).status).toBe(200);
+      expect((await fetch(one.baseUrl + forC.attachments[0].url)).status).toBe(200);
     });
   });
 

@@ -29,6 +29,8 @@ const PUBLIC_OPERATIONS = [
   // (attachments.e2e-spec.ts).
   'GET /api/v1/attachments/{attachmentId}',
   'GET /api/v1/attachments/{attachmentId}/thumbnail',
+  // displayPictureUrl: a signed link to an avatar, which every signed-in user may see anyway.
+  'GET /api/v1/avatars/{userId}',
 ];
 /** Served but not operations of the document. */
 const PUBLIC_DOCS = [

@@ -20,6 +20,7 @@ import {
   solidImage,
   solidPng,
 } from '../utils/images';
+import { AvatarLinks } from '../../src/users/avatar-links';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const MIB = 1024 * 1024;
@@ -52,6 +53,9 @@ describe('avatars', () => {
     return { response, bytes: Buffer.from(await response.arrayBuffer()) };
   }
 
+  /** The avatar version a `displayPictureUrl` names (its expiry and signature move with time). */
+  const versionOf = (url: string) => new URL(url, t.baseUrl).searchParams.get('v');
+
   /** Uploads the bytes, expects a 200 and returns what the avatar route then serves. */
   async function uploadAndFetch(session: Session, bytes: Buffer, filename = 'a.png') {
     const res = await upload(session, fileForm(bytes, filename));
@@ -59,6 +63,11 @@ describe('avatars', () => {
     const served = await fetchBytes(res.body.displayPictureUrl, session.accessToken);
     expect(served.response.status).toBe(200);
     return { url: res.body.displayPictureUrl as string, ...served };
+  }
+
+  async function avatarEtag(userId: number): Promise<string | null> {
+    const { rows } = await t.db.query('SELECT avatar_etag FROM users WHERE id = $1', [userId]);
+    return rows[0].avatar_etag;
   }
 
   async function avatarRows(userId: number): Promise<number> {
@@ -87,11 +96,13 @@ describe('avatars', () => {
       const res = await upload(session, fileForm(await solidImage(format, 48, 32), `a.${format}`));
       expect(res.status).toBe(200);
       expect(res.body.displayPictureUrl).toMatch(
-        new RegExp(`^/api/v1/users/${session.id}/avatar\\?v=[0-9a-f]+$`),
+        new RegExp(
+          `^/api/v1/avatars/${session.id}\\?v=[0-9a-f]{16}&expires=\\d+&signature=[\\w-]{43}$`,
+        ),
       );
       const url: string = res.body.displayPictureUrl;
       const me = await t.http.get('/api/v1/users/me', { token: session.accessToken });
-      expect(me.body.displayPictureUrl).toBe(url);
+      expect(versionOf(me.body.displayPictureUrl)).toBe(versionOf(url));
 
       const { rows } = await t.db.query(
         'SELECT content_type, data FROM user_avatars WHERE user_id = $1',
@@ -126,7 +137,7 @@ describe('avatars', () => {
       const mine = await uploadAndFetch(owner, solidPng(20, 20, RED));
 
       const profile = await t.http.get(`/api/v1/users/${owner.id}`, { token: viewer.accessToken });
-      expect(profile.body.displayPictureUrl).toBe(mine.url);
+      expect(versionOf(profile.body.displayPictureUrl)).toBe(versionOf(mine.url));
       const avatar = await fetchBytes(`/api/v1/users/${owner.id}/avatar`, viewer.accessToken);
       expect(avatar.response.status).toBe(200);
       expect(Buffer.compare(avatar.bytes, mine.bytes)).toBe(0);
@@ -139,7 +150,7 @@ describe('avatars', () => {
 
       const second = await upload(session, fileForm(await solidImage('jpeg'), 'b.jpg'));
       expect(second.status).toBe(200);
-      expect(second.body.displayPictureUrl).not.toBe(first.url);
+      expect(versionOf(second.body.displayPictureUrl)).not.toBe(versionOf(first.url));
       expect(await avatarRows(session.id)).toBe(1);
 
       const stale = await fetchBytes(second.body.displayPictureUrl, session.accessToken, {
@@ -165,8 +176,40 @@ describe('avatars', () => {
       const second = await upload(session, fileForm(bytes, 'a.webp'));
       expect(first.status).toBe(200);
       expect(second.status).toBe(200);
-      expect(second.body.displayPictureUrl).toBe(first.body.displayPictureUrl);
+      expect(versionOf(second.body.displayPictureUrl)).toBe(
+        versionOf(first.body.displayPictureUrl),
+      );
       expect(await avatarRows(session.id)).toBe(1);
+    });
+
+    it('serves displayPictureUrl without a token, and refuses a changed, expired or replaced link', async () => {
+      const session = await ctx.newUser();
+      const first = await upload(session, fileForm(solidPng(12, 12, RED)));
+      const link: string = first.body.displayPictureUrl;
+      const plain = await fetch(t.baseUrl + link);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+      expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
+
+      const other = await ctx.newUser();
+      for (const changed of [
+        link.replace(`/avatars/${session.id}?`, `/avatars/${other.id}?`),
+        link.replace(/expires=(\d+)/, (_m, e) => `expires=${Number(e) + 1}`),
+        link.replace(/v=(.)/, (_m, c) => `v=${c === 'a' ? 'b' : 'a'}`),
+      ]) {
+        const res = await fetch(t.baseUrl + changed);
+        expect({ changed, status: res.status }).toEqual({ changed, status: 403 });
+      }
+      const expired = t.app
+        .get(AvatarLinks)
+        .link(session.id, (await avatarEtag(session.id))!, Date.now() - 3 * 3600 * 1000);
+      const refused = await fetch(t.baseUrl + expired);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { code: string }).code).toBe('LINK_EXPIRED');
+      expect((await fetch(t.baseUrl + link.replace(/&signature=.*/, ''))).status).toBe(400);
+
+      expect((await upload(session, fileForm(solidPng(12, 12, BLUE)))).status).toBe(200);
+      expect((await fetch(t.baseUrl + link)).status).toBe(404);
     });
 
     it('keeps the avatar of one user separate from another', async () => {

@@ -24,6 +24,7 @@ const PUBLIC_OPERATIONS = [
   'get /health/ready',
   'get /api/v1/attachments/{attachmentId}',
   'get /api/v1/attachments/{attachmentId}/thumbnail',
+  'get /api/v1/avatars/{userId}',
 ];
 
 const EXPECTED_OPERATIONS = [
@@ -79,6 +80,7 @@ const OPERATION_IDS: Record<string, string> = {
   'post /api/v1/uploads': 'upload',
   'get /api/v1/attachments/{attachmentId}': 'getAttachment',
   'get /api/v1/attachments/{attachmentId}/thumbnail': 'getAttachmentThumbnail',
+  'get /api/v1/avatars/{userId}': 'getAvatarByLink',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

@@ -1,32 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { SignedLinkQueryDto } from '../../common/links/link-query.dto';
 import { ToInt } from '../../common/validation/to-int';
 
-/** The query of a signed link, as `url` and `thumbnailUrl` carry it. */
-export class FileLinkQueryDto {
+/** The query of a signed link to an attached file, as `url` and `thumbnailUrl` carry it. */
+export class FileLinkQueryDto extends SignedLinkQueryDto {
   @ApiProperty({ type: 'integer', minimum: 1, description: 'The user the link was signed for' })
   @ToInt()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
   reader!: number;
-
-  @ApiProperty({
-    type: 'integer',
-    minimum: 0,
-    description: 'Unix time (seconds) the link stops working',
-  })
-  @ToInt()
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  expires!: number;
-
-  @ApiProperty({
-    pattern: '^[A-Za-z0-9_-]{43}$',
-    description: 'HMAC-SHA256 of the rest, base64url',
-  })
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'signature must be 43 base64url characters' })
-  signature!: string;
 }

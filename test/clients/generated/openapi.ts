@@ -106,6 +106,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/avatars/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A user's avatar by the signed link `displayPictureUrl` (no token needed)
+     * @description What `displayPictureUrl` names: it works without an Authorization header until `expires` (ATTACHMENT_LINK_TTL_SECONDS). 403 `LINK_INVALID` for a changed link, `LINK_EXPIRED` past its time (fetch the profile again); 404 once the user has another avatar or none. ETag, `Cache-Control: private` and If-None-Match (304) as on `GET /users/:userId/avatar`.
+     */
+    get: operations['getAvatarByLink'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/register': {
     parameters: {
       query?: never;
@@ -1838,6 +1858,116 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "TOKEN_EXPIRED",
            *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getAvatarByLink: {
+    parameters: {
+      query: {
+        /** @description Unix time (seconds) the link stops working */
+        expires: number;
+        /** @description HMAC-SHA256 of the rest, base64url */
+        signature: string;
+        /** @description The version of the avatar it names */
+        v: string;
+      };
+      header?: never;
+      path: {
+        userId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image bytes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/png': string;
+          'image/jpeg': string;
+          'image/webp': string;
+        };
+      };
+      /** @description Unchanged since the If-None-Match ETag */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Authenticated but not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "NOT_MESSAGE_SENDER",
+           *       "message": "Only the sender can change or delete a message"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -5869,12 +5999,12 @@ export interface operations {
   getAttachment: {
     parameters: {
       query: {
-        /** @description The user the link was signed for */
-        reader: number;
         /** @description Unix time (seconds) the link stops working */
         expires: number;
         /** @description HMAC-SHA256 of the rest, base64url */
         signature: string;
+        /** @description The user the link was signed for */
+        reader: number;
       };
       header?: never;
       path: {
@@ -5977,12 +6107,12 @@ export interface operations {
   getAttachmentThumbnail: {
     parameters: {
       query: {
-        /** @description The user the link was signed for */
-        reader: number;
         /** @description Unix time (seconds) the link stops working */
         expires: number;
         /** @description HMAC-SHA256 of the rest, base64url */
         signature: string;
+        /** @description The user the link was signed for */
+        reader: number;
       };
       header?: never;
       path: {
