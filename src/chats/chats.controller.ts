@@ -31,6 +31,7 @@ import { ChatMembersService } from './chat-members.service';
 import { ChatsService } from './chats.service';
 import { AddParticipantsDto } from './dto/add-participants.dto';
 import { ChangeRoleDto } from './dto/change-role.dto';
+import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { CreateDirectChatDto } from './dto/create-direct-chat.dto';
 import { CreateGroupChatDto } from './dto/create-group-chat.dto';
@@ -116,6 +117,25 @@ export class ChatsController {
     @Param('chatId', ParseIdPipe) chatId: number,
   ): Promise<ChatResponseDto> {
     return this.chats.get(user.id, chatId);
+  }
+
+  @Get(':chatId/read-markers')
+  @ApiOperation({
+    operationId: 'listReadMarkers',
+    summary: 'Read receipts: how far each participant has read',
+    description:
+      "Each participant's read marker once it has moved, by user id, with when it last moved. " +
+      'A participant who turned `shareReadReceipts` off is listed to no one but themself. A chat I ' +
+      'am not in is 404.',
+  })
+  @ApiOkResponse({ type: [ReadMarkerResponseDto] })
+  @ApiErrors(400, 404)
+  @ApiIdParam('chatId')
+  readMarkers(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+  ): Promise<ReadMarkerResponseDto[]> {
+    return this.chats.readMarkers(user.id, chatId);
   }
 
   @Patch(':chatId')

@@ -10,6 +10,14 @@ export interface ChatOfUser {
   lastReadSeq: number;
 }
 
+export interface ReadMarkerRow {
+  userId: number;
+  messageId: number;
+  seq: number;
+  /** Null for a marker moved before read times were kept. */
+  readAt: Date | null;
+}
+
 export interface ChatMembership {
   chatId: number;
   userId: number;
@@ -207,7 +215,8 @@ export class ChatsRepository {
                 AS v(id, last_seq, last_rev, last_message, at)
           WHERE c.id = v.id
        )
-       UPDATE chat_participants p SET last_read_message_id = v.message_id, last_read_seq = v.seq
+       UPDATE chat_participants p
+          SET last_read_message_id = v.message_id, last_read_seq = v.seq, last_read_at = now()
          FROM unnest($5::int[], $6::int[], $7::bigint[], $8::bigint[]) AS v(chat_id, user_id, message_id, seq)
         WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.last_read_seq < v.seq`,
       [
@@ -357,7 +366,8 @@ export class ChatsRepository {
   ): Promise<string | null> {
     const rows: { topic: string }[] = await this.manager.query(
       `WITH moved AS (
-         UPDATE chat_participants SET last_read_message_id = $3, last_read_seq = $4
+         UPDATE chat_participants
+            SET last_read_message_id = $3, last_read_seq = $4, last_read_at = clock_timestamp()
           WHERE chat_id = $1 AND user_id = $2 AND last_read_seq < $4
          RETURNING chat_id
        )
@@ -365,5 +375,23 @@ export class ChatsRepository {
       [chatId, userId, messageId, seq],
     );
     return rows[0]?.topic ?? null;
+  }
+
+  /** Every participant's read marker that has moved at all, by user id. */
+  async listReadMarkers(chatId: number): Promise<ReadMarkerRow[]> {
+    const rows: { user_id: number; message_id: string; seq: string; read_at: Date }[] =
+      await this.manager.query(
+        `SELECT user_id, last_read_message_id AS message_id, last_read_seq AS seq, last_read_at AS read_at
+           FROM chat_participants
+          WHERE chat_id = $1 AND last_read_message_id IS NOT NULL
+          ORDER BY user_id`,
+        [chatId],
+      );
+    return rows.map((row) => ({
+      userId: row.user_id,
+      messageId: Number(row.message_id),
+      seq: Number(row.seq),
+      readAt: row.read_at,
+    }));
   }
 }

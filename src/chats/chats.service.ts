@@ -17,6 +17,7 @@ import {
   SenderMembership,
 } from './chats.repository';
 import { ChatForSend, FlushedChat, GateKind, ReadMarker, SendGate } from './send-gate';
+import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
@@ -234,10 +235,24 @@ export class ChatsService {
     return this.markerMoves.run(`${chatId}:${userId}`, async () => {
       const topic = await this.repository.advanceReadMarker(chatId, userId, messageId, seq);
       if (topic !== null) {
-        const event = new ChatReadEvent(chatId, topic, userId, messageId);
+        const shared = (await this.users.readReceiptSharers([userId])).has(userId);
+        const event = new ChatReadEvent(chatId, topic, userId, messageId, shared);
         this.transactions.publish(ChatsEvents.read, event);
       }
     });
+  }
+
+  /**
+   * The read receipts of a chat I am in: every participant's marker, but of those who do not share
+   * their receipts only mine.
+   */
+  async readMarkers(userId: number, chatId: number): Promise<ReadMarkerResponseDto[]> {
+    await this.assertParticipant(chatId, userId);
+    const markers = await this.repository.listReadMarkers(chatId);
+    const sharers = await this.users.readReceiptSharers(markers.map((marker) => marker.userId));
+    return markers
+      .filter((marker) => marker.userId === userId || sharers.has(marker.userId))
+      .map((marker) => ({ ...marker, readAt: marker.readAt?.toISOString() ?? null }));
   }
 
   async viewOf(chat: ChatSession, viewerId: number): Promise<ChatResponseDto> {

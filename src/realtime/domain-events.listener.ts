@@ -113,8 +113,9 @@ export class DomainEventsListener {
   }
 
   @OnEvent(ChatsEvents.read, AFTER_COMMIT)
-  chatRead({ chatId, topic, userId, messageId }: ChatReadEvent): void {
-    this.emit(() => this.sockets.io.to(topic).emit('chat:read', { chatId, userId, messageId }));
+  chatRead({ chatId, topic, userId, messageId, shared }: ChatReadEvent): void {
+    const to = shared ? topic : userRoom(userId);
+    this.emit(() => this.sockets.io.to(to).emit('chat:read', { chatId, userId, messageId }));
   }
 
   @OnEvent(FriendsEvents.requestCreated, AFTER_COMMIT)

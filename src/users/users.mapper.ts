@@ -17,5 +17,6 @@ export function toMeResponse(user: User, displayPictureUrl: string | null): MeRe
   return {
     ...toUserResponse(user, displayPictureUrl),
     allowFriendRequests: user.allowFriendRequests,
+    shareReadReceipts: user.shareReadReceipts,
   };
 }

@@ -16,6 +16,7 @@ export interface NewUser {
 export interface ProfileChanges {
   displayName?: string;
   allowFriendRequests?: boolean;
+  shareReadReceipts?: boolean;
 }
 
 export interface NewAvatar {

@@ -85,6 +85,13 @@ export class UsersService {
     return new Map(users.map((user) => [user.id, this.profile(user)]));
   }
 
+  /** Which of the users show their read markers to others (one query). */
+  async readReceiptSharers(userIds: number[]): Promise<Set<number>> {
+    const unique = [...new Set(userIds)];
+    const users = unique.length > 0 ? await this.users.findByIds(unique) : [];
+    return new Set(users.filter((user) => user.shareReadReceipts).map((user) => user.id));
+  }
+
   /** Stamps the moment the user went offline. */
   recordLastSeen(userId: number): Promise<Date> {
     return this.users.touchLastSeen(userId);

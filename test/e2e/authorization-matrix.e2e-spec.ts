@@ -582,6 +582,13 @@ const MATRIX: Record<string, RouteCase> = {
     reveals: true,
     outsiders: NOT_IN_CHAT,
   }),
+  'GET /api/v1/chats/{chatId}/read-markers': route<GroupFixture>({
+    build: group,
+    actor: 'member',
+    request: (f) => ({ path: `${chatPath(f)}/read-markers` }),
+    success: [200],
+    outsiders: NOT_IN_CHAT,
+  }),
   'PATCH /api/v1/chats/{chatId}': route<GroupFixture>({
     build: group,
     actor: 'admin',

@@ -664,7 +664,13 @@ describe('messages', () => {
       expect(events).toEqual([
         {
           name: ChatsEvents.read,
-          payload: { chatId: chat.id, topic: chat.topic, userId: a.id, messageId: sent[1].id },
+          payload: {
+            chatId: chat.id,
+            topic: chat.topic,
+            userId: a.id,
+            messageId: sent[1].id,
+            shared: true,
+          },
         },
       ]);
       // b's count is unaffected.

@@ -64,6 +64,7 @@ const OPERATION_IDS: Record<string, string> = {
   'post /api/v1/chats/groups': 'createGroupChat',
   'get /api/v1/chats': 'listChats',
   'get /api/v1/chats/{chatId}': 'getChat',
+  'get /api/v1/chats/{chatId}/read-markers': 'listReadMarkers',
   'patch /api/v1/chats/{chatId}': 'renameChat',
   'post /api/v1/chats/{chatId}/participants': 'addParticipants',
   'patch /api/v1/chats/{chatId}/participants/{userId}': 'changeParticipantRole',

@@ -43,7 +43,11 @@ describe('users', () => {
       const session = await ctx.newUser(uniqueUsername('Me'), 'Me Myself');
       const res = await t.http.get('/api/v1/users/me', { token: session.accessToken });
       expect(res.status).toBe(200);
-      expectUser(res.body, session, { displayName: 'Me Myself', allowFriendRequests: true });
+      expectUser(res.body, session, {
+        displayName: 'Me Myself',
+        allowFriendRequests: true,
+        shareReadReceipts: true,
+      });
       const { rows } = await t.db.query('SELECT joined_at FROM users WHERE id = $1', [session.id]);
       expect(res.body.joinedAt).toBe((rows[0].joined_at as Date).toISOString());
     });
@@ -55,6 +59,7 @@ describe('users', () => {
       expect(Object.keys(res.body).sort()).toEqual(
         [
           'allowFriendRequests',
+          'shareReadReceipts',
           'displayName',
           'displayPictureUrl',
           'id',
@@ -74,7 +79,11 @@ describe('users', () => {
         body: { displayName: 'Renamed User' },
       });
       expect(res.status).toBe(200);
-      expectUser(res.body, session, { displayName: 'Renamed User', allowFriendRequests: true });
+      expectUser(res.body, session, {
+        displayName: 'Renamed User',
+        allowFriendRequests: true,
+        shareReadReceipts: true,
+      });
       const { rows } = await t.db.query('SELECT display_name FROM users WHERE id = $1', [
         session.id,
       ]);
@@ -111,6 +120,7 @@ describe('users', () => {
       const other = await ctx.newUser();
       const res = await t.http.get(`/api/v1/users/${session.id}`, { token: other.accessToken });
       expect(res.body).not.toHaveProperty('allowFriendRequests');
+      expect(res.body).not.toHaveProperty('shareReadReceipts');
     });
 
     it('trims the display name', async () => {

@@ -36,4 +36,8 @@ export class ChatParticipant {
   /** The seq of last_read_message_id: unread = chat last_seq - this (own messages advance it). */
   @Column({ name: 'last_read_seq', type: 'bigint', default: 0 })
   lastReadSeq!: number;
+
+  /** When the marker last moved: the read receipt's time. */
+  @Column({ name: 'last_read_at', type: 'timestamptz', precision: 3, nullable: true })
+  lastReadAt!: Date | null;
 }

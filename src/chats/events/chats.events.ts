@@ -43,5 +43,7 @@ export class ChatReadEvent {
     readonly topic: string,
     readonly userId: number,
     readonly messageId: number,
+    /** False when the reader keeps receipts private: only their own devices hear of it. */
+    readonly shared: boolean,
   ) {}
 }

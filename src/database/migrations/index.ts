@@ -6,6 +6,7 @@ import { Usernames1795231449000 } from './1795231449000-usernames';
 import { RichMessages1796358842379 } from './1796358842379-rich-messages';
 import { AttachmentStorage1796363441107 } from './1796363441107-attachment-storage';
 import { Uploads1796380011957 } from './1796380011957-uploads';
+import { ReadReceipts1796385658598 } from './1796385658598-read-receipts';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RichMessages1796358842379,
   AttachmentStorage1796363441107,
   Uploads1796380011957,
+  ReadReceipts1796385658598,
 ];

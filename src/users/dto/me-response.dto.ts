@@ -8,4 +8,10 @@ export class MeResponseDto extends UserResponseDto {
     example: true,
   })
   allowFriendRequests!: boolean;
+
+  @ApiProperty({
+    description: 'Whether others see how far I have read (read markers and `chat:read`)',
+    example: true,
+  })
+  shareReadReceipts!: boolean;
 }

@@ -16,4 +16,13 @@ export class UpdateProfileDto {
   @IsOptionalNotNull()
   @IsBoolean()
   allowFriendRequests?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'false: my read marker is listed to no one else and `chat:read` about me reaches only my own devices',
+    example: true,
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  shareReadReceipts?: boolean;
 }

@@ -42,6 +42,10 @@ export class User {
   @Column({ name: 'allow_friend_requests', type: 'boolean', default: true })
   allowFriendRequests!: boolean;
 
+  /** Privacy: when false the user's read marker is shown to no one else and not broadcast. */
+  @Column({ name: 'share_read_receipts', type: 'boolean', default: true })
+  shareReadReceipts!: boolean;
+
   /** When the user's last socket disconnected. */
   @Column({ name: 'last_seen_at', type: 'timestamptz', precision: 3, nullable: true })
   lastSeenAt!: Date | null;

@@ -458,6 +458,26 @@ export interface paths {
     patch: operations['renameChat'];
     trace?: never;
   };
+  '/api/v1/chats/{chatId}/read-markers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read receipts: how far each participant has read
+     * @description Each participant's read marker once it has moved, by user id, with when it last moved. A participant who turned `shareReadReceipts` off is listed to no one but themself. A chat I am not in is 404.
+     */
+    get: operations['listReadMarkers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/chats/{chatId}/participants': {
     parameters: {
       query?: never;
@@ -763,6 +783,11 @@ export interface components {
        * @example true
        */
       allowFriendRequests: boolean;
+      /**
+       * @description Whether others see how far I have read (read markers and `chat:read`)
+       * @example true
+       */
+      shareReadReceipts: boolean;
     };
     UpdateProfileDto: {
       /**
@@ -775,6 +800,11 @@ export interface components {
        * @example true
        */
       allowFriendRequests?: boolean;
+      /**
+       * @description false: my read marker is listed to no one else and `chat:read` about me reaches only my own devices
+       * @example true
+       */
+      shareReadReceipts?: boolean;
     };
     UserResponseDto: {
       /** @example 1 */
@@ -1064,6 +1094,26 @@ export interface components {
        * @example eyJ1Ijoic2hpdmFtIn0
        */
       nextCursor: string | null;
+    };
+    ReadMarkerResponseDto: {
+      /** @example 2 */
+      userId: number;
+      /**
+       * @description The last message they have read
+       * @example 41
+       */
+      messageId: number;
+      /**
+       * @description That message's seq
+       * @example 41
+       */
+      seq: number;
+      /**
+       * Format: date-time
+       * @description When the marker last moved (null when it moved before read times were kept)
+       * @example null
+       */
+      readAt: string | null;
     };
     RenameChatDto: {
       /**
@@ -4213,6 +4263,99 @@ export interface operations {
            *       "error": "Unsupported Media Type",
            *       "code": "UNSUPPORTED_MEDIA_TYPE",
            *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  listReadMarkers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        chatId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReadMarkerResponseDto'][];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
