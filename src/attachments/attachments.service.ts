@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import { ChatDeletionHooks } from '../chats/chat-deletion-hooks';
 import { ChatsService } from '../chats/chats.service';
 import { AttachmentLinks, FileVariant, LinkQuery } from './attachment-links';
 import { AttachmentsError } from './attachments.errors';
@@ -48,13 +49,19 @@ export interface OpenedFile {
  * checking that the reader may still see the message.
  */
 @Injectable()
-export class AttachmentsService {
+export class AttachmentsService implements OnModuleInit {
   constructor(
     private readonly repository: UploadsRepository,
     private readonly links: AttachmentLinks,
     private readonly chats: ChatsService,
+    private readonly chatDeletion: ChatDeletionHooks,
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
   ) {}
+
+  /** A deleted chat's files would hold its messages' rows back: they are released to the purge. */
+  onModuleInit(): void {
+    this.chatDeletion.register((chatId) => this.repository.releaseChat(chatId));
+  }
 
   /** Inside the flush: locks the uploads named and says which are free to attach, by id. */
   async lockForAttach(ids: number[]): Promise<Map<number, UploadForAttach>> {

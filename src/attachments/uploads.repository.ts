@@ -219,8 +219,41 @@ export class UploadsRepository {
     }));
   }
 
+  /** Deletes the owner's upload unless it is attached (in the same statement); its files, if so. */
+  async deleteUnattached(id: number, ownerId: number): Promise<StoredFiles | null> {
+    const rows: { id: string; storage_key: string; thumbnail_key: string | null }[] =
+      await this.manager.query(
+        `WITH gone AS (
+           DELETE FROM uploads WHERE id = $1 AND owner_id = $2 AND message_id IS NULL
+           RETURNING id, storage_key, thumbnail_key
+         )
+         SELECT * FROM gone`,
+        [id, ownerId],
+      );
+    return rows[0]
+      ? {
+          id: Number(rows[0].id),
+          storageKey: rows[0].storage_key,
+          thumbnailKey: rows[0].thumbnail_key,
+        }
+      : null;
+  }
+
   async delete(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.manager.query('DELETE FROM uploads WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  /**
+   * Before a chat is deleted: its files belong to no message any more and expire at once, so the
+   * purge removes their bytes.
+   */
+  async releaseChat(chatId: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE uploads SET chat_id = NULL, message_id = NULL, position = NULL, detached_at = NULL,
+              expires_at = now()
+        WHERE chat_id = $1`,
+      [chatId],
+    );
   }
 }

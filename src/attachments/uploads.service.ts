@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ImageRefusedError, prepareImage, PreparedImage } from '../common/images/image-pipeline';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AttachmentsError, AttachmentsErrorCode } from './attachments.errors';
@@ -91,10 +91,8 @@ export class UploadsService {
 
   /** Removes an upload not attached yet, with its files (a request refused after storing it). */
   async withdraw(ownerId: number, uploadId: number): Promise<void> {
-    const upload = await this.repository.find(uploadId);
-    if (!upload || upload.ownerId !== ownerId || upload.messageId !== null) return;
-    await this.repository.delete([upload.id]);
-    await this.discard(upload);
+    const files = await this.repository.deleteUnattached(uploadId, ownerId);
+    if (files) await this.discard(files);
   }
 
   private typeOf(head: Buffer, file: IncomingFile): string {
@@ -176,28 +174,23 @@ export class UploadsService {
         'The file starts as plain text but is not UTF-8 text throughout',
       );
     let refusal: AttachmentsError | null = null;
-    const checked = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        if (text && !text.accepts(chunk)) return done((refusal = notText()));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-      flush(done) {
-        if (text && !text.end()) return done((refusal = notText()));
-        done();
-      },
-    });
+    // One generator reads, checks and hashes: a client that goes away (or a refusal) fails it, and
+    // with it the storage's write, which then removes what it stored.
     const source = Readable.from(
       (async function* () {
-        yield head;
-        for (let next = await reader.next(); !next.done; next = await reader.next())
+        let next: IteratorResult<Buffer> = { done: false, value: head };
+        for (; !next.done; next = await reader.next()) {
+          if (text && !text.accepts(next.value)) throw (refusal = notText());
+          hash.update(next.value);
           yield next.value;
+        }
+        if (text && !text.end()) throw (refusal = notText());
       })(),
     );
     const storageKey = newKey('f');
     let size: number;
     try {
-      ({ size } = await this.storage.put(storageKey, source.pipe(checked), contentType));
+      ({ size } = await this.storage.put(storageKey, source, contentType));
     } catch (error) {
       throw refusal ?? error;
     }
@@ -266,7 +259,7 @@ function newKey(kind: 'f' | 't'): string {
 function quotaExceeded(quota: number): AttachmentsError {
   return new AttachmentsError(
     AttachmentsErrorCode.QUOTA_EXCEEDED,
-    `Your uploads may hold at most ${quota} bytes: delete messages with files to make room`,
+    `Your uploads may hold at most ${quota} bytes; files of deleted messages count until they are purged`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { ChatDeletionHooks } from './chat-deletion-hooks';
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transaction-host';
 import { assertAdmin, assertMayChangeRole, assertMayRemove } from './chat-roles';
@@ -33,6 +34,7 @@ export class ChatMembersService {
     private readonly repository: ChatsRepository,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
+    private readonly deletionHooks: ChatDeletionHooks,
   ) {}
 
   rename(actorId: number, chatId: number, name: string): Promise<ChatResponseDto> {
@@ -95,7 +97,10 @@ export class ChatMembersService {
         target.role === 'owner' ? await this.repository.longestStanding(chatId) : null;
       if (successor) await this.repository.setRole(chatId, successor.userId, 'owner');
       const chatDeleted = (await this.repository.countParticipants(chatId)) === 0;
-      if (chatDeleted) await this.repository.deleteChat(chatId);
+      if (chatDeleted) {
+        await this.deletionHooks.run(chatId);
+        await this.repository.deleteChat(chatId);
+      }
       // The removal and the hand-over are two changes, announced by two events: two revs.
       const rev = chatDeleted
         ? chat.lastRev + 1

@@ -1,3 +1,4 @@
+import { ChatDeletionHooks } from './chat-deletion-hooks';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FriendsModule } from '../friends/friends.module';
@@ -12,7 +13,7 @@ import { ChatSession } from './entities/chat-session.entity';
 @Module({
   imports: [UsersModule, FriendsModule, TypeOrmModule.forFeature([ChatSession, ChatParticipant])],
   controllers: [ChatsController],
-  providers: [ChatsRepository, ChatsService, ChatMembersService],
-  exports: [ChatsService],
+  providers: [ChatsRepository, ChatsService, ChatMembersService, ChatDeletionHooks],
+  exports: [ChatsService, ChatDeletionHooks],
 })
 export class ChatsModule {}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import sharp from 'sharp';
 import { AttachmentLinks } from '../../src/attachments/attachment-links';
 import { AttachmentsCleanup } from '../../src/attachments/attachments-cleanup';
@@ -623,6 +624,73 @@ describe('attachments', () => {
       );
       expect(await app.app.get(AttachmentsCleanup).purge()).toBe(1);
       expect(await storage.get(key)).toBeNull();
+    });
+  });
+
+  describe('when things go away', () => {
+    const orphanBlobs = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM attachment_blobs b
+            WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.storage_key = b.key OR u.thumbnail_key = b.key)`,
+        )
+      ).rows[0].n as number;
+
+    it('removes what was stored of an upload whose client went away mid-file', async () => {
+      const me = await ctx.newUser();
+      const started = Date.now();
+      const socket = connect(Number(new URL(t.baseUrl).port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const head =
+        `POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${me.accessToken}\r\n` +
+        `Content-Type: multipart/form-data; boundary=B\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n` +
+        `--B\r\nContent-Disposition: form-data; name="file"; filename="long.txt"\r\n\r\n`;
+      socket.write(head);
+      // More than one stored part (1 MiB), then the client is gone.
+      socket.write(Buffer.alloc(1536 * 1024, 'a'));
+      let stored = 0;
+      while (stored === 0 && Date.now() - started < 10_000) {
+        stored = await orphanBlobs();
+        if (stored === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(stored).toBeGreaterThan(0);
+      socket.destroy();
+      while ((await orphanBlobs()) > 0 && Date.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await orphanBlobs()).toBe(0);
+      const { rows } = await t.db.query(
+        'SELECT count(*)::int AS n FROM uploads WHERE owner_id = $1',
+        [me.id],
+      );
+      expect(rows[0].n).toBe(0);
+    });
+
+    it('lets the last member leave a group that had files; the files go to the purge', async () => {
+      const [owner, member] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+      await ctx.befriend(owner, member);
+      const group = await ctx.group(owner, 'files then empty', [member]);
+      const kept = await uploaded(owner, PDF, 'kept.pdf');
+      const gone = await uploaded(owner, PDF, 'gone.pdf');
+      expect((await post(owner, group.id, { body: 'a', attachmentIds: [kept.id] })).status).toBe(
+        201,
+      );
+      const deleted = await post(owner, group.id, { body: 'b', attachmentIds: [gone.id] });
+      await t.http.delete(`/api/v1/chats/${group.id}/messages/${deleted.body.id}`, {
+        token: owner.accessToken,
+      });
+      for (const user of [member, owner]) {
+        const left = await t.http.delete(`/api/v1/chats/${group.id}/participants/${user.id}`, {
+          token: user.accessToken,
+        });
+        expect(left.status).toBe(204);
+      }
+      for (const id of [kept.id, gone.id]) {
+        expect(await uploadRow(id)).toMatchObject({ chat_id: null, message_id: null });
+      }
+      expect(await t.app.get(AttachmentsCleanup).purge()).toBeGreaterThanOrEqual(2);
+      expect(await uploadRow(kept.id)).toBeUndefined();
+      expect(await orphanBlobs()).toBe(0);
     });
   });
 
