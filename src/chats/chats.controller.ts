@@ -25,12 +25,13 @@ import { CurrentUser } from '../common/auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ApiIdParam } from '../common/http/api-schema.decorator';
 import { PageOf } from '../common/pagination/page-of.dto';
-import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { ChatMembersService } from './chat-members.service';
 import { ChatsService } from './chats.service';
 import { AddParticipantsDto } from './dto/add-participants.dto';
 import { ChangeRoleDto } from './dto/change-role.dto';
+import { ChatSettingsDto, UpdateChatSettingsDto } from './dto/chat-settings.dto';
+import { ListChatsQueryDto } from './dto/list-chats-query.dto';
 import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { CreateDirectChatDto } from './dto/create-direct-chat.dto';
@@ -92,12 +93,13 @@ export class ChatsController {
     operationId: 'listChats',
     summary: 'My chats, most recent activity first, with last message and unread count',
     description:
-      '`unreadCount` counts the messages after my read marker. A chat with a new message moves to ' +
-      'the top; follow `nextCursor` for older ones.',
+      '`unreadCount` counts the messages after my read marker, `unreadMentionCount` those of them ' +
+      'that mention me. A chat with a new message moves to the top; follow `nextCursor` for older ' +
+      'ones. `archived=false` is the main list, `archived=true` the archive.',
   })
   @ApiOkResponse({ type: ChatPageDto })
   @ApiErrors(400)
-  list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
+  list(@CurrentUser() user: AuthUser, @Query() query: ListChatsQueryDto) {
     return this.chats.list(user.id, query);
   }
 
@@ -136,6 +138,26 @@ export class ChatsController {
     @Param('chatId', ParseIdPipe) chatId: number,
   ): Promise<ReadMarkerResponseDto[]> {
     return this.chats.readMarkers(user.id, chatId);
+  }
+
+  @Patch(':chatId/settings')
+  @ApiOperation({
+    operationId: 'updateChatSettings',
+    summary: 'Mute or archive a chat, for me only',
+    description:
+      'Fields left out keep their value. Nobody else sees my settings; my own connected devices ' +
+      'get `chat:settings`. A new message does not bring an archived chat back unless it mentions ' +
+      'me. A chat I am not in is 404.',
+  })
+  @ApiOkResponse({ type: ChatSettingsDto })
+  @ApiErrors(400, 404)
+  @ApiIdParam('chatId')
+  updateSettings(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', ParseIdPipe) chatId: number,
+    @Body() body: UpdateChatSettingsDto,
+  ): Promise<ChatSettingsDto> {
+    return this.chats.updateSettings(user.id, chatId, body);
   }
 
   @Patch(':chatId')

@@ -3,8 +3,19 @@ import { ParticipantResponseDto } from './dto/participant-response.dto';
 import { ChatParticipant } from './entities/chat-participant.entity';
 import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
 
-/** A chat as everyone in it sees it; `unreadCount` is added per viewer. */
-export type ChatSnapshot = Omit<ChatResponseDto, 'unreadCount'>;
+/** What of a chat only its viewer sees: their unread counts and their own settings. */
+export interface ViewerState {
+  lastReadSeq: number;
+  unreadMentionCount: number;
+  muted: boolean;
+  archived: boolean;
+}
+
+/** A chat as everyone in it sees it; the viewer's state is added per viewer. */
+export type ChatSnapshot = Omit<
+  ChatResponseDto,
+  'unreadCount' | 'unreadMentionCount' | 'muted' | 'archived'
+>;
 
 export function toParticipantResponse(participant: ChatParticipant): ParticipantResponseDto {
   return {
@@ -35,11 +46,14 @@ export function toChatSnapshot(chat: ChatSession, participants: ChatParticipant[
 export function toChatResponse(
   chat: ChatSession,
   participants: ChatParticipant[],
-  viewerLastReadSeq: number,
+  viewer: ViewerState,
 ): ChatResponseDto {
   return {
     ...toChatSnapshot(chat, participants),
-    unreadCount: Math.max(0, chat.lastSeq - viewerLastReadSeq),
+    unreadCount: Math.max(0, chat.lastSeq - viewer.lastReadSeq),
+    unreadMentionCount: viewer.unreadMentionCount,
+    muted: viewer.muted,
+    archived: viewer.archived,
   };
 }
 

@@ -9,11 +9,13 @@ import { ChatsRepository } from './chats.repository';
 import { ChatsService } from './chats.service';
 import { ChatParticipant } from './entities/chat-participant.entity';
 import { ChatSession } from './entities/chat-session.entity';
+import { UnreadMentions } from './unread-mentions';
+import { UnreadController } from './unread.controller';
 
 @Module({
   imports: [UsersModule, FriendsModule, TypeOrmModule.forFeature([ChatSession, ChatParticipant])],
-  controllers: [ChatsController],
-  providers: [ChatsRepository, ChatsService, ChatMembersService, ChatDeletionHooks],
-  exports: [ChatsService, ChatDeletionHooks],
+  controllers: [ChatsController, UnreadController],
+  providers: [ChatsRepository, ChatsService, ChatMembersService, ChatDeletionHooks, UnreadMentions],
+  exports: [ChatsService, ChatDeletionHooks, UnreadMentions],
 })
 export class ChatsModule {}

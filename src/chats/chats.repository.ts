@@ -1,13 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { TransactionHost } from '../database/transaction-host';
+import { ViewerState } from './chats.mapper';
 import { ChatParticipant, ParticipantRole } from './entities/chat-participant.entity';
 import { ChatSession, ChatType, LastMessageSnapshot } from './entities/chat-session.entity';
 import { ReadMarker } from './send-gate';
+import { UnreadMentions } from './unread-mentions';
 
 export interface ChatOfUser {
   chat: ChatSession;
-  lastReadSeq: number;
+  viewer: ViewerState;
+}
+
+export interface ChatSettings {
+  muted: boolean;
+  archived: boolean;
+}
+
+export interface UnreadTotals {
+  messages: number;
+  chats: number;
+  mentions: number;
+}
+
+/** A participant whose chat came back from their archive. */
+export interface Unarchived extends ChatSettings {
+  chatId: number;
+  userId: number;
 }
 
 export interface ReadMarkerRow {
@@ -31,7 +50,7 @@ export interface SenderMembership extends ChatMembership {
   mayMessage: boolean;
 }
 
-/** The columns a send needs from its locked chat row, and which of the senders are members. */
+/** The columns a send needs from its locked chat row, and which of the users asked about are members. */
 export type LockedChat = Pick<
   ChatSession,
   'id' | 'type' | 'topic' | 'lastSeq' | 'lastRev' | 'user1Id' | 'user2Id'
@@ -79,10 +98,22 @@ export interface ChatActivity {
 /** The only code that touches chat_sessions and chat_participants; it joins the ambient transaction. */
 @Injectable()
 export class ChatsRepository {
-  constructor(private readonly db: TransactionHost) {}
+  constructor(
+    private readonly db: TransactionHost,
+    private readonly unreadMentions: UnreadMentions,
+  ) {}
 
   private get manager() {
     return this.db.manager;
+  }
+
+  /**
+   * The participant's unread mentions in the chat (SQL over `chat`, `user` and `p.last_read_seq`):
+   * only looked up where some message lies after the read marker.
+   */
+  private unreadMentionsOf(chat: string, user: string): string {
+    return `CASE WHEN c.last_seq > p.last_read_seq
+                 THEN ${this.unreadMentions.sql(chat, user, 'p.last_read_seq')} ELSE 0 END`;
   }
 
   /** Creates the pair's direct chat unless it exists; returns the new id, or null when it existed. */
@@ -166,22 +197,18 @@ export class ChatsRepository {
 
   /**
    * Locks the chats of a batch of sends in id order (so concurrent batches cannot deadlock) and, in
-   * the same statement, tells which of the senders are participants of each and, for direct chats,
+   * the same statement, tells which of the users (senders, the mentioned) are participants of each and, for direct chats,
    * whether the pair may message: `mayMessage` is the friends module's condition over
    * `c.user_1_id` and `c.user_2_id`.
    */
-  async lockChats(
-    chatIds: number[],
-    senderIds: number[],
-    mayMessage: string,
-  ): Promise<LockedChat[]> {
+  async lockChats(chatIds: number[], userIds: number[], mayMessage: string): Promise<LockedChat[]> {
     const rows: LockedChatRow[] = await this.manager.query(
       `SELECT c.id, c.type, c.topic, c.last_seq, c.last_rev, c.user_1_id, c.user_2_id,
               ARRAY(SELECT p.user_id FROM chat_participants p
                      WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members,
               c.type = 'direct' AND ${mayMessage} AS may_message
          FROM chat_sessions c WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
-      [chatIds, senderIds],
+      [chatIds, userIds],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -259,29 +286,126 @@ export class ChatsRepository {
     return this.manager.countBy(ChatParticipant, { chatId });
   }
 
-  /** A page of the user's chats, most recent activity first, with the user's read position. */
+  /**
+   * A page of the user's chats, most recent activity first, with what only the user sees of each;
+   * `archived` keeps only the chats the user archived (true) or only the others (false).
+   */
   async listChatsOf(
     userId: number,
     after: ActivityCursor | null,
     limit: number,
+    archived: boolean | undefined,
   ): Promise<ChatOfUser[]> {
     const query = this.manager
       .createQueryBuilder(ChatSession, 'c')
       .innerJoin(ChatParticipant, 'p', 'p.chat_id = c.id AND p.user_id = :userId', { userId })
       .addSelect('p.last_read_seq', 'viewer_last_read_seq')
+      .addSelect('p.muted', 'viewer_muted')
+      .addSelect('p.archived', 'viewer_archived')
+      .addSelect(this.unreadMentionsOf('c.id', 'p.user_id'), 'viewer_unread_mentions')
       .orderBy('c.lastActivityAt', 'DESC')
       .addOrderBy('c.id', 'DESC')
       .limit(limit);
     if (after) {
-      query.where(
+      query.andWhere(
         '(c.last_activity_at, c.id) < (CAST(:at AS timestamptz), CAST(:id AS integer))',
         after,
       );
     }
-    const { entities, raw } = await query.getRawAndEntities<{ viewer_last_read_seq: number }>();
+    if (archived !== undefined) query.andWhere('p.archived = :archived', { archived });
+    const { entities, raw } = await query.getRawAndEntities<{
+      viewer_last_read_seq: string;
+      viewer_muted: boolean;
+      viewer_archived: boolean;
+      viewer_unread_mentions: number;
+    }>();
     return entities.map((chat, index) => ({
       chat,
-      lastReadSeq: Number(raw[index].viewer_last_read_seq),
+      viewer: {
+        lastReadSeq: Number(raw[index].viewer_last_read_seq),
+        unreadMentionCount: raw[index].viewer_unread_mentions,
+        muted: raw[index].viewer_muted,
+        archived: raw[index].viewer_archived,
+      },
+    }));
+  }
+
+  /** What only the participant sees of the chat; null when not a participant. */
+  async findViewerState(chatId: number, userId: number): Promise<ViewerState | null> {
+    const rows: { last_read_seq: string; muted: boolean; archived: boolean; mentions: number }[] =
+      await this.manager.query(
+        `SELECT p.last_read_seq, p.muted, p.archived, ${this.unreadMentionsOf('c.id', 'p.user_id')} AS mentions
+           FROM chat_participants p JOIN chat_sessions c ON c.id = p.chat_id
+          WHERE p.chat_id = $1 AND p.user_id = $2`,
+        [chatId, userId],
+      );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      lastReadSeq: Number(row.last_read_seq),
+      unreadMentionCount: row.mentions,
+      muted: row.muted,
+      archived: row.archived,
+    };
+  }
+
+  /**
+   * Across all the user's chats in one statement: messages after the read markers (of a muted
+   * chat only those that mention the user), the chats with any, and the mentions.
+   */
+  async unreadTotals(userId: number): Promise<UnreadTotals> {
+    const rows: { messages: string; chats: string; mentions: string }[] = await this.manager.query(
+      `SELECT coalesce(sum(x.counted), 0)::bigint AS messages,
+              count(*) FILTER (WHERE x.counted > 0)::bigint AS chats,
+              coalesce(sum(x.mentions), 0)::bigint AS mentions
+         FROM (SELECT CASE WHEN y.muted THEN y.mentions ELSE y.unread END AS counted, y.mentions
+                 FROM (SELECT p.muted, greatest(c.last_seq - p.last_read_seq, 0) AS unread,
+                              ${this.unreadMentionsOf('c.id', 'p.user_id')} AS mentions
+                         FROM chat_participants p JOIN chat_sessions c ON c.id = p.chat_id
+                        WHERE p.user_id = $1) y) x`,
+      [userId],
+    );
+    const { messages, chats, mentions } = rows[0];
+    return { messages: Number(messages), chats: Number(chats), mentions: Number(mentions) };
+  }
+
+  /** Changes the participant's own settings; null when not a participant. */
+  async updateSettings(
+    chatId: number,
+    userId: number,
+    changes: Partial<ChatSettings>,
+  ): Promise<ChatSettings | null> {
+    const rows: ChatSettings[] = await this.manager.query(
+      `WITH changed AS (
+         UPDATE chat_participants
+            SET muted = coalesce($3, muted), archived = coalesce($4, archived)
+          WHERE chat_id = $1 AND user_id = $2
+         RETURNING muted, archived
+       )
+       SELECT muted, archived FROM changed`,
+      [chatId, userId, changes.muted ?? null, changes.archived ?? null],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Brings these chats back from these participants' archives; returns those that were archived. */
+  async unarchive(pairs: { chatId: number; userId: number }[]): Promise<Unarchived[]> {
+    if (pairs.length === 0) return [];
+    const rows: { chat_id: number; user_id: number; muted: boolean }[] = await this.manager.query(
+      `WITH back AS (
+         UPDATE chat_participants p SET archived = false
+           FROM unnest($1::int[], $2::int[]) AS v(chat_id, user_id)
+          WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.archived
+         RETURNING p.chat_id, p.user_id, p.muted
+       )
+       SELECT chat_id, user_id, muted FROM back`,
+      [pairs.map((pair) => pair.chatId), pairs.map((pair) => pair.userId)],
+    );
+    return rows.map((row) => ({
+      chatId: row.chat_id,
+      userId: row.user_id,
+      muted: row.muted,
+      archived: false,
     }));
   }
 

@@ -3,18 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
-import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { TransactionHost } from '../database/transaction-host';
 import { FriendsService } from '../friends/friends.service';
 import { UsersService } from '../users/users.service';
 import { ChatsError, ChatsErrorCode } from './chats.errors';
 import { ChatSnapshot, toChatResponse, toLastMessage } from './chats.mapper';
+import { ChatSettingsDto, UpdateChatSettingsDto } from './dto/chat-settings.dto';
+import { ListChatsQueryDto } from './dto/list-chats-query.dto';
+import { UnreadTotalsDto } from './dto/unread-totals.dto';
 import {
   ActivityCursor,
   ChatMembership,
   ChatRoom,
   ChatsRepository,
   SenderMembership,
+  Unarchived,
 } from './chats.repository';
 import { ChatForSend, FlushedChat, GateKind, ReadMarker, SendGate } from './send-gate';
 import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
@@ -22,7 +25,12 @@ import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
 import { ChatParticipant } from './entities/chat-participant.entity';
 import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
-import { ChatCreatedEvent, ChatReadEvent, ChatsEvents } from './events/chats.events';
+import {
+  ChatCreatedEvent,
+  ChatReadEvent,
+  ChatsEvents,
+  ChatSettingsEvent,
+} from './events/chats.events';
 
 export interface DirectChatOutcome {
   chat: ChatResponseDto;
@@ -99,9 +107,9 @@ export class ChatsService {
   }
 
   /** My chats, most recent activity first: two queries per page, whatever the number of chats. */
-  async list(userId: number, query: PageQueryDto): Promise<Page<ChatResponseDto>> {
+  async list(userId: number, query: ListChatsQueryDto): Promise<Page<ChatResponseDto>> {
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isActivityCursor);
-    const rows = await this.repository.listChatsOf(userId, after, query.limit + 1);
+    const rows = await this.repository.listChatsOf(userId, after, query.limit + 1, query.archived);
     const participants = groupByChat(
       await this.repository.listParticipants(rows.map((row) => row.chat.id)),
     );
@@ -109,7 +117,7 @@ export class ChatsService {
       rows,
       query.limit,
       ({ chat }) => ({ at: chat.lastActivityAt.toISOString(), id: chat.id }),
-      ({ chat, lastReadSeq }) => toChatResponse(chat, participants.get(chat.id) ?? [], lastReadSeq),
+      ({ chat, viewer }) => toChatResponse(chat, participants.get(chat.id) ?? [], viewer),
     );
   }
 
@@ -154,16 +162,23 @@ export class ChatsService {
 
   /**
    * Inside the caller's transaction: locks the chats of a batch of sends (in id order) and decides
-   * who may post where, in a fixed number of queries whatever the batch size. Sends to one chat take
+   * who may post where and who of those they mention is in the chat, in a fixed number of queries
+   * whatever the batch size. Sends to one chat take
    * turns on its row lock, which is what makes ids and seqs follow commit order.
    */
-  async lockForSends(sends: { chatId: number; senderId: number }[]): Promise<SendGate> {
+  async lockForSends(
+    sends: { chatId: number; senderId: number; mentions?: number[] }[],
+  ): Promise<SendGate> {
     const chatIds = [...new Set(sends.map((send) => send.chatId))].sort((a, b) => a - b);
-    const senderIds = [...new Set(sends.map((send) => send.senderId))];
+    const userIds = new Set<number>();
+    for (const send of sends) {
+      userIds.add(send.senderId);
+      for (const id of send.mentions ?? []) userIds.add(id);
+    }
     // The friendship rule rides on the locking statement: one round trip fewer per flush.
     const locked = await this.repository.lockChats(
       chatIds,
-      senderIds,
+      [...userIds],
       this.friends.mayMessageCondition('c.user_1_id', 'c.user_2_id'),
     );
     const chats = new Map(locked.map((chat) => [chat.id, chat]));
@@ -180,6 +195,7 @@ export class ChatsService {
         }
         return null;
       },
+      isParticipant: (chatId, userId) => chats.get(chatId)?.members.has(userId) ?? false,
     };
   }
 
@@ -256,15 +272,46 @@ export class ChatsService {
   }
 
   async viewOf(chat: ChatSession, viewerId: number): Promise<ChatResponseDto> {
-    const participants = await this.repository.listParticipants([chat.id]);
-    const viewer = participants.find((participant) => participant.userId === viewerId);
+    const viewer = await this.repository.findViewerState(chat.id, viewerId);
     if (!viewer) throw ChatsError.notFound();
-    return toChatResponse(chat, participants, viewer.lastReadSeq);
+    const participants = await this.repository.listParticipants([chat.id]);
+    return toChatResponse(chat, participants, viewer);
   }
 
   snapshotOf(chat: ChatResponseDto): ChatSnapshot {
-    const { unreadCount, ...snapshot } = chat;
+    const { unreadCount, unreadMentionCount, muted, archived, ...snapshot } = chat;
     return snapshot;
+  }
+
+  /** What waits for me across all my chats, in one query whatever their number. */
+  unreadTotals(userId: number): Promise<UnreadTotalsDto> {
+    return this.repository.unreadTotals(userId);
+  }
+
+  /** My own settings for a chat I am in; my devices (and nobody else) hear of the change. */
+  async updateSettings(
+    userId: number,
+    chatId: number,
+    changes: UpdateChatSettingsDto,
+  ): Promise<ChatSettingsDto> {
+    return this.transactions.run(async () => {
+      const settings = await this.repository.updateSettings(chatId, userId, changes);
+      if (!settings) throw ChatsError.notFound();
+      const outcome = { chatId, ...settings };
+      this.transactions.publish(ChatsEvents.settings, new ChatSettingsEvent(userId, outcome));
+      return outcome;
+    });
+  }
+
+  /**
+   * Inside the caller's transaction: a message mentioning these participants brings their chat back
+   * from their archive (nothing else does), and their devices hear of it.
+   */
+  async unarchiveMentioned(mentioned: { chatId: number; userId: number }[]): Promise<void> {
+    const back: Unarchived[] = await this.repository.unarchive(mentioned);
+    for (const { userId, ...settings } of back) {
+      this.transactions.publish(ChatsEvents.settings, new ChatSettingsEvent(userId, settings));
+    }
   }
 
   /** Throws unless every user is a friend of `userId` (nonexistent users are nobody's friends). */

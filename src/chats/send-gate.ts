@@ -19,6 +19,8 @@ export type GateKind = 'send' | 'participant';
 export interface SendGate {
   chat(chatId: number): ChatForSend;
   refusal(chatId: number, userId: number, kind?: GateKind): ChatsError | null;
+  /** Whether the user (a sender or someone a send mentions) is in the chat. */
+  isParticipant(chatId: number, userId: number): boolean;
 }
 
 /** A chat after a flush: its counters, and its newest message when the flush sent any. */

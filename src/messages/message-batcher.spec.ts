@@ -7,6 +7,7 @@ import { Message } from './entities/message.entity';
 import { MessagesEvents } from './events/messages.events';
 import { MessageFiles } from './message-files';
 import { MessageBatcher, SendRequest } from './message-batcher';
+import { MentionsRepository } from './mentions.repository';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import { ReactionsRepository } from './reactions.repository';
 
@@ -70,6 +71,8 @@ describe('MessageBatcher', () => {
     new TransactionHost(dataSource as unknown as DataSource, events),
     attachments,
     new MessageFiles(attachments),
+    // Sends without mentions: nothing to insert.
+    {} as MentionsRepository,
   );
 
   const send = (body: string, chatId = 1): SendRequest => ({
@@ -79,6 +82,7 @@ describe('MessageBatcher', () => {
     clientMessageId: null,
     replyToId: null,
     attachmentIds: [],
+    mentions: [],
   });
 
   beforeEach(() => {

@@ -6,6 +6,7 @@ import { ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
+import { Message } from './entities/message.entity';
 import { MessageFiles } from './message-files';
 import { MessageView, ReplyPreview } from './message-view';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
@@ -14,6 +15,7 @@ import {
   MessageReactionsEvent,
   MessagesEvents,
 } from './events/messages.events';
+import { MentionsRepository, NewMention } from './mentions.repository';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import { PlannedReaction, planReactions, ReactionRequest } from './reaction-plan';
 import { ReactionsRepository } from './reactions.repository';
@@ -26,6 +28,8 @@ export interface SendRequest {
   replyToId: number | null;
   /** Uploads of the sender's to attach, in order; may be empty. */
   attachmentIds: number[];
+  /** Participants the message mentions; may be empty. */
+  mentions: number[];
 }
 
 export interface StoredSend {
@@ -88,6 +92,7 @@ export class MessageBatcher {
     private readonly transactions: TransactionHost,
     private readonly attachments: AttachmentsService,
     private readonly files: MessageFiles,
+    private readonly mentions: MentionsRepository,
   ) {}
 
   send(request: SendRequest): Promise<StoredSend> {
@@ -179,10 +184,11 @@ export class MessageBatcher {
    */
   private async store(batch: Pending[], lookUpResends: boolean): Promise<Outcome[]> {
     const gate = await this.chats.lockForSends(
-      batch.map((item) => ({
-        chatId: item.chatId,
-        senderId: item.kind === 'send' ? item.senderId : item.userId,
-      })),
+      batch.map((item) =>
+        item.kind === 'send'
+          ? { chatId: item.chatId, senderId: item.senderId, mentions: item.mentions }
+          : { chatId: item.chatId, senderId: item.userId },
+      ),
     );
     const sends = batch.filter((item): item is PendingSend => item.kind === 'send');
     const allowed = sends.filter((send) => !gate.refusal(send.chatId, send.senderId));
@@ -201,8 +207,9 @@ export class MessageBatcher {
     const claimed = new Set<number>();
 
     const fresh: NewMessage[] = [];
-    /** The upload ids of each fresh message, in the same order. */
+    /** The upload ids and the mentions (by ascending id) of each fresh message, in the same order. */
     const attaching: number[][] = [];
+    const mentionsOf: number[][] = [];
     const freshByKey = new Map<string, number>();
     const next = new Map<number, { seq: number; rev: number }>();
     const numbersOf = (chatId: number) => {
@@ -219,6 +226,9 @@ export class MessageBatcher {
       if (sameBatch !== undefined) return { fresh: sameBatch, resend: true };
       if (send.replyToId !== null && !targets.has(`${send.chatId}:${send.replyToId}`)) {
         return { refusal: new MessagesError(MessagesErrorCode.REPLY_TARGET_INVALID) };
+      }
+      if (!send.mentions.every((userId) => gate.isParticipant(send.chatId, userId))) {
+        return { refusal: new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT) };
       }
       const free = send.attachmentIds.every((id) => {
         const upload = uploads.get(id);
@@ -245,12 +255,14 @@ export class MessageBatcher {
         ...numbers,
       });
       attaching.push(attachmentIds);
+      mentionsOf.push([...send.mentions].sort((a, b) => a - b));
       if (key !== null) freshByKey.set(key, fresh.length - 1);
       return { fresh: fresh.length - 1, resend: false };
     });
 
     const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
     if (stored === null) throw new ResendInBatch();
+    await this.storeMentions(stored, mentionsOf);
     await this.attachments.attach(
       stored.flatMap((message, i) =>
         attaching[i].map((id, position) => ({
@@ -270,6 +282,7 @@ export class MessageBatcher {
               ? null
               : targets.get(`${message.chatId}:${message.replyToId}`)!,
           reactions: [],
+          mentions: mentionsOf[i],
         },
         attaching[i].map((id) => uploads.get(id)!.file),
         message.senderId,
@@ -339,6 +352,24 @@ export class MessageBatcher {
       if (outcome instanceof Error) return outcome;
       return { reaction: outcome, topic: gate.chat(request.chatId).topic };
     });
+  }
+
+  /**
+   * The mention rows of the fresh messages, one statement for the flush, and the chats they bring
+   * back from the archives of those mentioned (nothing is done for a flush without mentions).
+   */
+  private async storeMentions(stored: Message[], mentionsOf: number[][]): Promise<void> {
+    const rows: NewMention[] = stored.flatMap((message, i) =>
+      mentionsOf[i].map((userId) => ({
+        messageId: message.id,
+        chatId: message.chatId,
+        seq: message.seq,
+        userId,
+      })),
+    );
+    if (rows.length === 0) return;
+    await this.mentions.insert(rows);
+    await this.chats.unarchiveMentioned(rows);
   }
 
   /** The messages the batch's replies answer, keyed `chatId:id`: one query, only for replies. */

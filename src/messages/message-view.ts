@@ -19,4 +19,6 @@ export interface ReactionSummary {
 export interface MessageView extends Message {
   replyTo: ReplyPreview | null;
   reactions: ReactionSummary[];
+  /** The users it mentions, by ascending id. */
+  mentions: number[];
 }

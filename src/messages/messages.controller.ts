@@ -88,6 +88,7 @@ export class MessagesController {
       clientMessageId: body.clientMessageId ?? null,
       replyToId: body.replyToId ?? null,
       attachmentIds: body.attachmentIds ?? [],
+      mentions: body.mentions ?? [],
     });
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return message;
@@ -129,7 +130,7 @@ export class MessagesController {
     @Param('messageId', ParseBigIdPipe) messageId: number,
     @Body() body: EditMessageDto,
   ): Promise<MessageResponseDto> {
-    return this.messages.edit(user.id, chatId, messageId, body.body);
+    return this.messages.edit(user.id, chatId, messageId, body);
   }
 
   @Delete('messages/:messageId')

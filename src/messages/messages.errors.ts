@@ -9,6 +9,7 @@ export enum MessagesErrorCode {
   MESSAGE_DELETED = 'MESSAGE_DELETED',
   REPLY_TARGET_INVALID = 'REPLY_TARGET_INVALID',
   REACTION_LIMIT = 'REACTION_LIMIT',
+  MENTION_NOT_PARTICIPANT = 'MENTION_NOT_PARTICIPANT',
 }
 
 const STATUS: Record<MessagesErrorCode, HttpStatus> = {
@@ -17,6 +18,7 @@ const STATUS: Record<MessagesErrorCode, HttpStatus> = {
   [MessagesErrorCode.MESSAGE_DELETED]: HttpStatus.CONFLICT,
   [MessagesErrorCode.REPLY_TARGET_INVALID]: HttpStatus.BAD_REQUEST,
   [MessagesErrorCode.REACTION_LIMIT]: HttpStatus.CONFLICT,
+  [MessagesErrorCode.MENTION_NOT_PARTICIPANT]: HttpStatus.BAD_REQUEST,
 };
 
 const MESSAGES: Record<MessagesErrorCode, string> = {
@@ -25,6 +27,7 @@ const MESSAGES: Record<MessagesErrorCode, string> = {
   [MessagesErrorCode.MESSAGE_DELETED]: 'This message was deleted',
   [MessagesErrorCode.REPLY_TARGET_INVALID]: 'replyToId must name a message of this chat',
   [MessagesErrorCode.REACTION_LIMIT]: `A message takes at most ${MAX_DISTINCT_REACTIONS} different reactions`,
+  [MessagesErrorCode.MENTION_NOT_PARTICIPANT]: 'mentions must name participants of this chat',
 };
 
 export class MessagesError extends DomainError {

@@ -21,6 +21,7 @@ export function toMessageResponse(
     deletedAt: message.deletedAt?.toISOString() ?? null,
     replyTo: replyTo && { ...replyTo, deletedAt: replyTo.deletedAt?.toISOString() ?? null },
     reactions: message.reactions,
+    mentions: message.mentions,
     attachmentCount: message.attachmentCount,
     attachments,
   };

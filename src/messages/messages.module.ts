@@ -6,9 +6,11 @@ import { UsersModule } from '../users/users.module';
 import { ChatChanges } from './chat-changes';
 import { Message } from './entities/message.entity';
 import { MessageReaction } from './entities/message-reaction.entity';
+import { MessageMention } from './entities/message-mention.entity';
 import { MessageBatcher } from './message-batcher';
 import { MessageFiles } from './message-files';
 import { MessagesController } from './messages.controller';
+import { MentionsRepository } from './mentions.repository';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
 import { ReactionsController } from './reactions.controller';
@@ -20,11 +22,12 @@ import { ReactionsService } from './reactions.service';
     ChatsModule,
     UsersModule,
     AttachmentsModule,
-    TypeOrmModule.forFeature([Message, MessageReaction]),
+    TypeOrmModule.forFeature([Message, MessageReaction, MessageMention]),
   ],
   controllers: [MessagesController, ReactionsController],
   providers: [
     MessagesRepository,
+    MentionsRepository,
     ReactionsRepository,
     MessageBatcher,
     MessageFiles,

@@ -45,6 +45,7 @@ interface MessageViewRow extends MessageRow {
   reply_body: string | null;
   reply_deleted_at: Date | null;
   reactions: ReactionSummary[] | null;
+  mentions: number[];
 }
 
 const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.client_message_id, m.reply_to_id,
@@ -52,12 +53,14 @@ const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.c
 
 /**
  * A message as readers see it, in one statement for a whole page: the preview of what it replies
- * to (a join) and its reactions counted from their rows (one index probe per message), with `me`
- * for the reader `reader` (an SQL expression: `$1`, or `m.sender_id` for a sender's resends).
+ * to (a join), its reactions counted from their rows and its mentions (an index probe each per
+ * message), with `me` for the reader `reader` (an SQL expression: `$1`, or `m.sender_id` for a sender's resends).
  */
 const view = (reader: string) => `SELECT ${MESSAGE_COLUMNS},
     t.seq AS reply_seq, t.sender_id AS reply_sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS reply_body,
-    t.deleted_at AS reply_deleted_at, r.reactions
+    t.deleted_at AS reply_deleted_at, r.reactions,
+    ARRAY(SELECT mm.user_id FROM message_mentions mm WHERE mm.message_id = m.id ORDER BY mm.user_id)
+      AS mentions
   FROM messages m
   LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.id = m.reply_to_id
   LEFT JOIN LATERAL (
@@ -95,7 +98,7 @@ function fromViewRow(row: MessageViewRow): MessageView {
           body: row.reply_body,
           deletedAt: row.reply_deleted_at,
         };
-  return { ...fromRow(row), replyTo, reactions: row.reactions ?? [] };
+  return { ...fromRow(row), replyTo, reactions: row.reactions ?? [], mentions: row.mentions };
 }
 
 /** The only code that touches the messages table; it joins the ambient transaction. */
@@ -277,12 +280,13 @@ export class MessagesRepository {
   }
 
   /**
-   * Keeps the message's place in history but drops its body, its reactions and its attachments
-   * (the caller detaches the files); false when it was already deleted.
+   * Keeps the message's place in history but drops its body, its reactions, its mentions and its
+   * attachments (the caller detaches the files); false when it was already deleted.
    */
   async tombstone(id: number, rev: number): Promise<boolean> {
     const rows: unknown[] = await this.manager.query(
       `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = $1),
+       mentions AS (DELETE FROM message_mentions WHERE message_id = $1),
        deleted AS (
          UPDATE messages SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(), rev = $2
           WHERE id = $1 AND deleted_at IS NULL RETURNING id

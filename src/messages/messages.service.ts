@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
 import { GateKind } from '../chats/send-gate';
+import { UnreadMentions } from '../chats/unread-mentions';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -17,6 +18,7 @@ import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { MessageFiles } from './message-files';
 import { forEveryone } from './messages.mapper';
+import { MentionsRepository, unreadMentionsSql } from './mentions.repository';
 import { HistoryBound, MessagesRepository } from './messages.repository';
 
 export interface SyncPoint {
@@ -27,6 +29,12 @@ export interface SyncPoint {
 export interface SyncResult {
   messages: MessageResponseDto[];
   hasMore: boolean;
+}
+
+/** An edit: the new body, and the mentions when they change too. */
+export interface MessageEdit {
+  body: string;
+  mentions?: number[];
 }
 
 export interface SendOutcome {
@@ -45,9 +53,11 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 };
 
 @Injectable()
-export class MessagesService {
+export class MessagesService implements OnModuleInit {
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly mentions: MentionsRepository,
+    private readonly unreadMentions: UnreadMentions,
     private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
@@ -57,6 +67,11 @@ export class MessagesService {
     private readonly attachments: AttachmentsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Chat lists and unread totals count mentions from our rows. */
+  onModuleInit(): void {
+    this.unreadMentions.provide(unreadMentionsSql);
+  }
 
   /**
    * Stores a message and answers only after it is committed, through the group commit of
@@ -138,17 +153,22 @@ export class MessagesService {
     );
   }
 
-  /** Only the sender, only as a send would pass the gate; a deleted message is 409. */
+  /**
+   * Only the sender, only as a send would pass the gate; a deleted message is 409. Mentions, when
+   * given, replace the message's own: those newly mentioned get their chat back from their archive.
+   */
   async edit(
     userId: number,
     chatId: number,
     messageId: number,
-    body: string,
+    { body, mentions }: MessageEdit,
   ): Promise<MessageResponseDto> {
     await this.limitChanges(userId);
-    const change = await this.changeMessage(userId, chatId, messageId, 'send', (rev) =>
-      this.repository.edit(messageId, body, rev),
-    );
+    const change = await this.changeMessage(userId, chatId, messageId, 'send', async (rev, own) => {
+      if (!(await this.repository.edit(messageId, body, rev))) return false;
+      if (mentions !== undefined) await this.replaceMentions(own, mentions);
+      return true;
+    });
     if (!change) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
     return change;
   }
@@ -182,12 +202,12 @@ export class MessagesService {
     chatId: number,
     messageId: number,
     gate: GateKind,
-    apply: (rev: number) => Promise<boolean>,
+    apply: (rev: number, own: Message) => Promise<boolean>,
   ): Promise<MessageResponseDto | null> {
     return this.chatChanges.run(chatId, userId, gate, async ({ topic, lastRev }) => {
-      await this.findOwn(userId, chatId, messageId);
+      const own = await this.findOwn(userId, chatId, messageId);
       const rev = lastRev + 1;
-      if (!(await apply(rev))) return null;
+      if (!(await apply(rev, own))) return null;
       const replyIds = await this.repository.touchReplies(chatId, messageId, rev + 1);
       const views = await this.repository.viewByIds(chatId, [messageId, ...replyIds], userId);
       const changed = await this.files.responses(views, userId);
@@ -209,6 +229,20 @@ export class MessagesService {
       }
       return response;
     });
+  }
+
+  /** Inside the edit's transaction, under the chat's lock: who is mentioned is checked against the rows. */
+  private async replaceMentions(message: Message, userIds: number[]): Promise<void> {
+    const { chatId } = message;
+    const present = await this.chats.participantsAmong(chatId, userIds);
+    if (present.size < userIds.length) {
+      throw new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT);
+    }
+    const added = await this.mentions.replace(
+      { chatId, messageId: message.id, seq: message.seq },
+      userIds,
+    );
+    await this.chats.unarchiveMentioned(added.map((userId) => ({ chatId, userId })));
   }
 
   /** Edits and deletes reach every participant live: a user's count over every transport. */

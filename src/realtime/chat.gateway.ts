@@ -137,6 +137,7 @@ export class ChatGateway
           clientMessageId,
           replyToId,
           attachmentIds: dto.attachmentIds ?? [],
+          mentions: dto.mentions ?? [],
         });
         return { message: sent.message };
       },
@@ -145,7 +146,7 @@ export class ChatGateway
       payload: EditMessagePayload,
       usesDatabase: true,
       handle: async ({ userId }, dto) => ({
-        message: await this.messages.edit(userId, dto.chatId, dto.messageId, dto.body),
+        message: await this.messages.edit(userId, dto.chatId, dto.messageId, dto),
       }),
     }),
     [ClientEvents.messageDelete]: route({

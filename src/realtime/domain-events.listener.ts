@@ -7,6 +7,7 @@ import {
   ChatMemberRemovedEvent,
   ChatReadEvent,
   ChatsEvents,
+  ChatSettingsEvent,
   ChatUpdatedEvent,
 } from '../chats/events/chats.events';
 import {
@@ -116,6 +117,12 @@ export class DomainEventsListener {
   chatRead({ chatId, topic, userId, messageId, shared }: ChatReadEvent): void {
     const to = shared ? topic : userRoom(userId);
     this.emit(() => this.sockets.io.to(to).emit('chat:read', { chatId, userId, messageId }));
+  }
+
+  /** Settings are the user's own: their devices hear of them, on every replica, and nobody else. */
+  @OnEvent(ChatsEvents.settings, AFTER_COMMIT)
+  chatSettings({ userId, settings }: ChatSettingsEvent): void {
+    this.emit(() => this.sockets.io.to(userRoom(userId)).emit('chat:settings', settings));
   }
 
   @OnEvent(FriendsEvents.requestCreated, AFTER_COMMIT)

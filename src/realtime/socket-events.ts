@@ -1,4 +1,5 @@
 import { ChatSnapshot } from '../chats/chats.mapper';
+import { ChatSettingsDto } from '../chats/dto/chat-settings.dto';
 import { FriendRequestResponseDto } from '../friends/dto/friend-request-response.dto';
 import { MessageResponseDto } from '../messages/dto/message-response.dto';
 import { ReactionChange } from '../messages/events/messages.events';
@@ -48,6 +49,7 @@ export interface ServerToClientEvents {
   'chat:member-added': (payload: { chatId: number; userId: number; rev: number }) => void;
   'chat:member-removed': (payload: { chatId: number; userId: number; rev: number }) => void;
   'chat:read': (payload: { chatId: number; userId: number; messageId: number }) => void;
+  'chat:settings': (settings: ChatSettingsDto) => void;
   typing: (payload: { chatId: number; userId: number; isTyping: boolean }) => void;
   presence: (payload: PresenceUpdate) => void;
   'friend-request:new': (request: FriendRequestResponseDto) => void;
@@ -71,6 +73,7 @@ export const ServerEvents = {
   chatMemberAdded: 'chat:member-added',
   chatMemberRemoved: 'chat:member-removed',
   chatRead: 'chat:read',
+  chatSettings: 'chat:settings',
   typing: 'typing',
   presence: 'presence',
   friendRequestNew: 'friend-request:new',

@@ -55,6 +55,7 @@ const TABLES = [
   'chat_participants',
   'messages',
   'message_reactions',
+  'message_mentions',
   'uploads',
   'attachment_blobs',
 ] as const;
@@ -588,6 +589,21 @@ const MATRIX: Record<string, RouteCase> = {
     request: (f) => ({ path: `${chatPath(f)}/read-markers` }),
     success: [200],
     outsiders: NOT_IN_CHAT,
+  }),
+  'PATCH /api/v1/chats/{chatId}/settings': route<GroupFixture>({
+    build: group,
+    actor: 'member',
+    request: (f) => ({ path: `${chatPath(f)}/settings`, body: { muted: true } }),
+    success: [200],
+    outsiders: NOT_IN_CHAT,
+  }),
+  'GET /api/v1/me/unread': route<PairFixture>({
+    build: () => freshPair(false),
+    actor: (f) => f.a,
+    request: () => ({ path: '/api/v1/me/unread' }),
+    success: [200],
+    outsiders: [],
+    noOutsider: "names no resource: it is always the caller's own totals",
   }),
   'PATCH /api/v1/chats/{chatId}': route<GroupFixture>({
     build: group,

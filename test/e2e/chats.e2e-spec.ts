@@ -109,6 +109,9 @@ describe('chats', () => {
     lastRev: expect.any(Number),
     lastMessage: null,
     unreadCount: 0,
+    unreadMentionCount: 0,
+    muted: false,
+    archived: false,
     ...overrides,
   });
 
@@ -275,11 +278,15 @@ describe('chats', () => {
       ]);
       // Only chat.created: the initial members are part of the new chat, not additions.
       expect(events.map((e) => e.name)).toEqual([ChatsEvents.created]);
-      expect(events[0].payload.chat).toEqual({
-        ...res.body,
-        unreadCount: undefined,
+      const { unreadCount, unreadMentionCount, muted, archived, ...everyones } = res.body;
+      expect(events[0].payload.chat).toEqual(everyones);
+      // What only the viewer sees stays out of what everyone hears.
+      expect({ unreadCount, unreadMentionCount, muted, archived }).toEqual({
+        unreadCount: 0,
+        unreadMentionCount: 0,
+        muted: false,
+        archived: false,
       });
-      expect(events[0].payload.chat).not.toHaveProperty('unreadCount');
 
       // Every member sees the group.
       for (const member of [b, c]) {
@@ -443,12 +450,13 @@ describe('chats', () => {
 
       const lastOf = async () =>
         (await listChats(friend)).body.items.find((c: any) => c.id === chat.id).lastMessage;
-      // The preview leaves out what changes without the chat row (rev, reply, reactions).
+      // The preview leaves out what changes without the chat row (rev, reply, reactions, mentions).
       const preview = ({
         rev: _rev,
         replyTo: _replyTo,
         reactions: _reactions,
         attachments: _attachments,
+        mentions: _mentions,
         ...rest
       }: any) => rest;
       expect(await lastOf()).toEqual(preview(second));

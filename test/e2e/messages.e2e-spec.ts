@@ -120,6 +120,7 @@ describe('messages', () => {
         deletedAt: null,
         replyTo: null,
         reactions: [],
+        mentions: [],
         attachmentCount: 0,
         attachments: [],
       });

@@ -65,6 +65,8 @@ const OPERATION_IDS: Record<string, string> = {
   'get /api/v1/chats': 'listChats',
   'get /api/v1/chats/{chatId}': 'getChat',
   'get /api/v1/chats/{chatId}/read-markers': 'listReadMarkers',
+  'patch /api/v1/chats/{chatId}/settings': 'updateChatSettings',
+  'get /api/v1/me/unread': 'getUnreadTotals',
   'patch /api/v1/chats/{chatId}': 'renameChat',
   'post /api/v1/chats/{chatId}/participants': 'addParticipants',
   'patch /api/v1/chats/{chatId}/participants/{userId}': 'changeParticipantRole',

@@ -113,6 +113,23 @@ describe.each(ADAPTERS)('two instances over the $name adapter', ({ name, env }) 
     expect((await offline).lastSeenAt).toEqual(expect.any(String));
   });
 
+  it("sends chat:settings to the user's own sockets on both instances and to no one else", async () => {
+    const [a, b] = await friends();
+    const chat = await ctx.directChat(a, b);
+    const [aOnOne, aOnTwo, bOnTwo] = await Promise.all([on(one, a), on(two, a), on(two, b)]);
+    const heardByB = record(bOnTwo, 'chat:settings');
+    const expected = { chatId: chat.id, muted: true, archived: false };
+    const arrivals = [aOnOne, aOnTwo].map((socket) => nextEvent(socket, 'chat:settings'));
+    const res = await one.http.patch(`/api/v1/chats/${chat.id}/settings`, {
+      token: a.accessToken,
+      body: { muted: true },
+    });
+    expect(res.body).toEqual(expected);
+    expect(await Promise.all(arrivals)).toEqual([expected, expected]);
+    await barrier(bOnTwo);
+    expect(heardByB).toEqual([]);
+  });
+
   it('relays typing across instances', async () => {
     const [a, b] = await friends();
     const chat = await ctx.directChat(a, b);

@@ -927,6 +927,7 @@ describe('socket input', () => {
           deletedAt: null,
           replyTo: null,
           reactions: [],
+          mentions: [],
           attachmentCount: 0,
           attachments: [],
         },

@@ -45,8 +45,8 @@ const RESERVED = new Set([
 
 /** The payload fields of each client event (docs/realtime.md); a new event must be added here. */
 const FIELDS: Record<string, string[]> = {
-  'message:send': ['chatId', 'body', 'clientMessageId', 'replyToId', 'attachmentIds'],
-  'message:edit': ['chatId', 'messageId', 'body'],
+  'message:send': ['chatId', 'body', 'clientMessageId', 'replyToId', 'attachmentIds', 'mentions'],
+  'message:edit': ['chatId', 'messageId', 'body', 'mentions'],
   'message:delete': ['chatId', 'messageId'],
   'chat:join': ['chatId'],
   'chat:read': ['chatId', 'messageId'],
@@ -434,6 +434,12 @@ class Harness {
         return fc.uniqueArray(
           fc.oneof(fc.integer({ min: 1, max: 50 }), fc.constant(Number.MAX_SAFE_INTEGER)),
           { maxLength: 10 },
+        );
+      case 'mentions':
+        // User ids are small in this database: some are participants, some are not.
+        return fc.uniqueArray(
+          fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constant(2_147_483_647)),
+          { maxLength: 5 },
         );
       default:
         throw new Error(`no generator for the socket field ${field}`);

@@ -64,4 +64,18 @@ export class ChatResponseDto {
     description: 'Messages from others after my read marker',
   })
   unreadCount!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 0,
+    description: 'Messages after my read marker that mention me',
+  })
+  unreadMentionCount!: number;
+
+  @ApiProperty({ example: false, description: 'Mine only (`PATCH …/settings`)' })
+  muted!: boolean;
+
+  @ApiProperty({ example: false, description: 'Mine only (`PATCH …/settings`)' })
+  archived!: boolean;
 }

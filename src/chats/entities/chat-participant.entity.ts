@@ -40,4 +40,12 @@ export class ChatParticipant {
   /** When the marker last moved: the read receipt's time. */
   @Column({ name: 'last_read_at', type: 'timestamptz', precision: 3, nullable: true })
   lastReadAt!: Date | null;
+
+  /** Mine only: a muted chat counts only its mentions in my unread totals. */
+  @Column({ type: 'boolean', default: false })
+  muted!: boolean;
+
+  /** Mine only: kept out of my main list; a message that mentions me brings the chat back. */
+  @Column({ type: 'boolean', default: false })
+  archived!: boolean;
 }

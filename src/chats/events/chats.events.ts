@@ -1,4 +1,5 @@
 import { ChatSnapshot } from '../chats.mapper';
+import { ChatSettingsDto } from '../dto/chat-settings.dto';
 
 /** Names of the domain events this module publishes after its transactions commit. */
 export const ChatsEvents = {
@@ -7,6 +8,7 @@ export const ChatsEvents = {
   memberAdded: 'chat.member-added',
   memberRemoved: 'chat.member-removed',
   read: 'chat.read',
+  settings: 'chat.settings',
 } as const;
 
 export class ChatCreatedEvent {
@@ -45,5 +47,13 @@ export class ChatReadEvent {
     readonly messageId: number,
     /** False when the reader keeps receipts private: only their own devices hear of it. */
     readonly shared: boolean,
+  ) {}
+}
+
+/** A participant's own settings changed: only their own devices hear of it. */
+export class ChatSettingsEvent {
+  constructor(
+    readonly userId: number,
+    readonly settings: ChatSettingsDto,
   ) {}
 }

@@ -7,6 +7,7 @@ import { RichMessages1796358842379 } from './1796358842379-rich-messages';
 import { AttachmentStorage1796363441107 } from './1796363441107-attachment-storage';
 import { Uploads1796380011957 } from './1796380011957-uploads';
 import { ReadReceipts1796385658598 } from './1796385658598-read-receipts';
+import { MentionsAndChatSettings1796391325780 } from './1796391325780-mentions-and-chat-settings';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AttachmentStorage1796363441107,
   Uploads1796380011957,
   ReadReceipts1796385658598,
+  MentionsAndChatSettings1796391325780,
 ];

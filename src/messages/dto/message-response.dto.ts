@@ -26,6 +26,14 @@ export class MessageResponseDto extends LastMessageDto {
   reactions!: ReactionSummaryDto[];
 
   @ApiProperty({
+    type: 'array',
+    items: { type: 'integer', minimum: 1 },
+    example: [2],
+    description: 'The participants it mentions, by ascending id; empty on a deleted message',
+  })
+  mentions!: number[];
+
+  @ApiProperty({
     type: [AttachmentResponseDto],
     description:
       'Its files in the order sent, with links signed for you; empty on a deleted message (its files are gone)',

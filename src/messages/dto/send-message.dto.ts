@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation/optional';
 import { ATTACHMENT_IDS_SCHEMA, IsAttachmentIds } from './attachment-ids.validator';
+import { MentionsProperty } from './mentions.validator';
 import { IsMessageBody, MESSAGE_BODY_SCHEMA } from './message-body.validator';
 
 export const CLIENT_MESSAGE_ID = /^[\w.:-]{1,64}$/;
@@ -53,4 +54,9 @@ export class SendMessageDto {
   })
   @IsAttachmentIds()
   attachmentIds?: number[];
+
+  @MentionsProperty(
+    'Participants this message calls upon (else 400 `MENTION_NOT_PARTICIPANT`): counted in their `unreadMentionCount`, and it brings the chat back from their archive',
+  )
+  mentions?: number[];
 }

@@ -1,4 +1,5 @@
 import { IsAttachmentIds } from '../../messages/dto/attachment-ids.validator';
+import { IsMentions } from '../../messages/dto/mentions.validator';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page';
@@ -31,6 +32,9 @@ export class SendMessagePayload extends ChatPayload {
 
   @IsAttachmentIds()
   attachmentIds?: number[];
+
+  @IsMentions()
+  mentions?: number[];
 }
 
 export class MessagePayload extends ChatPayload {
@@ -41,6 +45,9 @@ export class MessagePayload extends ChatPayload {
 export class EditMessagePayload extends MessagePayload {
   @IsMessageBody()
   body!: string;
+
+  @IsMentions()
+  mentions?: number[];
 }
 
 export class TypingPayload extends ChatPayload {

@@ -423,7 +423,7 @@ export interface paths {
     };
     /**
      * My chats, most recent activity first, with last message and unread count
-     * @description `unreadCount` counts the messages after my read marker. A chat with a new message moves to the top; follow `nextCursor` for older ones.
+     * @description `unreadCount` counts the messages after my read marker, `unreadMentionCount` those of them that mention me. A chat with a new message moves to the top; follow `nextCursor` for older ones. `archived=false` is the main list, `archived=true` the archive.
      */
     get: operations['listChats'];
     put?: never;
@@ -478,6 +478,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/chats/{chatId}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Mute or archive a chat, for me only
+     * @description Fields left out keep their value. Nobody else sees my settings; my own connected devices get `chat:settings`. A new message does not bring an archived chat back unless it mentions me. A chat I am not in is 404.
+     */
+    patch: operations['updateChatSettings'];
+    trace?: never;
+  };
   '/api/v1/chats/{chatId}/participants': {
     parameters: {
       query?: never;
@@ -520,6 +540,26 @@ export interface paths {
      * @description Only the owner (403 `NOT_CHAT_OWNER`), and not for the owner: ownership passes on only when the owner leaves (403 `OWNER_ROLE_FIXED`). 404 `PARTICIPANT_NOT_FOUND` when they are not in it.
      */
     patch: operations['changeParticipantRole'];
+    trace?: never;
+  };
+  '/api/v1/me/unread': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What waits for me across all my chats (an app badge)
+     * @description Counted from my read markers in one query, whatever the number of my chats: `messages` after my markers (in a muted chat only those that mention me), the `chats` holding them, and the `mentions` of me in every chat.
+     */
+    get: operations['getUnreadTotals'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/v1/chats/{chatId}/messages': {
@@ -1071,6 +1111,21 @@ export interface components {
        * @example 0
        */
       unreadCount: number;
+      /**
+       * @description Messages after my read marker that mention me
+       * @example 0
+       */
+      unreadMentionCount: number;
+      /**
+       * @description Mine only (`PATCH …/settings`)
+       * @example false
+       */
+      muted: boolean;
+      /**
+       * @description Mine only (`PATCH …/settings`)
+       * @example false
+       */
+      archived: boolean;
     };
     CreateGroupChatDto: {
       /**
@@ -1115,6 +1170,26 @@ export interface components {
        */
       readAt: string | null;
     };
+    UpdateChatSettingsDto: {
+      /**
+       * @description A muted chat counts only its mentions in my unread totals
+       * @example true
+       */
+      muted?: boolean;
+      /**
+       * @description An archived chat stays out of `GET /chats?archived=false`; a message that mentions me brings it back
+       * @example false
+       */
+      archived?: boolean;
+    };
+    ChatSettingsDto: {
+      /** @example 7 */
+      chatId: number;
+      /** @example true */
+      muted: boolean;
+      /** @example false */
+      archived: boolean;
+    };
     RenameChatDto: {
       /**
        * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character
@@ -1136,6 +1211,23 @@ export interface components {
        * @enum {string}
        */
       role: 'admin' | 'member';
+    };
+    UnreadTotalsDto: {
+      /**
+       * @description Messages after my read markers in chats not muted, and my mentions in muted ones
+       * @example 5
+       */
+      messages: number;
+      /**
+       * @description Chats where `messages` counts something
+       * @example 2
+       */
+      chats: number;
+      /**
+       * @description Messages after my read markers that mention me, in every chat
+       * @example 1
+       */
+      mentions: number;
     };
     ReplyPreviewDto: {
       /** @example 1 */
@@ -1240,6 +1332,13 @@ export interface components {
       replyTo: components['schemas']['ReplyPreviewDto'] | null;
       /** @description Most used first, then by emoji in Unicode code point order; empty on a deleted message */
       reactions: components['schemas']['ReactionSummaryDto'][];
+      /**
+       * @description The participants it mentions, by ascending id; empty on a deleted message
+       * @example [
+       *       2
+       *     ]
+       */
+      mentions: number[];
       /** @description Its files in the order sent, with links signed for you; empty on a deleted message (its files are gone) */
       attachments: components['schemas']['AttachmentResponseDto'][];
     };
@@ -1274,6 +1373,13 @@ export interface components {
        *     ]
        */
       attachmentIds?: number[];
+      /**
+       * @description Participants this message calls upon (else 400 `MENTION_NOT_PARTICIPANT`): counted in their `unreadMentionCount`, and it brings the chat back from their archive
+       * @example [
+       *       2
+       *     ]
+       */
+      mentions?: number[];
     };
     ChangesResponseDto: {
       /** @description The current state of each message changed after afterRev (new, edited, deleted, reacted to), in rev order */
@@ -1294,6 +1400,13 @@ export interface components {
        * @example hello!
        */
       body: string;
+      /**
+       * @description Replaces the mentions when given (`[]` removes them all); left as they were when omitted
+       * @example [
+       *       2
+       *     ]
+       */
+      mentions?: number[];
     };
     MarkReadDto: {
       /**
@@ -3976,6 +4089,8 @@ export interface operations {
         limit?: number;
         /** @description The nextCursor of the previous page */
         cursor?: string;
+        /** @description Only the chats I archived (`true`) or only the others (`false`); all when omitted */
+        archived?: boolean;
       };
       header?: never;
       path?: never;
@@ -4356,6 +4471,137 @@ export interface operations {
            *       "error": "Not Found",
            *       "code": "CHAT_NOT_FOUND",
            *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  updateChatSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        chatId: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateChatSettingsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChatSettingsDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found (or not visible to you) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "CHAT_NOT_FOUND",
+           *       "message": "Chat not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -4780,6 +5026,61 @@ export interface operations {
            *       "error": "Unsupported Media Type",
            *       "code": "UNSUPPORTED_MEDIA_TYPE",
            *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getUnreadTotals: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UnreadTotalsDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
