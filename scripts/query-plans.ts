@@ -14,6 +14,7 @@ import { createApp } from '../src/app.setup';
 import { ChatsService } from '../src/chats/chats.service';
 import { loadConfig } from '../src/config/load-config';
 import { ensureDatabase, startEmbeddedDatabase } from '../src/database/embedded-database';
+import { MessageSearchService } from '../src/messages/message-search.service';
 import { MessagesService } from '../src/messages/messages.service';
 
 const CHATS = 1000;
@@ -90,6 +91,32 @@ async function main(): Promise<void> {
       await explain(dataSource, 'Change feed: the last few changes', captured.splice(0)),
     );
 
+    captured.splice(0);
+    await chats.unreadTotals(userId);
+    sections.push(await explain(dataSource, 'Unread totals over 1,000 chats', captured.splice(0)));
+
+    const search = app.get(MessageSearchService);
+    await search.search(userId, { q: 'needle', limit: 50 });
+    sections.push(
+      await explain(
+        dataSource,
+        'Search: a selective word (1 message in 500) across all my chats',
+        captured.splice(0),
+      ),
+    );
+    await search.search(userId, { q: 'needle', chatId, limit: 50 });
+    sections.push(
+      await explain(dataSource, 'Search: the same word in one chat', captured.splice(0)),
+    );
+    await search.search(userId, { q: 'message', limit: 50 });
+    sections.push(
+      await explain(
+        dataSource,
+        'Search: a word in every message (newest first, so the scan stops at the page)',
+        captured.splice(0),
+      ),
+    );
+
     writeFileSync(join(__dirname, '../docs/query-plans.md'), document(sections));
     console.log('wrote docs/query-plans.md');
   } finally {
@@ -133,7 +160,8 @@ async function seedWith(m: Client): Promise<number> {
     await m.query(
       `INSERT INTO messages (chat_id, seq, rev, sender_id, body, created_at)
                    SELECT c.id, s.seq, s.seq + 1, CASE WHEN s.seq % 2 = 0 THEN c.user_1_id ELSE c.user_2_id END,
-                          'message ' || s.seq, now() - (1000 - s.seq) * interval '1 second'
+                          'message ' || s.seq || CASE WHEN (c.id + s.seq) % 500 = 0 THEN ' needle' ELSE '' END,
+                          now() - (1000 - s.seq) * interval '1 second'
                      FROM chat_sessions c, generate_series(1, $1::int / $2::int) AS s(seq)
                     WHERE c.topic LIKE 'chat:plans-%'
                     ORDER BY c.id, s.seq`,
@@ -143,6 +171,17 @@ async function seedWith(m: Client): Promise<number> {
       `UPDATE chat_sessions c SET last_seq = $1::int / $2::int, last_rev = $1::int / $2::int + 1
         WHERE topic LIKE 'chat:plans-%'`,
       [MESSAGES, CHATS],
+    );
+    // Every tenth message mentions the user, who has read all but the last 20 of each chat.
+    await m.query(
+      `INSERT INTO message_mentions (message_id, chat_id, seq, user_id)
+       SELECT m.id, m.chat_id, m.seq, me.id FROM messages m, users me
+        WHERE me.username = 'plans_user' AND m.seq % 10 = 0`,
+    );
+    await m.query(
+      `UPDATE chat_participants p SET last_read_seq = greatest(0, c.last_seq - 20)
+         FROM chat_sessions c, users me
+        WHERE c.id = p.chat_id AND p.user_id = me.id AND me.username = 'plans_user'`,
     );
     // Every tenth message has two reactions, so pages count some.
     await m.query(
@@ -160,7 +199,7 @@ function capture(dataSource: DataSource): Captured[] {
   const captured: Captured[] = [];
   const logger: TypeOrmLogger = {
     logQuery: (query, parameters) => {
-      if (/^\s*SELECT/i.test(query))
+      if (/^\s*(SELECT|WITH hit)/i.test(query) && !query.includes('set_config'))
         captured.push({ query, parameters: (parameters as unknown[]) ?? [] });
     },
     logQueryError: () => undefined,
@@ -201,12 +240,17 @@ queries), not as benchmarks.
 
 Listing chats is two queries per page whatever the number of chats: the page of chats with the viewer's
 read position (sorted on the denormalised \`last_activity_at\`; \`lastMessage\` and the counter behind
-\`unreadCount\` live on the chat row), then the participants of those chats. History is a keyset scan of
+\`unreadCount\` live on the chat row; \`unreadMentionCount\` is a range of the reader's
+\`(user_id, chat_id, seq)\` mention index after the marker, looked up for the page's chats only), then the
+participants of those chats. The unread totals are one statement over all the reader's chats: the same
+counter and mention range per chat, whatever the history's length. History is a keyset scan of
 the \`(chat_id, id)\` index, the same cost at the newest and the oldest page; each page of messages also
 brings what replies show of their targets (a join on the primary key) and the reactions counted from their
 rows (one probe of \`message_reactions_pkey\` per message), in the same statement. The change feed reads the
 chat, its participants and a range of the \`(chat_id, rev)\` unique index, in one snapshot: O(page) at any
-depth.
+depth. Search asks the GIN index of the generated \`search_vector\` for the matching messages (or, for a word
+in nearly every message, walks the primary key newest first and stops at the page), keeps those of chats
+the reader is in (a semi-join on \`chat_participants\`), and highlights the page's rows only.
 
 ${sections.join('\n')}`;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_PREFIX, createApp } from './app.setup';
 import { listenFailure, PortInUseError } from './common/lifecycle/port-in-use';
+import { StartupCheckError } from './common/lifecycle/startup-check-error';
 import { startupBanner, localUrl } from './common/logging/startup-banner';
 import { startupLog } from './common/logging/startup-log';
 import { MetricsServer } from './metrics/metrics.server';
@@ -97,7 +98,8 @@ bootstrap().catch((error: unknown) => {
   const expected =
     error instanceof ConfigError ||
     error instanceof PortInUseError ||
-    error instanceof DatabaseStartError;
+    error instanceof DatabaseStartError ||
+    error instanceof StartupCheckError;
   const message = error instanceof Error ? error.message : String(error);
   log.fatal({ err: expected ? undefined : error }, `Cannot start: ${message}`);
   process.exit(1);

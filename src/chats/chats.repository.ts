@@ -95,6 +95,14 @@ export interface ChatActivity {
   lastActivityAt: Date | null;
 }
 
+/**
+ * SQL: whether `user` is a participant of `chat` now. The one statement of the rule, so that other
+ * modules can evaluate it inside their own statements (ChatsService.participantCondition).
+ */
+export function participantCondition(chat: string, user: string): string {
+  return `EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = ${chat} AND p.user_id = ${user})`;
+}
+
 /** The only code that touches chat_sessions and chat_participants; it joins the ambient transaction. */
 @Injectable()
 export class ChatsRepository {

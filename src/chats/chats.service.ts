@@ -16,6 +16,7 @@ import {
   ChatMembership,
   ChatRoom,
   ChatsRepository,
+  participantCondition,
   SenderMembership,
   Unarchived,
 } from './chats.repository';
@@ -130,6 +131,14 @@ export class ChatsService {
   async participantsAmong(chatId: number, userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();
     return new Set(await this.repository.participantIdsAmong(chatId, userIds));
+  }
+
+  /**
+   * SQL over `chat` and `user` (column names or parameters): true while the user is in the chat,
+   * for a statement of another module that must see only the chats of its reader.
+   */
+  participantCondition(chat: string, user: string): string {
+    return participantCondition(chat, user);
   }
 
   /** 404 unless the user is in the chat: a chat you are not in does not exist for you. */

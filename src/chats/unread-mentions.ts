@@ -5,8 +5,8 @@ export type UnreadMentionsSql = (chat: string, user: string, afterSeq: string) =
 
 /**
  * Where chat lists and unread totals get their mention counts. Mentions are rows of the messages
- * module, which chats cannot depend on; it hands over the expression when it starts, so the counts
- * stay inside the one query that lists the chats.
+ * module, which chats cannot depend on; MessagesModule hands over the expression as it is built, so
+ * the counts stay inside the one query that lists the chats.
  */
 @Injectable()
 export class UnreadMentions {

@@ -44,8 +44,15 @@ export interface AppConfig {
     messagesPerUser: RateLimitRule | null;
     messageChangesPerUser: RateLimitRule | null;
     reactionsPerUser: RateLimitRule | null;
+    searchPerUser: RateLimitRule | null;
     friendRequestsPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
+  };
+  search: {
+    /** The PostgreSQL text search configuration of the index and the queries (SEARCH_TEXT_CONFIG). */
+    textConfig: string;
+    /** A search running longer is cancelled and answered 400 QUERY_TOO_BROAD. */
+    statementTimeoutMs: number;
   };
   attachments: {
     /** The largest upload, refused with 413 as soon as the stream passes it. */

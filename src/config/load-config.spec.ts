@@ -148,6 +148,31 @@ describe('loadConfig', () => {
     expect(config.rateLimits.registerPerIp).toBeNull();
   });
 
+  it('searches with the simple configuration and a 2 s timeout unless told otherwise', () => {
+    expect(loadConfig({}).config.search).toEqual({
+      textConfig: 'simple',
+      statementTimeoutMs: 2000,
+    });
+    expect(loadConfig({}).config.rateLimits.searchPerUser).toEqual({
+      points: 30,
+      durationSeconds: 60,
+    });
+    const { config } = loadConfig({
+      SEARCH_TEXT_CONFIG: 'english',
+      SEARCH_STATEMENT_TIMEOUT_MS: '500',
+    });
+    expect(config.search).toEqual({ textConfig: 'english', statementTimeoutMs: 500 });
+  });
+
+  it.each([
+    ['SEARCH_TEXT_CONFIG', "english'; drop table messages; --"],
+    ['SEARCH_TEXT_CONFIG', 'English'],
+    ['SEARCH_STATEMENT_TIMEOUT_MS', '10'],
+    ['SEARCH_STATEMENT_TIMEOUT_MS', 'soon'],
+  ])('names %s when it is %j', (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([expect.stringContaining(name)]);
+  });
+
   it('stores attachments in PostgreSQL unless told otherwise, with the documented upload rules', () => {
     const { attachments } = loadConfig({}).config;
     expect(attachments).toMatchObject({

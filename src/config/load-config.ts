@@ -1,6 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { DEFAULT_UPLOAD_TYPES, UPLOAD_TYPES } from '../attachments/upload-type';
+import {
+  DEFAULT_SEARCH_TEXT_CONFIG,
+  SEARCH_TEXT_CONFIG_NAME,
+} from '../messages/search-text-config';
 import { AppConfig, NodeEnv, RateLimitRule } from './app-config';
 
 export type Env = Record<string, string | undefined>;
@@ -79,10 +83,20 @@ export function loadConfig(env: Env): LoadedConfig {
       messagesPerUser: read.rateLimit('RATE_LIMIT_MESSAGES_PER_USER', '100/10'),
       messageChangesPerUser: read.rateLimit('RATE_LIMIT_MESSAGE_CHANGES_PER_USER', '30/10'),
       reactionsPerUser: read.rateLimit('RATE_LIMIT_REACTIONS_PER_USER', '60/10'),
+      searchPerUser: read.rateLimit('RATE_LIMIT_SEARCH_PER_USER', '30/60'),
       friendRequestsPerUser: read.rateLimit('RATE_LIMIT_FRIEND_REQUESTS_PER_USER', '20/600'),
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
     realtime: realtimeConfig(read),
+    search: {
+      textConfig: read.pattern(
+        'SEARCH_TEXT_CONFIG',
+        DEFAULT_SEARCH_TEXT_CONFIG,
+        SEARCH_TEXT_CONFIG_NAME,
+        'the name of a PostgreSQL text search configuration (simple, english, german, ...)',
+      ),
+      statementTimeoutMs: read.integer('SEARCH_STATEMENT_TIMEOUT_MS', 2000, 50, 60_000),
+    },
     attachments: attachmentsConfig(read, accessTokenSecret),
     metrics: {
       port:
@@ -303,6 +317,14 @@ class EnvReader {
     if (value === undefined) return fallback;
     if (allowed.includes(value)) return value;
     this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  pattern(name: string, fallback: string, pattern: RegExp, what: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (pattern.test(value)) return value;
+    this.problems.push(`${name} must be ${what} (got "${value}")`);
     return fallback;
   }
 

@@ -2,6 +2,8 @@
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_CHECK_VIOLATION = '23514';
+/** A statement cancelled by statement_timeout (or by a cancel request). */
+export const PG_QUERY_CANCELED = '57014';
 /** Text the database cannot store: a NUL character, or longer than its column (a missed check). */
 const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05', '22001']);
 

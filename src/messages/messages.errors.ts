@@ -10,6 +10,8 @@ export enum MessagesErrorCode {
   REPLY_TARGET_INVALID = 'REPLY_TARGET_INVALID',
   REACTION_LIMIT = 'REACTION_LIMIT',
   MENTION_NOT_PARTICIPANT = 'MENTION_NOT_PARTICIPANT',
+  SEARCH_QUERY_EMPTY = 'SEARCH_QUERY_EMPTY',
+  QUERY_TOO_BROAD = 'QUERY_TOO_BROAD',
 }
 
 const STATUS: Record<MessagesErrorCode, HttpStatus> = {
@@ -19,6 +21,8 @@ const STATUS: Record<MessagesErrorCode, HttpStatus> = {
   [MessagesErrorCode.REPLY_TARGET_INVALID]: HttpStatus.BAD_REQUEST,
   [MessagesErrorCode.REACTION_LIMIT]: HttpStatus.CONFLICT,
   [MessagesErrorCode.MENTION_NOT_PARTICIPANT]: HttpStatus.BAD_REQUEST,
+  [MessagesErrorCode.SEARCH_QUERY_EMPTY]: HttpStatus.BAD_REQUEST,
+  [MessagesErrorCode.QUERY_TOO_BROAD]: HttpStatus.BAD_REQUEST,
 };
 
 const MESSAGES: Record<MessagesErrorCode, string> = {
@@ -28,6 +32,9 @@ const MESSAGES: Record<MessagesErrorCode, string> = {
   [MessagesErrorCode.REPLY_TARGET_INVALID]: 'replyToId must name a message of this chat',
   [MessagesErrorCode.REACTION_LIMIT]: `A message takes at most ${MAX_DISTINCT_REACTIONS} different reactions`,
   [MessagesErrorCode.MENTION_NOT_PARTICIPANT]: 'mentions must name participants of this chat',
+  [MessagesErrorCode.SEARCH_QUERY_EMPTY]: 'q has no word to search for',
+  [MessagesErrorCode.QUERY_TOO_BROAD]:
+    'This search would take too long: add words, or narrow it to one chat with chatId',
 };
 
 export class MessagesError extends DomainError {

@@ -10,9 +10,13 @@ import { MessageMention } from './entities/message-mention.entity';
 import { MessageBatcher } from './message-batcher';
 import { MessageFiles } from './message-files';
 import { MessagesController } from './messages.controller';
-import { MentionsRepository } from './mentions.repository';
+import { UnreadMentions } from '../chats/unread-mentions';
+import { MentionsRepository, unreadMentionsSql } from './mentions.repository';
 import { MessagesRepository } from './messages.repository';
+import { MessageSearchController } from './message-search.controller';
+import { MessageSearchService } from './message-search.service';
 import { MessagesService } from './messages.service';
+import { SearchIndexCheck } from './search-index-check';
 import { ReactionsController } from './reactions.controller';
 import { ReactionsRepository } from './reactions.repository';
 import { ReactionsService } from './reactions.service';
@@ -24,7 +28,7 @@ import { ReactionsService } from './reactions.service';
     AttachmentsModule,
     TypeOrmModule.forFeature([Message, MessageReaction, MessageMention]),
   ],
-  controllers: [MessagesController, ReactionsController],
+  controllers: [MessagesController, ReactionsController, MessageSearchController],
   providers: [
     MessagesRepository,
     MentionsRepository,
@@ -34,7 +38,14 @@ import { ReactionsService } from './reactions.service';
     ChatChanges,
     MessagesService,
     ReactionsService,
+    MessageSearchService,
+    SearchIndexCheck,
   ],
   exports: [MessagesService, ReactionsService],
 })
-export class MessagesModule {}
+export class MessagesModule {
+  /** Chat lists and unread totals count mentions from our rows (see UnreadMentions). */
+  constructor(unreadMentions: UnreadMentions) {
+    unreadMentions.provide(unreadMentionsSql);
+  }
+}

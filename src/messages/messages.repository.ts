@@ -24,6 +24,24 @@ export interface ClientMessageKey {
 
 export type HistoryBound = { before: number } | { after: number };
 
+export interface SearchScope {
+  /** The text search configuration of the index. */
+  config: string;
+  /** Only this chat, when given. */
+  chatId: number | null;
+  /** Only messages older than this id (the keyset of the previous page). */
+  beforeId: number | null;
+  limit: number;
+}
+
+export interface SearchHitView extends MessageView {
+  highlight: string;
+}
+
+/** ts_headline's options: short fragments, matched words in <mark> (the text is escaped first). */
+const HEADLINE_OPTIONS =
+  'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+
 interface MessageRow {
   id: number;
   chat_id: number;
@@ -56,11 +74,11 @@ const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.c
  * to (a join), its reactions counted from their rows and its mentions (an index probe each per
  * message), with `me` for the reader `reader` (an SQL expression: `$1`, or `m.sender_id` for a sender's resends).
  */
-const view = (reader: string) => `SELECT ${MESSAGE_COLUMNS},
+const view = (reader: string, extraColumns = '') => `SELECT ${MESSAGE_COLUMNS},
     t.seq AS reply_seq, t.sender_id AS reply_sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS reply_body,
     t.deleted_at AS reply_deleted_at, r.reactions,
     ARRAY(SELECT mm.user_id FROM message_mentions mm WHERE mm.message_id = m.id ORDER BY mm.user_id)
-      AS mentions
+      AS mentions${extraColumns}
   FROM messages m
   LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.id = m.reply_to_id
   LEFT JOIN LATERAL (
@@ -257,6 +275,69 @@ export class MessagesRepository {
       afterRev,
       limit,
     ]);
+  }
+
+  /**
+   * Full-text search, newest first, in one statement: the GIN index finds the candidates, deleted
+   * messages and chats the reader is not in (`isMember`, SQL over `s.chat_id` and `$1`) are left
+   * out before the limit, and only the page's rows are read in full and highlighted.
+   */
+  async search(
+    readerId: number,
+    text: string,
+    scope: SearchScope,
+    isMember: string,
+  ): Promise<SearchHitView[]> {
+    // The query is written out where it is used (no CTE): the planner folds it into a constant and
+    // estimates from the column's statistics how many messages match, so a rare word is looked up in
+    // the GIN index and a common one read newest first until the page is full.
+    const query = `websearch_to_tsquery('${scope.config}'::regconfig, $2)`;
+    const conditions = [`s.search_vector @@ ${query}`, 's.deleted_at IS NULL', isMember];
+    const params: unknown[] = [readerId, text, scope.limit];
+    if (scope.chatId !== null) {
+      params.push(scope.chatId);
+      conditions.push(`s.chat_id = $${params.length}`);
+    }
+    if (scope.beforeId !== null) {
+      params.push(scope.beforeId);
+      conditions.push(`s.id < $${params.length}`);
+    }
+    const escaped = `replace(replace(replace(m.body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')`;
+    const highlight = `, ts_headline('${scope.config}'::regconfig, ${escaped}, ${query}, '${HEADLINE_OPTIONS}') AS highlight`;
+    const rows: (MessageViewRow & { highlight: string })[] = await this.manager.query(
+      `WITH hit AS (
+         SELECT s.id FROM messages s WHERE ${conditions.join(' AND ')}
+          ORDER BY s.id DESC LIMIT $3
+       )
+       ${view('$1', highlight)}
+       JOIN hit ON hit.id = m.id
+       ORDER BY m.id DESC`,
+      params,
+    );
+    return rows.map((row) => ({ ...fromViewRow(row), highlight: row.highlight }));
+  }
+
+  /**
+   * Inside a search's transaction: its statements are cancelled after `timeoutMs`; returns how
+   * many terms the query has (0: nothing to search for, as in `!!!`).
+   */
+  async prepareSearch(config: string, text: string, timeoutMs: number): Promise<number> {
+    const rows: { terms: number }[] = await this.manager.query(
+      `SELECT set_config('statement_timeout', $1, true),
+              numnode(websearch_to_tsquery('${config}'::regconfig, $2)) AS terms`,
+      [String(timeoutMs), text],
+    );
+    return rows[0].terms;
+  }
+
+  /** The text search configuration search_vector was built with, as the database has it. */
+  async searchVectorExpression(): Promise<string | null> {
+    const rows: { expression: string }[] = await this.manager.query(
+      `SELECT pg_get_expr(d.adbin, d.adrelid) AS expression
+         FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = 'messages'::regclass AND a.attname = 'search_vector'`,
+    );
+    return rows[0]?.expression ?? null;
   }
 
   // A statement that changes rows is wrapped as `WITH changed AS (...) SELECT`: TypeORM answers a

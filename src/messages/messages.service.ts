@@ -1,10 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
 import { GateKind } from '../chats/send-gate';
-import { UnreadMentions } from '../chats/unread-mentions';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -18,7 +17,7 @@ import { MessageBatcher, SendRequest } from './message-batcher';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { MessageFiles } from './message-files';
 import { forEveryone } from './messages.mapper';
-import { MentionsRepository, unreadMentionsSql } from './mentions.repository';
+import { MentionsRepository } from './mentions.repository';
 import { HistoryBound, MessagesRepository } from './messages.repository';
 
 export interface SyncPoint {
@@ -53,11 +52,10 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 };
 
 @Injectable()
-export class MessagesService implements OnModuleInit {
+export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
     private readonly mentions: MentionsRepository,
-    private readonly unreadMentions: UnreadMentions,
     private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
@@ -67,11 +65,6 @@ export class MessagesService implements OnModuleInit {
     private readonly attachments: AttachmentsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  /** Chat lists and unread totals count mentions from our rows. */
-  onModuleInit(): void {
-    this.unreadMentions.provide(unreadMentionsSql);
-  }
 
   /**
    * Stores a message and answers only after it is committed, through the group commit of

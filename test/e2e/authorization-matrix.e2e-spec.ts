@@ -672,6 +672,20 @@ const MATRIX: Record<string, RouteCase> = {
     ],
   }),
 
+  'GET /api/v1/messages/search': route<GroupFixture>({
+    build: group,
+    actor: 'member',
+    request: (f) => ({
+      path: `/api/v1/messages/search?q=${encodeURIComponent(f.message.body)}&chatId=${f.chat.id}`,
+    }),
+    success: [200],
+    reveals: true,
+    // Search names no chat it could refuse: the chats I am not in simply find nothing.
+    outsiders: [
+      { role: 'not a participant', who: 'stranger', expect: [200] },
+      { role: 'a removed participant', who: 'former', expect: [200] },
+    ],
+  }),
   'GET /api/v1/chats/{chatId}/messages': route<GroupFixture>({
     build: group,
     actor: 'member',

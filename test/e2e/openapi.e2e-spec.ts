@@ -67,6 +67,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /api/v1/chats/{chatId}/read-markers': 'listReadMarkers',
   'patch /api/v1/chats/{chatId}/settings': 'updateChatSettings',
   'get /api/v1/me/unread': 'getUnreadTotals',
+  'get /api/v1/messages/search': 'searchMessages',
   'patch /api/v1/chats/{chatId}': 'renameChat',
   'post /api/v1/chats/{chatId}/participants': 'addParticipants',
   'patch /api/v1/chats/{chatId}/participants/{userId}': 'changeParticipantRole',

@@ -106,6 +106,22 @@ describe('start-up output', () => {
     }, 60_000);
   });
 
+  describe('on a search index built with another SEARCH_TEXT_CONFIG', () => {
+    it('says which, how to fix it, and exits 1 (development)', async () => {
+      const server = await ServerProcess.launch({
+        databaseUrl,
+        env: { NODE_ENV: 'development', SEARCH_TEXT_CONFIG: 'english' },
+      });
+      expect(await server.exited()).toBe(1);
+      expect(server.logs).toContain(
+        'SEARCH_TEXT_CONFIG is "english" but messages are indexed with "simple": set ' +
+          'SEARCH_TEXT_CONFIG=simple, or rebuild the index with "SEARCH_TEXT_CONFIG=english npm run ' +
+          'search:reindex"',
+      );
+      expect(server.logs).not.toMatch(/is ready|\n\s+at /);
+    }, 60_000);
+  });
+
   describe('on a database that does not answer', () => {
     it('names the database and DATABASE_URL, never its password, in JSON lines only (production)', async () => {
       const closed = await freePort();

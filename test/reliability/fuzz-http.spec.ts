@@ -742,8 +742,9 @@ class Harness {
         headers: fc.option(extraHeaders, { freq: 3 }),
       })
       .map(({ auth, ids, query, body, charset, headers }) => {
+        // Only ids must be refused when malformed: `emoji` takes any shortcode, `0` and `-1` too.
         const invalidId = op.pathParams.find(
-          (name, i) => !isValidPathId(ids[i], this.maxIdFor(name)),
+          (name, i) => /Id$/.test(name) && !isValidPathId(ids[i], this.maxIdFor(name)),
         );
         const refusals = [
           ...(op.secured && auth.valid === false ? [`the token is bad (${auth.label})`] : []),

@@ -67,6 +67,7 @@ export class ServerProcess {
           RATE_LIMIT_SOCKET_EVENTS_PER_USER: 'off',
           RATE_LIMIT_MESSAGE_CHANGES_PER_USER: 'off',
           RATE_LIMIT_REACTIONS_PER_USER: 'off',
+          RATE_LIMIT_SEARCH_PER_USER: 'off',
           RATE_LIMIT_FRIEND_REQUESTS_PER_USER: 'off',
           ...options.env,
         },

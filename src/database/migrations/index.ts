@@ -8,6 +8,7 @@ import { AttachmentStorage1796363441107 } from './1796363441107-attachment-stora
 import { Uploads1796380011957 } from './1796380011957-uploads';
 import { ReadReceipts1796385658598 } from './1796385658598-read-receipts';
 import { MentionsAndChatSettings1796391325780 } from './1796391325780-mentions-and-chat-settings';
+import { MessageSearch1796392049461 } from './1796392049461-message-search';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Uploads1796380011957,
   ReadReceipts1796385658598,
   MentionsAndChatSettings1796391325780,
+  MessageSearch1796392049461,
 ];

@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
+import { searchTextConfig, searchVectorSql } from '../search-text-config';
 
 /** The original data model's message / chat_messages. A deleted message stays as a tombstone without a body. */
 @Entity({ name: 'messages' })
@@ -32,6 +33,8 @@ import {
 })
 @Index('messages_reply_to_idx', ['chatId', 'replyToId'], { where: '"reply_to_id" IS NOT NULL' })
 @Index('messages_sender_id_idx', ['senderId'])
+// Search: a GIN index of search_vector (the migration says `USING gin`, which TypeORM cannot spell).
+@Index('messages_search_idx', { synchronize: false })
 // Idempotent sends: (chat_id, sender_id, client_message_id) is unique where client_message_id is set.
 @Index('messages_client_message_id_key', { synchronize: false })
 export class Message {
@@ -78,4 +81,16 @@ export class Message {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
   deletedAt!: Date | null;
+
+  /** Kept by PostgreSQL from the body; read only inside search queries. */
+  @Column({
+    name: 'search_vector',
+    type: 'tsvector',
+    select: false,
+    insert: false,
+    update: false,
+    generatedType: 'STORED',
+    asExpression: searchVectorSql(searchTextConfig()),
+  })
+  searchVector?: string;
 }

@@ -678,6 +678,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/messages/search': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Search the messages of the chats I am in
+     * @description Full-text search, newest first: words as typed in a web search (`"a phrase"`, `or`, `-without`). Only chats I am in now, never deleted messages, edited ones by their new text. A query with no word is 400 `SEARCH_QUERY_EMPTY`; one that would run too long is 400 `QUERY_TOO_BROAD` (add words or a `chatId`). Limited per user (429).
+     */
+    get: operations['searchMessages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/uploads': {
     parameters: {
       query?: never;
@@ -1446,6 +1466,22 @@ export interface components {
     };
     ReactorResponsePageDto: {
       items: components['schemas']['ReactorResponseDto'][];
+      /**
+       * @description Pass as ?cursor= to get the next page; null on the last page
+       * @example eyJ1Ijoic2hpdmFtIn0
+       */
+      nextCursor: string | null;
+    };
+    SearchHitDto: {
+      message: components['schemas']['MessageResponseDto'];
+      /**
+       * @description Where the message matches, as HTML: the text escaped, matched words in `<mark>`, up to two fragments joined by ` … `
+       * @example shall we have <mark>lunch</mark> next week?
+       */
+      highlight: string;
+    };
+    SearchHitPageDto: {
+      items: components['schemas']['SearchHitDto'][];
       /**
        * @description Pass as ?cursor= to get the next page; null on the last page
        * @example eyJ1Ijoic2hpdmFtIn0
@@ -6280,6 +6316,107 @@ export interface operations {
            *       "error": "Conflict",
            *       "code": "USERNAME_TAKEN",
            *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Rate limited: retry after the number of seconds in the Retry-After header */
+      429: {
+        headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  searchMessages: {
+    parameters: {
+      query: {
+        limit?: number;
+        /** @description The nextCursor of the previous page */
+        cursor?: string;
+        /** @description Words to find (web search syntax: `"a phrase"`, `or`, `-word`); trimmed, 1-200 characters */
+        q: string;
+        /** @description Only this chat (one I am in; otherwise nothing is found) */
+        chatId?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SearchHitPageDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
