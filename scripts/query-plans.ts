@@ -117,6 +117,17 @@ async function main(): Promise<void> {
       ),
     );
 
+    const few = await dataSource.query(`SELECT id FROM users WHERE username = 'plans_few'`);
+    captured.splice(0);
+    await search.search(Number(few[0].id), { q: 'message', limit: 50 });
+    sections.push(
+      await explain(
+        dataSource,
+        'Search: a word in every message, by someone in only the 10 oldest chats (the worst case: the scan walks back to them; SEARCH_STATEMENT_TIMEOUT_MS bounds it)',
+        captured.splice(0),
+      ),
+    );
+
     writeFileSync(join(__dirname, '../docs/query-plans.md'), document(sections));
     console.log('wrote docs/query-plans.md');
   } finally {
@@ -182,6 +193,15 @@ async function seedWith(m: Client): Promise<number> {
       `UPDATE chat_participants p SET last_read_seq = greatest(0, c.last_seq - 20)
          FROM chat_sessions c, users me
         WHERE c.id = p.chat_id AND p.user_id = me.id AND me.username = 'plans_user'`,
+    );
+    // Someone in only 10 of the chats, the oldest ones, to search as.
+    await m.query(
+      `INSERT INTO users (username, display_name, password_hash) VALUES ('plans_few', 'Few', 'x')`,
+    );
+    await m.query(
+      `INSERT INTO chat_participants (chat_id, user_id, role)
+       SELECT c.id, u.id, 'member' FROM chat_sessions c, users u
+        WHERE u.username = 'plans_few' AND c.topic LIKE 'chat:plans-%' ORDER BY c.id LIMIT 10`,
     );
     // Every tenth message has two reactions, so pages count some.
     await m.query(

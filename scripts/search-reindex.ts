@@ -1,7 +1,9 @@
 /**
  * Rebuilds the message search index with the text search configuration of SEARCH_TEXT_CONFIG (the
  * app refuses to start while the two differ). It rewrites the messages table and its GIN index in
- * one transaction, holding a lock that stops sends meanwhile: run it in a quiet hour.
+ * one transaction, holding a lock that stops every read and write of messages meanwhile. Stop every
+ * replica first (one still running would search with the old configuration), run it, then start
+ * them with the new SEARCH_TEXT_CONFIG.
  *
  *   DATABASE_URL=postgres://... SEARCH_TEXT_CONFIG=english npm run search:reindex
  */
@@ -18,6 +20,8 @@ export async function rebuildSearchIndex(client: Client, config: string): Promis
   await client.query('BEGIN');
   try {
     await client.query('SET LOCAL statement_timeout = 0');
+    // Rather than queue every other query behind it, give up if the table is busy.
+    await client.query("SET LOCAL lock_timeout = '10s'");
     await client.query('DROP INDEX IF EXISTS messages_search_idx');
     await client.query('ALTER TABLE messages DROP COLUMN IF EXISTS search_vector');
     await client.query(

@@ -396,18 +396,22 @@ export class ChatsRepository {
     return rows[0] ?? null;
   }
 
-  /** Brings these chats back from these participants' archives; returns those that were archived. */
-  async unarchive(pairs: { chatId: number; userId: number }[]): Promise<Unarchived[]> {
+  /**
+   * Brings these chats back from these participants' archives, for a mention at `seq` that they
+   * have not read yet; returns those that were archived.
+   */
+  async unarchive(pairs: { chatId: number; userId: number; seq: number }[]): Promise<Unarchived[]> {
     if (pairs.length === 0) return [];
     const rows: { chat_id: number; user_id: number; muted: boolean }[] = await this.manager.query(
       `WITH back AS (
          UPDATE chat_participants p SET archived = false
-           FROM unnest($1::int[], $2::int[]) AS v(chat_id, user_id)
+           FROM unnest($1::int[], $2::int[], $3::bigint[]) AS v(chat_id, user_id, seq)
           WHERE p.chat_id = v.chat_id AND p.user_id = v.user_id AND p.archived
+            AND p.last_read_seq < v.seq
          RETURNING p.chat_id, p.user_id, p.muted
        )
        SELECT chat_id, user_id, muted FROM back`,
-      [pairs.map((pair) => pair.chatId), pairs.map((pair) => pair.userId)],
+      [pairs.map((pair) => pair.chatId), pairs.map((pair) => pair.userId), pairs.map((p) => p.seq)],
     );
     return rows.map((row) => ({
       chatId: row.chat_id,

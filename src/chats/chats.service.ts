@@ -307,16 +307,21 @@ export class ChatsService {
       const settings = await this.repository.updateSettings(chatId, userId, changes);
       if (!settings) throw ChatsError.notFound();
       const outcome = { chatId, ...settings };
-      this.transactions.publish(ChatsEvents.settings, new ChatSettingsEvent(userId, outcome));
+      if (changes.muted !== undefined || changes.archived !== undefined) {
+        this.transactions.publish(ChatsEvents.settings, new ChatSettingsEvent(userId, outcome));
+      }
       return outcome;
     });
   }
 
   /**
-   * Inside the caller's transaction: a message mentioning these participants brings their chat back
-   * from their archive (nothing else does), and their devices hear of it.
+   * Inside the caller's transaction: a message mentioning these participants, at `seq`, brings their
+   * chat back from their archive unless they have read past it (nothing else does), and their devices
+   * hear of it.
    */
-  async unarchiveMentioned(mentioned: { chatId: number; userId: number }[]): Promise<void> {
+  async unarchiveMentioned(
+    mentioned: { chatId: number; userId: number; seq: number }[],
+  ): Promise<void> {
     const back: Unarchived[] = await this.repository.unarchive(mentioned);
     for (const { userId, ...settings } of back) {
       this.transactions.publish(ChatsEvents.settings, new ChatSettingsEvent(userId, settings));

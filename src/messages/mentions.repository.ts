@@ -37,6 +37,15 @@ export class MentionsRepository {
     );
   }
 
+  /** Whom the message mentions now. */
+  async of(chatId: number, messageId: number): Promise<number[]> {
+    const rows: { user_id: number }[] = await this.db.manager.query(
+      'SELECT user_id FROM message_mentions WHERE chat_id = $1 AND message_id = $2',
+      [chatId, messageId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   /**
    * After an edit: the message mentions exactly `userIds`. Returns those it did not mention
    * before, in one statement.
@@ -47,7 +56,8 @@ export class MentionsRepository {
   ): Promise<number[]> {
     const rows: { user_id: number }[] = await this.db.manager.query(
       `WITH dropped AS (
-         DELETE FROM message_mentions WHERE message_id = $1 AND user_id <> ALL($4::int[])
+         DELETE FROM message_mentions
+          WHERE chat_id = $2 AND message_id = $1 AND user_id <> ALL($4::int[])
        ), added AS (
          INSERT INTO message_mentions (message_id, chat_id, seq, user_id)
          SELECT $1, $2, $3, unnest($4::int[])

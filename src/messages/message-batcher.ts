@@ -228,6 +228,8 @@ export class MessageBatcher {
         return { refusal: new MessagesError(MessagesErrorCode.REPLY_TARGET_INVALID) };
       }
       if (!send.mentions.every((userId) => gate.isParticipant(send.chatId, userId))) {
+        // A resend gets its first message back, whoever has left since: only a lookup can tell.
+        if (key !== null && !lookUpResends) throw new ResendInBatch();
         return { refusal: new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT) };
       }
       const free = send.attachmentIds.every((id) => {

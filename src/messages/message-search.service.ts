@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ChatsService } from '../chats/chats.service';
+import { TurnsByKey } from '../common/concurrency/turns-by-key';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
@@ -25,10 +26,18 @@ const isSearchCursor = (value: unknown): value is SearchCursor =>
 /**
  * Full-text search of the messages of the chats I am in now: PostgreSQL's websearch syntax over the
  * generated search_vector, newest first. A search that runs past SEARCH_STATEMENT_TIMEOUT_MS is
- * cancelled by the database and refused, so a broad query cannot hold a connection for long.
+ * cancelled by the database and refused, so a broad query cannot hold a connection for long, and
+ * only a few run at once.
  */
 @Injectable()
 export class MessageSearchService {
+  /**
+   * Searches this process runs at once, each holding a pooled connection for up to the statement
+   * timeout: a quarter of the pool, so that a burst of broad searches queues here instead of
+   * starving sends of connections.
+   */
+  private readonly searches: TurnsByKey;
+
   constructor(
     private readonly repository: MessagesRepository,
     private readonly chats: ChatsService,
@@ -36,17 +45,26 @@ export class MessageSearchService {
     private readonly transactions: TransactionHost,
     private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.searches = new TurnsByKey(Math.max(1, Math.floor(config.database.poolSize / 4)));
+  }
 
   async search(userId: number, query: SearchMessagesQueryDto): Promise<Page<SearchHitDto>> {
     const rule = this.config.rateLimits.searchPerUser;
     await this.rateLimiter.consume('messages-search-user', rule, String(userId));
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isSearchCursor);
-    const rows = await this.find(userId, query.q, {
-      chatId: query.chatId ?? null,
-      beforeId: after?.before ?? null,
-      limit: query.limit + 1,
-    });
+    const chatId = query.chatId ?? null;
+    // A chat I am not in finds nothing, without the database searching it.
+    if (chatId !== null && (await this.chats.participantsAmong(chatId, [userId])).size === 0) {
+      return { items: [], nextCursor: null };
+    }
+    const rows = await this.searches.run('search', () =>
+      this.find(userId, query.q, {
+        chatId,
+        beforeId: after?.before ?? null,
+        limit: query.limit + 1,
+      }),
+    );
     const messages = await this.files.responses(rows.slice(0, query.limit), userId);
     return toPage(
       rows,
@@ -64,8 +82,9 @@ export class MessageSearchService {
     const { textConfig: config, statementTimeoutMs } = this.config.search;
     try {
       return await this.transactions.run(async () => {
-        const terms = await this.repository.prepareSearch(config, text, statementTimeoutMs);
-        if (terms === 0) throw new MessagesError(MessagesErrorCode.SEARCH_QUERY_EMPTY);
+        if (!(await this.repository.prepareSearch(config, text, statementTimeoutMs))) {
+          throw new MessagesError(MessagesErrorCode.SEARCH_QUERY_EMPTY);
+        }
         const isMember = this.chats.participantCondition('s.chat_id', '$1');
         return this.repository.search(userId, text, { config, ...scope }, isMember);
       });

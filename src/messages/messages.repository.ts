@@ -77,7 +77,8 @@ const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.c
 const view = (reader: string, extraColumns = '') => `SELECT ${MESSAGE_COLUMNS},
     t.seq AS reply_seq, t.sender_id AS reply_sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS reply_body,
     t.deleted_at AS reply_deleted_at, r.reactions,
-    ARRAY(SELECT mm.user_id FROM message_mentions mm WHERE mm.message_id = m.id ORDER BY mm.user_id)
+    ARRAY(SELECT mm.user_id FROM message_mentions mm
+           WHERE mm.message_id = m.id AND mm.chat_id = m.chat_id ORDER BY mm.user_id)
       AS mentions${extraColumns}
   FROM messages m
   LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.id = m.reply_to_id
@@ -302,11 +303,21 @@ export class MessagesRepository {
       params.push(scope.beforeId);
       conditions.push(`s.id < $${params.length}`);
     }
-    const escaped = `replace(replace(replace(m.body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')`;
-    const highlight = `, ts_headline('${scope.config}'::regconfig, ${escaped}, ${query}, '${HEADLINE_OPTIONS}') AS highlight`;
+    const escaped = [
+      ['<', '&lt;'],
+      ['>', '&gt;'],
+      ['"', '&quot;'],
+      ["'", '&#39;'],
+    ].reduce(
+      (sql, [from, to]) => `replace(${sql}, '${from.replace("'", "''")}', '${to}')`,
+      `replace(m.body, '&', '&amp;')`,
+    );
+    // The row past the page only tells that another page exists: it is not highlighted.
+    const highlight = `, CASE WHEN hit.n <= $3 - 1 THEN ts_headline('${scope.config}'::regconfig, ${escaped}, ${query}, '${HEADLINE_OPTIONS}') ELSE '' END AS highlight`;
     const rows: (MessageViewRow & { highlight: string })[] = await this.manager.query(
       `WITH hit AS (
-         SELECT s.id FROM messages s WHERE ${conditions.join(' AND ')}
+         SELECT s.id, row_number() OVER (ORDER BY s.id DESC) AS n
+           FROM messages s WHERE ${conditions.join(' AND ')}
           ORDER BY s.id DESC LIMIT $3
        )
        ${view('$1', highlight)}
@@ -318,16 +329,17 @@ export class MessagesRepository {
   }
 
   /**
-   * Inside a search's transaction: its statements are cancelled after `timeoutMs`; returns how
-   * many terms the query has (0: nothing to search for, as in `!!!`).
+   * Inside a search's transaction: its statements are cancelled after `timeoutMs`. Returns whether
+   * the query names a word to find: not when it has none (`!!!`) or only words to leave out
+   * (`-lunch`), which the index cannot serve.
    */
-  async prepareSearch(config: string, text: string, timeoutMs: number): Promise<number> {
-    const rows: { terms: number }[] = await this.manager.query(
+  async prepareSearch(config: string, text: string, timeoutMs: number): Promise<boolean> {
+    const rows: { searchable: boolean }[] = await this.manager.query(
       `SELECT set_config('statement_timeout', $1, true),
-              numnode(websearch_to_tsquery('${config}'::regconfig, $2)) AS terms`,
+              querytree(websearch_to_tsquery('${config}'::regconfig, $2)) NOT IN ('', 'T') AS searchable`,
       [String(timeoutMs), text],
     );
-    return rows[0].terms;
+    return rows[0].searchable;
   }
 
   /** The text search configuration search_vector was built with, as the database has it. */

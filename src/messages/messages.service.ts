@@ -224,18 +224,20 @@ export class MessagesService {
     });
   }
 
-  /** Inside the edit's transaction, under the chat's lock: who is mentioned is checked against the rows. */
+  /**
+   * Inside the edit's transaction, under the chat's lock: those newly mentioned must be participants
+   * (those mentioned already may stay, even if they have left since).
+   */
   private async replaceMentions(message: Message, userIds: number[]): Promise<void> {
-    const { chatId } = message;
-    const present = await this.chats.participantsAmong(chatId, userIds);
-    if (present.size < userIds.length) {
+    const { chatId, seq } = message;
+    const current = new Set(await this.mentions.of(chatId, message.id));
+    const newcomers = userIds.filter((userId) => !current.has(userId));
+    const present = await this.chats.participantsAmong(chatId, newcomers);
+    if (present.size < newcomers.length) {
       throw new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT);
     }
-    const added = await this.mentions.replace(
-      { chatId, messageId: message.id, seq: message.seq },
-      userIds,
-    );
-    await this.chats.unarchiveMentioned(added.map((userId) => ({ chatId, userId })));
+    const added = await this.mentions.replace({ chatId, messageId: message.id, seq }, userIds);
+    await this.chats.unarchiveMentioned(added.map((userId) => ({ chatId, userId, seq })));
   }
 
   /** Edits and deletes reach every participant live: a user's count over every transport. */

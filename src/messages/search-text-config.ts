@@ -19,6 +19,18 @@ export function searchTextConfig(env: Record<string, string | undefined> = proce
   return value;
 }
 
+/**
+ * For the entity's description of the schema, read as the module loads: never throws (an invalid
+ * SEARCH_TEXT_CONFIG is reported by the configuration's own check, with every other problem).
+ */
+export function schemaSearchTextConfig(): string {
+  try {
+    return searchTextConfig();
+  } catch {
+    return DEFAULT_SEARCH_TEXT_CONFIG;
+  }
+}
+
 /** What the search_vector column holds: a deleted message (body null) matches nothing. */
 export function searchVectorSql(config: string): string {
   return `to_tsvector('${config}'::regconfig, coalesce("body", ''))`;

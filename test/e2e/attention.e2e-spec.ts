@@ -186,6 +186,34 @@ describe('mentions, unread totals and chat settings', () => {
       expect(rows[0].n).toBe(1);
     });
 
+    it('a resend returns the first message even when someone it mentions has left since', async () => {
+      const { users, chat } = await group();
+      const [a, b, c] = users;
+      const first = await post(a, chat.id, {
+        body: 'hi',
+        clientMessageId: 'm-left',
+        mentions: [c.id],
+      });
+      expect(first.status).toBe(201);
+      await t.http.delete(`/api/v1/chats/${chat.id}/participants/${c.id}`, {
+        token: a.accessToken,
+      });
+      const again = await post(a, chat.id, {
+        body: 'hi',
+        clientMessageId: 'm-left',
+        mentions: [c.id, b.id],
+      });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ id: first.body.id, mentions: [c.id] });
+      // An edit may keep the mention of someone who left, not add one.
+      const kept = await edit(a, chat.id, first.body.id, {
+        body: 'hi all',
+        mentions: [c.id, b.id],
+      });
+      expect(kept.status).toBe(200);
+      expect(kept.body.mentions).toEqual([b.id, c.id].sort((x, y) => x - y));
+    });
+
     it.each([
       ['not an array', 5],
       ['null', null],
@@ -243,10 +271,18 @@ describe('mentions, unread totals and chat settings', () => {
       expect((await chatOf(b, chat.id)).archived).toBe(false);
       expect((await chatOf(c, chat.id)).archived).toBe(true);
 
-      // An edit that adds a mention brings it back too.
+      // An edit that adds a mention brings it back too, unless I have read past the message.
       const message = await sendWith(a, chat.id, 'later', []);
       await edit(a, chat.id, message.id, { body: 'later @c', mentions: [c.id] });
       expect((await chatOf(c, chat.id)).archived).toBe(false);
+      const read = await sendWith(a, chat.id, 'read already', []);
+      await t.http.post(`/api/v1/chats/${chat.id}/read`, {
+        token: b.accessToken,
+        body: { messageId: read.id },
+      });
+      await settings(b, chat.id, { archived: true });
+      await edit(a, chat.id, read.id, { body: 'read already @b', mentions: [b.id] });
+      expect((await chatOf(b, chat.id)).archived).toBe(true);
     });
 
     it('a muted chat counts only its mentions in my totals', async () => {
@@ -287,11 +323,16 @@ describe('mentions, unread totals and chat settings', () => {
         const res = await t.http.get(`/api/v1/chats?${query}`, { token: a.accessToken });
         expectError(res, 400, 'VALIDATION_FAILED');
       }
+      // An empty change answers the settings and announces nothing.
+      const mine = await online(a);
+      const heard = record(mine, 'chat:settings');
       expect((await settings(a, chat.id, {})).body).toEqual({
         chatId: chat.id,
         muted: false,
         archived: false,
       });
+      await barrier(mine);
+      expect(heard).toEqual([]);
     });
   });
 

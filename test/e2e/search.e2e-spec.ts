@@ -78,13 +78,13 @@ describe('message search', () => {
     const { users, chat } = await group(2);
     const [a] = users;
     const w = word();
-    await ctx.send(a, chat.id, `<img src=x onerror=alert(1)> ${w} & more`);
+    await ctx.send(a, chat.id, `<img src=x onerror=alert(1)> say "hi" it's ${w} & more`);
     const [hit] = (await find(a, w)).items;
     expect(hit.highlight).not.toMatch(/<img/);
     expect(hit.highlight).toContain('onerror=alert(1)&gt;');
-    expect(hit.highlight).toContain('&amp; more');
+    expect(hit.highlight).toContain(`&quot;hi&quot; it&#39;s <mark>${w}</mark> &amp; more`);
     expect(hit.highlight).toContain(`<mark>${w}</mark>`);
-    expect(hit.highlight.replace(/<\/?mark>/g, '')).not.toMatch(/[<>]/);
+    expect(hit.highlight.replace(/<\/?mark>/g, '')).not.toMatch(/[<>"']/);
   });
 
   it('pages with a keyset cursor and refuses a forged one', async () => {
@@ -98,6 +98,7 @@ describe('message search', () => {
     do {
       const page: any = await find(a, w, `&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.items.length).toBeLessThanOrEqual(3);
+      for (const hit of page.items) expect(hit.highlight).toContain(`<mark>${w}</mark>`);
       seen.push(...page.items.map((hit: any) => hit.message.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -195,9 +196,20 @@ describe('message search', () => {
       expectError(await search(me, query), 400, 'VALIDATION_FAILED');
     });
 
-    it('refuses a query with no word in it with 400 SEARCH_QUERY_EMPTY', async () => {
+    it('refuses a query with no word to find (none, or only words to leave out) with 400 SEARCH_QUERY_EMPTY', async () => {
       const me = await ctx.newUser();
-      for (const q of ['!!!', '"', '-', '&|!', '()', '<->', ':*', '   --   ']) {
+      for (const q of [
+        '!!!',
+        '"',
+        '-',
+        '&|!',
+        '()',
+        '<->',
+        ':*',
+        '   --   ',
+        '-lunch',
+        '-a -"b c"',
+      ]) {
         expectError(await search(me, `q=${encodeURIComponent(q)}`), 400, 'SEARCH_QUERY_EMPTY');
       }
     });

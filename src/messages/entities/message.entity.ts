@@ -8,7 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
-import { searchTextConfig, searchVectorSql } from '../search-text-config';
+import { schemaSearchTextConfig, searchVectorSql } from '../search-text-config';
 
 /** The original data model's message / chat_messages. A deleted message stays as a tombstone without a body. */
 @Entity({ name: 'messages' })
@@ -90,7 +90,7 @@ export class Message {
     insert: false,
     update: false,
     generatedType: 'STORED',
-    asExpression: searchVectorSql(searchTextConfig()),
+    asExpression: searchVectorSql(schemaSearchTextConfig()),
   })
   searchVector?: string;
 }
