@@ -364,15 +364,15 @@ async function seedChats(
        SELECT id, user_1_id FROM chat_sessions UNION ALL SELECT id, user_2_id FROM chat_sessions`,
     );
     await client.query(
-      `INSERT INTO messages (chat_id, seq, sender_id, body)
-       SELECT c.id, s.seq, c.user_1_id,
+      `INSERT INTO messages (chat_id, seq, rev, sender_id, body)
+       SELECT c.id, s.seq, s.seq + 1, c.user_1_id,
               'message ' || s.seq || CASE WHEN (c.id + s.seq) % 500 = 0 THEN ' needle' ELSE '' END
          FROM chat_sessions c, generate_series(1, GREATEST(1, $1::int / $2::int)) AS s(seq)
         ORDER BY c.id, s.seq`,
       [messages, chats],
     );
     await client.query(
-      `UPDATE chat_sessions c SET last_seq = m.n FROM (SELECT chat_id, count(*) AS n FROM messages GROUP BY chat_id) m
+      `UPDATE chat_sessions c SET last_seq = m.n, last_rev = m.n + 1 FROM (SELECT chat_id, count(*) AS n FROM messages GROUP BY chat_id) m
         WHERE m.chat_id = c.id`,
     );
     // Every tenth message mentions the user, who has read all but the last 20 of each chat: the

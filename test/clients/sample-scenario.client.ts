@@ -1,5 +1,5 @@
 import type { Client } from 'openapi-fetch';
-import type { paths } from './generated/openapi';
+import type { paths } from '../../sdk/src/openapi';
 
 /*
  * The sample scenario (docs/api.md: Shivam messages Shahn 1-1, then writes in the group chat

@@ -1,14 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import createClient from 'openapi-fetch';
-import type { paths } from '../clients/generated/openapi';
+import type { paths } from '../../sdk/src/openapi';
 import { runSampleScenario, SampleScenarioOutcome } from '../clients/sample-scenario.client';
 import { generateClientTypes, typeCheck } from '../utils/openapi-client-types';
 import { OpenApiContract } from '../utils/openapi-contract';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-const GENERATED = resolve(__dirname, '../clients/generated/openapi.ts');
+const GENERATED = resolve(__dirname, '../../sdk/src/openapi.ts');
 const SCENARIO = resolve(__dirname, '../clients/sample-scenario.client.ts');
+const SDK = resolve(__dirname, '../../sdk/src/index.ts');
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
@@ -36,6 +37,10 @@ describe('a client generated from the OpenAPI document', () => {
 
   it('compiles the sample scenario against the types generated from the live document', () => {
     expect(typeCheck(SCENARIO, { [GENERATED]: generated })).toEqual([]);
+  });
+
+  it('compiles the SDK against the types generated from the live document', () => {
+    expect(typeCheck(SDK, { [GENERATED]: generated })).toEqual([]);
   });
 
   it('runs the sample scenario with every request and answer as the document says', async () => {

@@ -1,0 +1,153 @@
+import type { paths } from './openapi.js';
+import type { ApiErrorBody, AuthResponse, SessionTokens } from './types.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Json<R> = R extends { content: { 'application/json': infer J } } ? J : never;
+
+/** What an operation of the OpenAPI document answers on success (200, else 201; void for 204). */
+export type Answer<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? R extends { 200: infer Ok }
+    ? Json<Ok>
+    : R extends { 201: infer Created }
+      ? Json<Created>
+      : void
+  : never;
+
+/** What an operation takes as its JSON body. */
+export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/** A refusal of the API: the HTTP status and the error `code` its documents list. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  form?: FormData;
+  /** Sent without the access token (login, register, refresh). */
+  anonymous?: boolean;
+}
+
+/** Supplies the access token, and renews it when the server says it expired. */
+export interface TokenSource {
+  accessToken(): string;
+  refresh(): Promise<void>;
+}
+
+/**
+ * Calls the REST API: typed by the paths of the OpenAPI document, JSON in and out, errors as
+ * ApiError. A 401 on an authenticated call renews the access token once and tries again.
+ */
+export class Rest {
+  tokens: TokenSource | null = null;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+  ) {}
+
+  async call<P extends keyof paths, M extends Method>(
+    method: M,
+    path: P,
+    params: Record<string, string | number> = {},
+    options: RequestOptions = {},
+  ): Promise<Answer<P, M>> {
+    const url = this.url(path as string, params, options.query);
+    let response = await this.send(method, url, options);
+    if (response.status === 401 && this.tokens && !options.anonymous) {
+      await this.tokens.refresh();
+      response = await this.send(method, url, options);
+    }
+    if (!response.ok) throw await apiError(response);
+    if (response.status === 204) return undefined as Answer<P, M>;
+    return (await response.json()) as Answer<P, M>;
+  }
+
+  login(username: string, password: string): Promise<AuthResponse> {
+    const body = { username, password };
+    return this.call('post', '/api/v1/auth/login', {}, { body, anonymous: true });
+  }
+
+  register(username: string, password: string, displayName?: string): Promise<AuthResponse> {
+    const body = { username, password, ...(displayName ? { displayName } : {}) };
+    return this.call('post', '/api/v1/auth/register', {}, { body, anonymous: true });
+  }
+
+  refresh(refreshToken: string): Promise<AuthResponse> {
+    const body = { refreshToken };
+    return this.call('post', '/api/v1/auth/refresh', {}, { body, anonymous: true });
+  }
+
+  private url(
+    path: string,
+    params: Record<string, string | number>,
+    query: RequestOptions['query'] = {},
+  ): string {
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      encodeURIComponent(String(params[name])),
+    );
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) search.set(key, String(value));
+    }
+    const suffix = search.size > 0 ? `?${search}` : '';
+    return `${this.baseUrl.replace(/\/$/, '')}${filled}${suffix}`;
+  }
+
+  private send(method: Method, url: string, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.tokens && !options.anonymous) {
+      headers.authorization = `Bearer ${this.tokens.accessToken()}`;
+    }
+    let body: FormData | string | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    return this.fetchImpl(url, { method: method.toUpperCase(), headers, body });
+  }
+}
+
+async function apiError(response: Response): Promise<ApiError> {
+  let body: Partial<ApiErrorBody> = {};
+  try {
+    body = (await response.json()) as ApiErrorBody;
+  } catch {
+    // Not JSON (a proxy's error page): the status says enough.
+  }
+  const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+  return new ApiError(
+    response.status,
+    body.code ?? `HTTP_${response.status}`,
+    message ?? response.statusText,
+  );
+}
+
+/** Seconds since the epoch at which a JWT expires, or null when it does not say. */
+export function expiryOf(accessToken: string): number | null {
+  try {
+    const payload = accessToken.split('.')[1];
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : null;
+  } catch {
+    return null;
+  }
+}
+
+export type { SessionTokens };
