@@ -15,7 +15,16 @@ const moduleBoundaries = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sdk/dist/**', 'coverage/**', '.data/**', 'node_modules/**', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'sdk/dist/**',
+      'coverage/**',
+      '.data/**',
+      'node_modules/**',
+      'jest.config.js',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -2,6 +2,7 @@ import { ChatClient, type Message } from '../../sdk/src';
 import { PASSWORD, Session, TestContext } from '../utils/context';
 import { createTestDatabase, startTestApp, TestApp } from '../utils/test-app';
 import { ServerProcess } from '../utils/server-process';
+import { SwitchProxy } from '../utils/switch-proxy';
 
 /**
  * Issue 18, the SDK against the real server: what every participant's SDK shows after sends from
@@ -278,6 +279,59 @@ describe('the SDK', () => {
           expect(sb.messages(chat.id).map((m) => m.body)).toEqual(['before', 'while down']),
         );
         expect(await sa.pending()).toEqual([]);
+      } finally {
+        await sa.close();
+        await sb.close();
+      }
+    }, 90_000);
+  });
+
+  describe('across a replica switch behind one address', () => {
+    let replicas: ServerProcess[] = [];
+    let proxy: SwitchProxy;
+
+    beforeAll(async () => {
+      const databaseUrl = await createTestDatabase();
+      const env = { SOCKET_ADAPTER: 'postgres', SOCKET_ADAPTER_CHANNEL: `sdk-${process.pid}` };
+      const jwtSecret = 'sdk-replicas-secret-long-enough-0123456789abcdef';
+      replicas = await Promise.all([
+        ServerProcess.start({ databaseUrl, env, jwtSecret }),
+        ServerProcess.start({ databaseUrl, env, jwtSecret }),
+      ]);
+      proxy = await SwitchProxy.start(replicas[0].port);
+    }, 60_000);
+    afterAll(async () => {
+      await proxy?.close();
+      await Promise.all(replicas.map((replica) => replica.stop('SIGKILL')));
+    });
+
+    it('moves to the other replica when its own dies, and nothing is lost or doubled', async () => {
+      const [doomed, survivor] = replicas;
+      const ctx = new TestContext({ http: survivor.http });
+      const [a, b] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+      await ctx.befriend(a, b);
+      const chat = await ctx.directChat(a, b);
+      const fast = { ackTimeoutMs: 2000, socket: { reconnectionDelayMax: 500 } };
+      const sa = await ChatClient.login({ url: proxy.url, ...fast }, a.username, PASSWORD);
+      const sb = await ChatClient.login({ url: survivor.baseUrl, ...fast }, b.username, PASSWORD);
+      await Promise.all([sa.start(), sb.start()]);
+      const [eventsOfA, eventsOfB] = [sa, sb].map(recordMessages);
+      try {
+        await sa.send(chat.id, 'one');
+        await doomed.stop('SIGKILL');
+        const sending = sa.send(chat.id, 'two');
+        proxy.switchTo(survivor.port);
+        await sending;
+        await sb.send(chat.id, 'three');
+        const bodies = ['one', 'two', 'three'];
+        for (const client of [sa, sb]) {
+          await eventually(() =>
+            expect(client.messages(chat.id).map((m) => m.body)).toEqual(bodies),
+          );
+        }
+        expect(eventsOfB.filter((m) => m.body !== null).map((m) => m.body)).toEqual(bodies);
+        expect(eventsOfA.map((m) => m.body)).toEqual(bodies);
+        [eventsOfA, eventsOfB].forEach(expectOrderedOnce);
       } finally {
         await sa.close();
         await sb.close();
