@@ -19,6 +19,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'sdk/dist/**',
+      'web/dist/**',
       'coverage/**',
       '.data/**',
       'node_modules/**',

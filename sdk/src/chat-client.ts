@@ -7,6 +7,7 @@ import { Session } from './session.js';
 import type {
   Chat,
   ChatSettings,
+  FriendRequest,
   Message,
   PendingSend,
   ReactionChange,
@@ -52,6 +53,8 @@ export interface ChatClientEvents {
   typing: (event: { chatId: number; userId: number; isTyping: boolean }) => void;
   presence: (event: { userId: number; online: boolean; lastSeenAt: string | null }) => void;
   read: (event: { chatId: number; userId: number; messageId: number }) => void;
+  /** A friend request to or from me was sent, answered or withdrawn. */
+  friends: (event: { type: 'new' | 'updated' | 'withdrawn'; request: FriendRequestEvent }) => void;
   /** Connected and caught up with every chat, or disconnected. */
   connection: (state: 'connected' | 'disconnected') => void;
   /** New tokens: keep them to resume the session later. */
@@ -60,6 +63,11 @@ export interface ChatClientEvents {
   'session:ended': (error: unknown) => void;
   outbox: (event: { send: PendingSend; state: OutboxState; error?: ApiError }) => void;
 }
+
+/** A friend request as `friend-request:*` events carry it (withdrawn: only the ids). */
+export type FriendRequestEvent = { id: number; fromUserId: number; toUserId: number } & Partial<
+  Omit<FriendRequest, 'id' | 'fromUserId' | 'toUserId'>
+>;
 
 type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
@@ -70,8 +78,11 @@ interface LiveChange {
 }
 
 /** Refusals a later attempt may not get: the send waits and is tried again. */
-const RETRIABLE = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
+const RETRIABLE = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR']);
+/** A send still refused after this many tries with a retriable code is given up. */
+const MAX_RETRIES = 8;
 const RETRY_DELAY_MS = 1000;
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
  * A chat client that keeps the server's promise on the client side: every message shown once, in
@@ -86,32 +97,40 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly outbox: OutboxStore;
   private socket: Socket | null = null;
   private readonly states = new Map<number, ChatState>();
-  private readonly syncs = new Map<number, Promise<void>>();
+  private readonly syncs = new Map<number, Promise<boolean>>();
   private readonly held = new Map<number, LiveChange[]>();
   private readonly waiting = new Map<
     string,
     { resolve(m: Message): void; reject(e: unknown): void }
   >();
   private readonly typingSentAt = new Map<number, number>();
+  private readonly retries = new Map<string, number>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private catchingUp: Promise<void> = Promise.resolve();
+  private catchUpFailures = 0;
   private flushing: Promise<void> | null = null;
+  private flushAgain = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private me: User | null = null;
+  /** The access token the socket connected with, to tell whether it needs a new one. */
+  private socketToken: string | null = null;
 
   private constructor(
     private readonly options: ChatClientOptions,
     rest: Rest,
     tokens: SessionTokens,
+    expiresIn?: number,
   ) {
     super();
     this.rest = rest;
     this.outbox = options.outbox ?? new MemoryOutboxStore();
     this.session = new Session(
       rest,
-      tokens,
+      { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken },
+      expiresIn,
       options.refreshMarginMs ?? 60_000,
-      (fresh) => this.emit('session', fresh),
+      (fresh) => this.renewed(fresh),
       (error) => this.emit('session:ended', error),
     );
     rest.tokens = this.session;
@@ -120,7 +139,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   static async login(options: ChatClientOptions, username: string, password: string) {
     const rest = new Rest(options.url, options.fetch);
     const answer = await rest.login(username, password);
-    return new ChatClient(options, rest, answer);
+    return new ChatClient(options, rest, answer, answer.expiresIn);
   }
 
   static async register(
@@ -131,7 +150,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   ) {
     const rest = new Rest(options.url, options.fetch);
     const answer = await rest.register(username, password, displayName);
-    return new ChatClient(options, rest, answer);
+    return new ChatClient(options, rest, answer, answer.expiresIn);
   }
 
   /** A session kept from before (the `session` event's tokens). */
@@ -157,26 +176,42 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.socket?.connected ?? false;
   }
 
-  /** Connects, learns the chats and catches up; resolves once connected and current. */
+  /**
+   * Connects, learns the chats and catches up; resolves once connected and current, rejects when
+   * the session ends first. The session's tokens come out as a `session` event too.
+   */
   async start(): Promise<void> {
     this.me = await this.rest.call('get', '/api/v1/users/me');
-    const connected = new Promise<void>((resolve) => {
-      const off = this.on('connection', (state) => {
-        if (state !== 'connected') return;
-        off();
-        resolve();
-      });
+    this.emit('session', this.session.current);
+    const connected = new Promise<void>((resolve, reject) => {
+      const offs = [
+        this.on('connection', (state) => {
+          if (state !== 'connected') return;
+          offs.forEach((off) => off());
+          resolve();
+        }),
+        this.on('session:ended', (error) => {
+          offs.forEach((off) => off());
+          reject(error);
+        }),
+      ];
     });
     this.connect();
     await connected;
   }
 
+  /** Disconnects and stops every timer; sends still waiting stay in the outbox for next time. */
   async close(): Promise<void> {
     this.closed = true;
     this.session.stop();
     if (this.retry) clearTimeout(this.retry);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.socket?.disconnect();
     this.socket = null;
+    const closed = new Error('The chat client was closed');
+    for (const waiter of this.waiting.values()) waiter.reject(closed);
+    this.waiting.clear();
   }
 
   /** The chats I am in, most recent activity first. */
@@ -201,7 +236,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   async send(chatId: number, body: string, options: SendOptions = {}): Promise<Message> {
     const send: PendingSend = {
-      clientMessageId: crypto.randomUUID(),
+      clientMessageId: newClientMessageId(),
       chatId,
       body,
       ...options,
@@ -255,10 +290,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const state = this.states.get(chatId);
     const read = state?.get(messageId);
     if (state && read) {
+      // The marker never moves back: reading an older message leaves the count as it is.
       const last = state.chat.lastMessage?.seq ?? read.seq;
-      this.emitChanges([
-        state.replaceChat({ id: chatId, unreadCount: Math.max(0, last - read.seq) }),
-      ]);
+      const unreadCount = Math.min(state.chat.unreadCount, Math.max(0, last - read.seq));
+      this.emitChanges([state.replaceChat({ id: chatId, unreadCount })]);
     }
   }
 
@@ -283,15 +318,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /** Loads the page of messages before the oldest one held. */
   async loadOlder(chatId: number, limit = this.options.historyPageSize ?? 50): Promise<Message[]> {
-    const oldest = this.messages(chatId)[0];
+    const state = this.states.get(chatId);
+    const before = state?.oldestId();
+    if (!state || before === null || before === undefined) return [];
     const page = await this.rest.call(
       'get',
       '/api/v1/chats/{chatId}/messages',
       { chatId },
-      { query: { limit, ...(oldest ? { before: oldest.id } : {}) } },
+      { query: { limit, before } },
     );
-    const state = this.states.get(chatId);
-    if (state) this.emitChanges(page.items.reverse().map((m) => state.take(m)));
+    this.emitChanges(state.takeHistory(page.items, page.nextCursor === null));
     return page.items;
   }
 
@@ -334,33 +370,46 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       transports: ['websocket'],
       ...this.options.socket,
       // Read at every (re)connect, so a renewed token is used.
-      auth: (give) => give({ token: this.session.accessToken() }),
+      auth: (give) => {
+        this.socketToken = this.session.accessToken();
+        give({ token: this.socketToken });
+      },
     });
     this.socket = socket;
-    socket.on('connect', () => {
-      this.catchingUp = this.catchingUp.then(() => this.catchUp());
+    socket.on('connect', () => this.queueCatchUp());
+    socket.on('disconnect', (reason) => {
+      this.emit('connection', 'disconnected');
+      // The server ends a socket whose token expired (after `session:expired`); socket.io does not
+      // reconnect by itself then.
+      if (reason === 'io server disconnect') void this.reconnect(true);
     });
-    socket.on('disconnect', () => this.emit('connection', 'disconnected'));
     socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
-      // A refused handshake is not retried by socket.io: renew the token, then connect again.
+      // A refused handshake is not retried by socket.io: renew the token if that was the reason.
       const code = error.data?.code;
-      if (!code || this.closed) return;
-      if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN') {
-        void this.session.refresh().then(
-          () => socket.connect(),
-          () => undefined,
-        );
-      } else {
-        setTimeout(() => !this.closed && socket.connect(), RETRY_DELAY_MS);
-      }
-    });
-    socket.on('session:expired', () => {
-      void this.session.refresh().then(
-        () => !this.closed && socket.connect(),
-        () => undefined,
-      );
+      if (code && !this.closed) void this.reconnect(code.startsWith('TOKEN_'));
     });
     this.listen(socket);
+  }
+
+  /** Connects again; first renews the token when it was refused and is still the current one. */
+  private async reconnect(tokenRefused: boolean): Promise<void> {
+    try {
+      if (tokenRefused && this.session.accessToken() === this.socketToken) {
+        await this.session.refresh();
+      }
+    } catch {
+      return; // `session:ended`, or the renewal is tried again later
+    }
+    this.later(() => this.socket?.connect(), RETRY_DELAY_MS);
+  }
+
+  /** A renewed token: kept by the app, and the socket moves to it before the old one expires. */
+  private renewed(tokens: SessionTokens): void {
+    this.emit('session', tokens);
+    const socket = this.socket;
+    if (!socket?.connected || this.closed) return;
+    socket.disconnect();
+    socket.connect();
   }
 
   private listen(socket: Socket): void {
@@ -388,66 +437,105 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     };
     socket.on('chat:member-added', (e) => membership(e, true));
     socket.on('chat:member-removed', (e) => membership(e, false));
-    socket.on('chat:created', (chat: Chat) => void this.adopt(chat));
+    // The event is the chat as everyone sees it: what only I see of it comes with a GET.
+    socket.on('chat:created', (chat: Chat) => void this.adoptById(chat.id));
     socket.on('chat:settings', (settings: ChatSettings) => this.applySettings(settings));
     socket.on('chat:read', (e) => this.emit('read', e));
     socket.on('typing', (e) => this.emit('typing', e));
     socket.on('presence', (e) => this.emit('presence', e));
+    for (const type of ['new', 'updated', 'withdrawn'] as const) {
+      socket.on(`friend-request:${type}`, (request: FriendRequestEvent) =>
+        this.emit('friends', { type, request }),
+      );
+    }
+  }
+
+  private queueCatchUp(): void {
+    this.catchingUp = this.catchingUp.then(() => this.catchUp());
   }
 
   /**
    * After every (re)connect (docs/realtime.md, step 5): the chat list, a sync of each chat that
-   * moved on, then the outbox. `connection: connected` is emitted once all of it is done.
+   * moved on, then the outbox. `connection: connected` is emitted once all of it is done; a
+   * failure is tried again while the socket stays connected.
    */
   private async catchUp(): Promise<void> {
+    if (!this.socket?.connected || this.closed) return;
+    let complete: boolean;
     try {
-      const listed: Chat[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await this.rest.call(
-          'get',
-          '/api/v1/chats',
-          {},
-          { query: { limit: 100, cursor } },
-        );
-        listed.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      const ids = new Set(listed.map((chat) => chat.id));
-      for (const chatId of [...this.states.keys()]) if (!ids.has(chatId)) this.drop(chatId);
-      await Promise.all(
-        listed.map((chat) => {
-          const state = this.states.get(chat.id);
-          if (!state) return this.adopt(chat);
-          this.emitChanges([state.replaceChat(chat)]);
-          return chat.lastRev > state.rev ? this.sync(chat.id) : Promise.resolve();
-        }),
-      );
+      complete = await this.catchUpChats();
     } catch {
-      // Offline again, or the server is restarting: the next connect catches up.
+      complete = false;
+    }
+    if (!this.socket?.connected || this.closed) return;
+    if (!complete) {
+      const delay = backoff(++this.catchUpFailures);
+      this.later(() => this.queueCatchUp(), delay);
       return;
     }
-    if (!this.socket?.connected) return;
+    this.catchUpFailures = 0;
     this.emit('connection', 'connected');
     void this.flush();
   }
 
+  /** True when every chat is current. */
+  private async catchUpChats(): Promise<boolean> {
+    const listed: Chat[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.rest.call(
+        'get',
+        '/api/v1/chats',
+        {},
+        { query: { limit: 100, cursor } },
+      );
+      listed.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const ids = new Set(listed.map((chat) => chat.id));
+    // A chat can slip between pages of a list that moves (new activity): only a 404 removes it.
+    const unlisted = [...this.states.keys()].filter((chatId) => !ids.has(chatId));
+    const outcomes = await Promise.allSettled([
+      ...unlisted.map((chatId) => this.refreshChat(chatId)),
+      ...listed.map((chat) => {
+        const state = this.states.get(chat.id);
+        if (!state) return this.adopt(chat);
+        if (chat.lastRev > state.rev) return this.sync(chat.id);
+        this.emitChanges([state.replaceChat(viewerFields(chat))]);
+        return Promise.resolve(true);
+      }),
+    ]);
+    return outcomes.every((o) => o.status === 'fulfilled' && o.value !== false);
+  }
+
   // ---- chats and the change feed -----------------------------------------------------------------
 
-  /** A chat learned of: its newest page of history, then a sync from the rev it was listed at. */
-  private async adopt(chat: Chat): Promise<void> {
-    if (this.states.has(chat.id)) return;
+  /**
+   * A chat learned of: its newest page of history, then a sync from the rev it was listed at.
+   * Its live events wait meanwhile, so the app hears of its messages in order.
+   */
+  private adopt(chat: Chat): Promise<boolean> {
+    if (this.states.has(chat.id)) return this.sync(chat.id);
     const state = new ChatState(chat, chat.lastRev, this.me!.id);
     this.states.set(chat.id, state);
     this.emitChanges([{ type: 'chat', chatId: chat.id, chat }]);
-    const page = await this.rest.call(
-      'get',
-      '/api/v1/chats/{chatId}/messages',
-      { chatId: chat.id },
-      { query: { limit: this.options.historyPageSize ?? 50 } },
-    );
-    this.emitChanges(page.items.reverse().map((message) => state.take(message)));
-    await this.sync(chat.id);
+    return this.sync(chat.id, async () => {
+      const page = await this.rest.call(
+        'get',
+        '/api/v1/chats/{chatId}/messages',
+        { chatId: chat.id },
+        { query: { limit: this.options.historyPageSize ?? 50 } },
+      );
+      this.emitChanges(state.takeHistory(page.items, page.nextCursor === null));
+    });
+  }
+
+  private async adoptById(chatId: number): Promise<void> {
+    try {
+      await this.adopt(await this.rest.call('get', '/api/v1/chats/{chatId}', { chatId }));
+    } catch {
+      // Gone again, or offline: the next catch-up lists it if it is still mine.
+    }
   }
 
   private drop(chatId: number): void {
@@ -456,14 +544,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emit('chat:removed', chatId);
   }
 
-  private async refreshChat(chatId: number): Promise<void> {
+  /** The chat as a GET shows it now; true unless that failed (a 404 removes it). */
+  private async refreshChat(chatId: number): Promise<boolean> {
     const state = this.states.get(chatId);
-    if (!state) return;
+    if (!state) return true;
     try {
       const chat = await this.rest.call('get', '/api/v1/chats/{chatId}', { chatId });
-      this.emitChanges([state.replaceChat(chat)]);
+      if (this.states.get(chatId) === state) this.emitChanges([state.replaceChat(chat)]);
+      return true;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) this.drop(chatId);
+      if (error instanceof ApiError && error.status === 404) {
+        this.drop(chatId);
+        return true;
+      }
+      return false;
     }
   }
 
@@ -481,8 +575,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const position = state.position(rev);
     if (position === 'applied') return;
     if (position === 'gap') {
-      this.held.set(chatId, [{ rev, apply }]);
-      void this.sync(chatId);
+      void this.sync(chatId, undefined, [{ rev, apply }]);
       return;
     }
     state.rev = rev;
@@ -490,44 +583,68 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emitChanges(Array.isArray(changes) ? changes : [changes]);
   }
 
-  /** Brings the chat up to date through the change feed, page by page, then replays what waited. */
-  private sync(chatId: number): Promise<void> {
+  /**
+   * Brings the chat up to date through the change feed, page by page (after `first`, such as
+   * loading its history), then replays the live changes that waited. Resolves false when it failed:
+   * it is tried again later, and the changes that waited are dropped (the sync brings them).
+   */
+  private sync(
+    chatId: number,
+    first?: () => Promise<void>,
+    waiting: LiveChange[] = [],
+  ): Promise<boolean> {
     const running = this.syncs.get(chatId);
-    if (running) return running;
-    if (!this.held.has(chatId)) this.held.set(chatId, []);
-    const done = this.syncPages(chatId).finally(() => {
+    if (running) {
+      this.held.get(chatId)?.push(...waiting);
+      return running;
+    }
+    const state = this.states.get(chatId);
+    if (!state) return Promise.resolve(true);
+    this.held.set(chatId, [...waiting]);
+    const done = (async () => {
+      try {
+        await first?.();
+        return await this.syncPages(chatId, state);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) {
+          this.drop(chatId);
+          return true;
+        }
+        return false;
+      }
+    })().then((ok) => {
       this.syncs.delete(chatId);
       const waited = (this.held.get(chatId) ?? []).sort((a, b) => a.rev - b.rev);
       this.held.delete(chatId);
-      for (const change of waited) this.live(chatId, change.rev, change.apply);
+      if (this.states.get(chatId) !== state) return true;
+      if (ok) {
+        for (const change of waited) this.live(chatId, change.rev, change.apply);
+      } else if (this.socket?.connected) {
+        this.later(() => void this.sync(chatId), RETRY_DELAY_MS);
+      }
+      return ok;
     });
     this.syncs.set(chatId, done);
     return done;
   }
 
-  private async syncPages(chatId: number): Promise<void> {
-    const state = this.states.get(chatId);
-    if (!state) return;
+  private async syncPages(chatId: number, state: ChatState): Promise<boolean> {
     let afterRev = state.rev;
-    try {
-      for (;;) {
-        const page = await this.rest.call(
-          'get',
-          '/api/v1/chats/{chatId}/changes',
-          { chatId },
-          { query: { afterRev, limit: 100 } },
-        );
-        this.emitChanges(state.applyPage(page));
-        afterRev = page.upToRev;
-        // Only the last page proves that nothing after its upToRev is missing.
-        if (!page.hasMore) {
-          state.rev = Math.max(state.rev, page.upToRev);
-          return;
-        }
+    for (;;) {
+      const page = await this.rest.call(
+        'get',
+        '/api/v1/chats/{chatId}/changes',
+        { chatId },
+        { query: { afterRev, limit: 100 } },
+      );
+      if (this.states.get(chatId) !== state) return true;
+      this.emitChanges(state.applyPage(page));
+      afterRev = page.upToRev;
+      // Only the last page proves that nothing after its upToRev is missing.
+      if (!page.hasMore) {
+        state.rev = Math.max(state.rev, page.upToRev);
+        return true;
       }
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) this.drop(chatId);
-      // Otherwise the next reconnect or gap syncs again from state.rev.
     }
   }
 
@@ -538,7 +655,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emitChanges([state.replaceChat({ id: settings.chatId, muted, archived })]);
   }
 
-  /** A whole message state from an answer of mine (an edit): applied through its chat's rev. */
+  /** A whole message state from an answer of mine (an ack, an edit): applied through its chat's rev. */
   private whole(message: Message): void {
     this.live(message.chatId, message.rev, (state) => state.take(message));
   }
@@ -574,21 +691,36 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         : message.senderId === this.me?.id
           ? 0
           : state.chat.unreadCount + 1;
-    this.emit(
-      'chat',
-      state.replaceChat({ id: message.chatId, lastMessage: preview, unreadCount: unread }).chat,
-    );
+    const change = state.replaceChat({
+      id: message.chatId,
+      lastMessage: preview,
+      unreadCount: unread,
+    });
+    this.emit('chat', change.chat);
   }
 
   // ---- the outbox ---------------------------------------------------------------------------------
 
-  /** Sends what waits, in order, one at a time; stops at the first that gets no answer. */
+  /**
+   * Sends what waits, oldest first, one at a time, reading the outbox again after each (sends made
+   * meanwhile are taken too); stops at the first that gets no answer.
+   */
   private flush(): Promise<void> {
-    this.flushing ??= (async () => {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
       try {
-        for (const send of await this.outbox.load()) {
-          if (!(await this.attempt(send))) return;
-        }
+        do {
+          this.flushAgain = false;
+          for (;;) {
+            const [next] = await this.outbox.load();
+            if (!next || !(await this.attempt(next))) return;
+          }
+        } while (this.flushAgain);
+      } catch {
+        this.retryLater(); // the store failed: try again later
       } finally {
         this.flushing = null;
       }
@@ -611,10 +743,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.retryLater();
       return false;
     }
-    if (!ack.ok && RETRIABLE.has(ack.error.code)) {
-      this.retryLater();
+    const tries = (this.retries.get(send.clientMessageId) ?? 0) + 1;
+    if (!ack.ok && RETRIABLE.has(ack.error.code) && tries < MAX_RETRIES) {
+      this.retries.set(send.clientMessageId, tries);
+      this.retryLater(backoff(tries));
       return false;
     }
+    this.retries.delete(send.clientMessageId);
     await this.outbox.remove(send.clientMessageId);
     const waiter = this.waiting.get(send.clientMessageId);
     this.waiting.delete(send.clientMessageId);
@@ -630,13 +765,40 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return true;
   }
 
-  private retryLater(): void {
+  private retryLater(delay = RETRY_DELAY_MS): void {
     if (this.retry || this.closed) return;
     this.retry = setTimeout(() => {
       this.retry = null;
       void this.flush();
-    }, RETRY_DELAY_MS);
+    }, delay);
   }
+
+  /** A timer that close() clears. */
+  private later(work: () => void, delay: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) work();
+    }, delay);
+    this.timers.add(timer);
+  }
+}
+
+/** The fields of a listed chat that only I see, or that change without a rev. */
+function viewerFields(chat: Chat): Partial<Chat> & Pick<Chat, 'id'> {
+  const { id, unreadCount, unreadMentionCount, muted, archived } = chat;
+  return { id, unreadCount, unreadMentionCount, muted, archived };
+}
+
+function backoff(attempt: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** Math.min(attempt - 1, 5));
+}
+
+/** A UUID; crypto.randomUUID exists only in secure contexts (not on plain http:// hosts). */
+function newClientMessageId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function activity(chat: Chat): string {

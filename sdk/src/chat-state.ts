@@ -17,6 +17,12 @@ export type RevPosition = 'applied' | 'next' | 'gap';
  */
 export class ChatState {
   private readonly messages = new Map<number, Message>();
+  /**
+   * The seq of the oldest message of the history loaded (1 once it is all loaded): an older
+   * message that a change brings (a reaction, a reply's target edited) is not held, or the
+   * history would look whole with a hole in it.
+   */
+  private floor = Number.MAX_SAFE_INTEGER;
 
   constructor(
     public chat: Chat,
@@ -34,6 +40,22 @@ export class ChatState {
     return this.messages.get(messageId);
   }
 
+  /**
+   * A page of history, newest first as the server lists it, loaded down to its oldest message
+   * (`complete`: nothing older exists). Its messages are taken in seq order.
+   */
+  takeHistory(page: Message[], complete: boolean): StateChange[] {
+    const oldest = page.reduce((seq, m) => Math.min(seq, m.seq), this.floor);
+    this.floor = complete ? 1 : oldest;
+    return [...page].sort((a, b) => a.seq - b.seq).flatMap((m) => this.take(m) ?? []);
+  }
+
+  /** The id of the oldest message held, to load the page before it; null when all is loaded. */
+  oldestId(): number | null {
+    if (this.floor <= 1) return null;
+    return this.list()[0]?.id ?? null;
+  }
+
   position(rev: number): RevPosition {
     if (rev <= this.rev) return 'applied';
     return rev === this.rev + 1 ? 'next' : 'gap';
@@ -44,6 +66,7 @@ export class ChatState {
    * one held. Returns the change, or null when it was not newer.
    */
   take(message: Message): StateChange | null {
+    if (message.seq < this.floor) return null;
     const held = this.messages.get(message.id);
     if (held && held.rev >= message.rev) return null;
     this.messages.set(message.id, message);

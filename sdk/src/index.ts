@@ -2,6 +2,7 @@ export { ChatClient } from './chat-client.js';
 export type {
   ChatClientEvents,
   ChatClientOptions,
+  FriendRequestEvent,
   OutboxState,
   SendOptions,
 } from './chat-client.js';

@@ -58,6 +58,8 @@ export class Rest {
   constructor(
     readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+    /** A request that takes longer is abandoned (a TimeoutError), so nothing waits forever. */
+    private readonly timeoutMs = 30_000,
   ) {}
 
   async call<P extends keyof paths, M extends Method>(
@@ -67,9 +69,11 @@ export class Rest {
     options: RequestOptions = {},
   ): Promise<Answer<P, M>> {
     const url = this.url(path as string, params, options.query);
+    const used = this.tokens?.accessToken();
     let response = await this.send(method, url, options);
     if (response.status === 401 && this.tokens && !options.anonymous) {
-      await this.tokens.refresh();
+      // Another call may have renewed the token meanwhile: renew only a token still in use.
+      if (this.tokens.accessToken() === used) await this.tokens.refresh();
       response = await this.send(method, url, options);
     }
     if (!response.ok) throw await apiError(response);
@@ -104,7 +108,9 @@ export class Rest {
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) search.set(key, String(value));
     }
-    const suffix = search.size > 0 ? `?${search}` : '';
+    // URLSearchParams.size is too recent for some browsers still in use.
+    const encoded = search.toString();
+    const suffix = encoded ? `?${encoded}` : '';
     return `${this.baseUrl.replace(/\/$/, '')}${filled}${suffix}`;
   }
 
@@ -119,7 +125,8 @@ export class Rest {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    return this.fetchImpl(url, { method: method.toUpperCase(), headers, body });
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    return this.fetchImpl(url, { method: method.toUpperCase(), headers, body, signal });
   }
 }
 
@@ -136,18 +143,6 @@ async function apiError(response: Response): Promise<ApiError> {
     body.code ?? `HTTP_${response.status}`,
     message ?? response.statusText,
   );
-}
-
-/** Seconds since the epoch at which a JWT expires, or null when it does not say. */
-export function expiryOf(accessToken: string): number | null {
-  try {
-    const payload = accessToken.split('.')[1];
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp : null;
-  } catch {
-    return null;
-  }
 }
 
 export type { SessionTokens };

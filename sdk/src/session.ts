@@ -1,5 +1,7 @@
-import { expiryOf, type Rest, type TokenSource } from './rest.js';
+import { ApiError, type Rest, type TokenSource } from './rest.js';
 import type { SessionTokens } from './types.js';
+
+const RETRY_MS = 5000;
 
 /**
  * The session's tokens: the access token is renewed before it expires (and whenever the server
@@ -8,16 +10,20 @@ import type { SessionTokens } from './types.js';
 export class Session implements TokenSource {
   private renewal: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
 
   constructor(
     private readonly rest: Rest,
     private tokens: SessionTokens,
+    /** Seconds the access token is valid for, when known (login, refresh): timed on this clock. */
+    expiresIn: number | undefined,
     /** How long before its expiry the access token is renewed. */
     private readonly marginMs: number,
     private readonly changed: (tokens: SessionTokens) => void,
     private readonly ended: (error: unknown) => void,
   ) {
-    this.schedule();
+    // A resumed token's lifetime is unknown: renewing it at once is cheap and certain.
+    this.schedule(expiresIn === undefined ? 0 : expiresIn * 1000 - marginMs);
   }
 
   accessToken(): string {
@@ -34,29 +40,37 @@ export class Session implements TokenSource {
   }
 
   stop(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
+  /**
+   * Only a refusal of the refresh token ends the session; a network error or a server error is
+   * tried again later, as the access token may still work meanwhile.
+   */
   private async renew(): Promise<void> {
+    let answer;
     try {
-      const answer = await this.rest.refresh(this.tokens.refreshToken);
-      this.tokens = { accessToken: answer.accessToken, refreshToken: answer.refreshToken };
+      answer = await this.rest.refresh(this.tokens.refreshToken);
     } catch (error) {
-      this.stop();
-      this.ended(error);
+      if (error instanceof ApiError && error.status === 401) {
+        this.stop();
+        this.ended(error);
+      } else {
+        this.schedule(RETRY_MS);
+      }
       throw error;
     }
-    this.schedule();
+    this.tokens = { accessToken: answer.accessToken, refreshToken: answer.refreshToken };
+    this.schedule(answer.expiresIn * 1000 - this.marginMs);
     this.changed(this.tokens);
   }
 
-  private schedule(): void {
-    this.stop();
-    const expiry = expiryOf(this.tokens.accessToken);
-    if (expiry === null) return;
-    const delay = Math.max(0, expiry * 1000 - Date.now() - this.marginMs);
-    this.timer = setTimeout(() => void this.refresh().catch(() => undefined), delay);
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.refresh().catch(() => undefined), Math.max(0, delayMs));
     // In Node, a pending renewal should not keep the process alive on its own.
     (this.timer as { unref?: () => void }).unref?.();
   }

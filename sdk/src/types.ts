@@ -12,6 +12,7 @@ export type AuthResponse = Schemas['AuthResponseDto'];
 export type Upload = Schemas['UploadResponseDto'];
 export type UnreadTotals = Schemas['UnreadTotalsDto'];
 export type SearchHit = Schemas['SearchHitDto'];
+export type FriendRequest = Schemas['FriendRequestResponseDto'];
 export type ApiErrorBody = Schemas['ErrorResponseDto'];
 
 /** `message:reactions`: an emoji's count after a change, counted by the server. */

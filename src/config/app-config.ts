@@ -22,6 +22,8 @@ export interface AppConfig {
     trustProxy: false | number | string[];
     /** `true` reflects any origin; an empty list allows none. */
     corsOrigins: string[] | true;
+    /** Where the built web app is (web/dist), served at /app/. */
+    webAppDir: string;
   };
   database: {
     /** Null until the embedded server is started in development. */

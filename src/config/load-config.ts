@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { DEFAULT_UPLOAD_TYPES, UPLOAD_TYPES } from '../attachments/upload-type';
 import {
   DEFAULT_SEARCH_TEXT_CONFIG,
@@ -54,6 +55,7 @@ export function loadConfig(env: Env): LoadedConfig {
       ...requestTimeouts(read),
       trustProxy: trustProxy(read),
       corsOrigins: read.origins('CORS_ORIGINS', production ? [] : true),
+      webAppDir: resolve(read.string('WEB_APP_DIR', 'web/dist')),
     },
     database: {
       url: databaseUrl,

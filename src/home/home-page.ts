@@ -13,6 +13,7 @@ export const HOME_PAGE = `<!doctype html>
 <body>
 <h1>Chat backend</h1>
 <p>Accounts, friends, direct and group chats: a REST API, and live events over Socket.IO on this same port.</p>
+<p><a href="/app/"><strong>Open the web chat</strong></a>: register two people in two windows and talk.</p>
 <ul>
 <li><a href="/docs">/docs</a>: the REST API (OpenAPI), to read and to try in the browser</li>
 <li><a href="/asyncapi">/asyncapi</a>: the live events (AsyncAPI); the document itself is <a href="/asyncapi.yaml">/asyncapi.yaml</a></li>

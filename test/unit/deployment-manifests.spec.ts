@@ -659,9 +659,12 @@ describe('docker/Dockerfile', () => {
     const copies = all('COPY');
     expect(copies).toContain(`--from=${deps.name} /app/node_modules ./node_modules`);
     expect(copies).toContain(`--from=${build.name} /app/dist ./dist`);
-    // nothing else from the build stage: no dev dependencies, no sources
+    // nothing else from the build stage than what was built: no dev dependencies, no sources
     const fromBuild = copies.filter((copy) => copy.startsWith(`--from=${build.name} `));
-    expect(fromBuild).toEqual([`--from=${build.name} /app/dist ./dist`]);
+    expect(fromBuild).toEqual([
+      `--from=${build.name} /app/dist ./dist`,
+      `--from=${build.name} /app/web/dist ./web/dist`,
+    ]);
     expect(copies.filter((copy) => !copy.startsWith('--from='))).toEqual(['package.json ./']);
     expect(stageNames).toContain(build.name);
   });

@@ -22,9 +22,16 @@ const message = (id: number, rev: number, extra: Partial<Message> = {}): Message
     ...extra,
   }) as unknown as Message;
 
+/** A chat whose whole (empty) history is loaded, so every message it takes is held. */
+function loaded(lastRev: number): ChatState {
+  const state = new ChatState(chat(lastRev), lastRev, ME);
+  state.takeHistory([], true);
+  return state;
+}
+
 describe('the SDK chat state (docs/realtime.md recipe)', () => {
   it('tells an applied rev, the next one and a gap apart', () => {
-    const state = new ChatState(chat(5), 5, ME);
+    const state = loaded(5);
     expect([4, 5, 6, 7].map((rev) => state.position(rev))).toEqual([
       'applied',
       'applied',
@@ -34,7 +41,7 @@ describe('the SDK chat state (docs/realtime.md recipe)', () => {
   });
 
   it('takes a message state only when it is newer than the one held', () => {
-    const state = new ChatState(chat(1), 1, ME);
+    const state = loaded(1);
     expect(state.take(message(1, 3))).not.toBeNull();
     expect(state.take(message(1, 3))).toBeNull();
     expect(state.take(message(1, 2, { body: 'older' }))).toBeNull();
@@ -44,7 +51,7 @@ describe('the SDK chat state (docs/realtime.md recipe)', () => {
   });
 
   it('keeps my own `me` when a room event says false for everyone', () => {
-    const state = new ChatState(chat(1), 1, ME);
+    const state = loaded(1);
     state.take(message(1, 2, { reactions: [{ emoji: '👍', count: 1, me: true }] }));
     state.takeFromRoom(
       message(1, 3, {
@@ -56,7 +63,7 @@ describe('the SDK chat state (docs/realtime.md recipe)', () => {
   });
 
   it('sets reaction counts as given, drops an emoji at 0 and sorts most used first', () => {
-    const state = new ChatState(chat(1), 1, ME);
+    const state = loaded(1);
     state.take(message(1, 2));
     const change = (emoji: string, count: number, userId: number, on: boolean, rev: number) =>
       state.reactions({ chatId: 7, messageId: 1, emoji, count, userId, on, rev });
@@ -73,15 +80,25 @@ describe('the SDK chat state (docs/realtime.md recipe)', () => {
   });
 
   it('turns a deleted message into a tombstone, and ignores one it never held', () => {
-    const state = new ChatState(chat(1), 1, ME);
+    const state = loaded(1);
     state.take(message(1, 2, { reactions: [{ emoji: 'x', count: 1, me: false }] }));
     state.deleted(1, 3, '2026-01-01T00:00:00.000Z');
     expect(state.get(1)).toMatchObject({ body: null, reactions: [], rev: 3 });
     expect(state.deleted(99, 4, '2026-01-01T00:00:00.000Z')).toBeNull();
   });
 
-  it('lists messages in seq order whatever order they came in', () => {
+  it('holds no message older than the history loaded, so no hole hides in it', () => {
     const state = new ChatState(chat(1), 1, ME);
+    state.takeHistory([message(12, 13), message(11, 12), message(10, 11)], false);
+    expect(state.take(message(3, 20, { body: 'old one, reacted to' }))).toBeNull();
+    expect(state.oldestId()).toBe(10);
+    state.takeHistory([message(9, 10)], true);
+    expect(state.take(message(3, 21))).not.toBeNull();
+    expect(state.oldestId()).toBeNull();
+  });
+
+  it('lists messages in seq order whatever order they came in', () => {
+    const state = loaded(1);
     for (const id of [3, 1, 2]) state.take(message(id, id + 1));
     expect(state.list().map((m) => m.seq)).toEqual([1, 2, 3]);
   });

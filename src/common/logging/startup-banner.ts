@@ -12,6 +12,7 @@ export interface StartupFacts {
 /** What a developer who just ran `npm start` needs: where to go, on which database, what next. */
 export function startupBanner({ baseUrl, apiUrl, metricsUrl, database }: StartupFacts): string {
   const links: [string, string, string?][] = [
+    ['App', `${baseUrl}/app/`, 'the web chat: open it in two windows'],
     ['API', apiUrl],
     ['Docs', `${baseUrl}/docs`, 'OpenAPI; the document at /docs-json'],
     ['Events', `${baseUrl}/asyncapi`, 'Socket.IO; the document at /asyncapi.yaml'],
@@ -29,7 +30,7 @@ export function startupBanner({ baseUrl, apiUrl, metricsUrl, database }: Startup
     `  ${'Database'.padEnd(10)}${describeDatabase(database)}`,
     '',
     'Next: `npm run demo` in another terminal plays a chat between shahn, shivam and udit;',
-    `then open ${baseUrl}/docs and log in as shivam with the password the demo prints.`,
+    `then open ${baseUrl}/app/ (or /docs) and log in as shivam with the password the demo prints.`,
     'Request logs follow as JSON lines. Ctrl-C stops the server.',
   ].join('\n');
 }
