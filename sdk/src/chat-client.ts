@@ -51,7 +51,7 @@ export interface ChatClientEvents {
   /** A chat I left or was removed from, or that was deleted. */
   'chat:removed': (chatId: number) => void;
   typing: (event: { chatId: number; userId: number; isTyping: boolean }) => void;
-  presence: (event: { userId: number; online: boolean; lastSeenAt: string | null }) => void;
+  presence: (event: Presence) => void;
   read: (event: { chatId: number; userId: number; messageId: number }) => void;
   /** A friend request to or from me was sent, answered or withdrawn. */
   friends: (event: { type: 'new' | 'updated' | 'withdrawn'; request: FriendRequestEvent }) => void;
@@ -68,6 +68,13 @@ export interface ChatClientEvents {
 export type FriendRequestEvent = { id: number; fromUserId: number; toUserId: number } & Partial<
   Omit<FriendRequest, 'id' | 'fromUserId' | 'toUserId'>
 >;
+
+/** Whether a friend has a connected device, and when they were last seen when not. */
+export interface Presence {
+  userId: number;
+  online: boolean;
+  lastSeenAt: string | null;
+}
 
 type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
@@ -105,6 +112,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   >();
   private readonly typingSentAt = new Map<number, number>();
   private readonly retries = new Map<string, number>();
+  private readonly presences = new Map<number, Presence>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private catchingUp: Promise<void> = Promise.resolve();
   private catchUpFailures = 0;
@@ -212,6 +220,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const closed = new Error('The chat client was closed');
     for (const waiter of this.waiting.values()) waiter.reject(closed);
     this.waiting.clear();
+  }
+
+  /** A friend's presence as last heard (every friend's comes right after each connect). */
+  presence(userId: number): Presence | undefined {
+    return this.presences.get(userId);
   }
 
   /** The chats I am in, most recent activity first. */
@@ -442,7 +455,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.on('chat:settings', (settings: ChatSettings) => this.applySettings(settings));
     socket.on('chat:read', (e) => this.emit('read', e));
     socket.on('typing', (e) => this.emit('typing', e));
-    socket.on('presence', (e) => this.emit('presence', e));
+    socket.on('presence', (e: Presence) => {
+      this.presences.set(e.userId, e);
+      this.emit('presence', e);
+    });
     for (const type of ['new', 'updated', 'withdrawn'] as const) {
       socket.on(`friend-request:${type}`, (request: FriendRequestEvent) =>
         this.emit('friends', { type, request }),
@@ -500,9 +516,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       ...listed.map((chat) => {
         const state = this.states.get(chat.id);
         if (!state) return this.adopt(chat);
-        if (chat.lastRev > state.rev) return this.sync(chat.id);
-        this.emitChanges([state.replaceChat(viewerFields(chat))]);
-        return Promise.resolve(true);
+        // The listed chat's last message and counts include what the sync brings next.
+        this.emitChanges([state.replaceChat(chat.lastRev > state.rev ? chat : viewerFields(chat))]);
+        return chat.lastRev > state.rev ? this.sync(chat.id) : Promise.resolve(true);
       }),
     ]);
     return outcomes.every((o) => o.status === 'fulfilled' && o.value !== false);

@@ -4,6 +4,7 @@ export type {
   ChatClientOptions,
   FriendRequestEvent,
   OutboxState,
+  Presence,
   SendOptions,
 } from './chat-client.js';
 export { ChatState } from './chat-state.js';

@@ -22,6 +22,22 @@ export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extend
   ? B
   : never;
 
+/** An operation's query string parameters. */
+export type QueryOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  parameters: { query?: infer Q };
+}
+  ? Q
+  : never;
+
+/** An operation's path parameters (`{}` when it has none). */
+export type PathOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  parameters: { path: infer X };
+}
+  ? X extends Record<string, unknown>
+    ? X
+    : Record<string, never>
+  : Record<string, never>;
+
 /** A refusal of the API: the HTTP status and the error `code` its documents list. */
 export class ApiError extends Error {
   constructor(
@@ -34,13 +50,21 @@ export class ApiError extends Error {
   }
 }
 
-export interface RequestOptions {
-  body?: unknown;
-  query?: Record<string, string | number | boolean | undefined>;
+/** A request's body, query string and the rest, typed by its operation. */
+export interface RequestOptions<P extends keyof paths = keyof paths, M extends Method = Method> {
+  body?: BodyOf<P, M>;
+  query?: QueryOf<P, M>;
   form?: FormData;
   /** Sent without the access token (login, register, refresh). */
   anonymous?: boolean;
 }
+
+type Untyped = {
+  body?: unknown;
+  query?: Record<string, unknown>;
+  form?: FormData;
+  anonymous?: boolean;
+};
 
 /** Supplies the access token, and renews it when the server says it expired. */
 export interface TokenSource {
@@ -65,10 +89,11 @@ export class Rest {
   async call<P extends keyof paths, M extends Method>(
     method: M,
     path: P,
-    params: Record<string, string | number> = {},
-    options: RequestOptions = {},
+    params: PathOf<P, M> = {} as PathOf<P, M>,
+    typed: RequestOptions<P, M> = {},
   ): Promise<Answer<P, M>> {
-    const url = this.url(path as string, params, options.query);
+    const options = typed as Untyped;
+    const url = this.url(path as string, params as Record<string, unknown>, options.query);
     const used = this.tokens?.accessToken();
     let response = await this.send(method, url, options);
     if (response.status === 401 && this.tokens && !options.anonymous) {
@@ -98,8 +123,8 @@ export class Rest {
 
   private url(
     path: string,
-    params: Record<string, string | number>,
-    query: RequestOptions['query'] = {},
+    params: Record<string, unknown>,
+    query: Record<string, unknown> = {},
   ): string {
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) =>
       encodeURIComponent(String(params[name])),
@@ -114,7 +139,7 @@ export class Rest {
     return `${this.baseUrl.replace(/\/$/, '')}${filled}${suffix}`;
   }
 
-  private send(method: Method, url: string, options: RequestOptions): Promise<Response> {
+  private send(method: Method, url: string, options: Untyped): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.tokens && !options.anonymous) {
       headers.authorization = `Bearer ${this.tokens.accessToken()}`;

@@ -84,7 +84,7 @@ describeInBrowser('the web app in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
   }
 
-  it('two people befriend, chat live, react, send a photo and search', async () => {
+  it('two people befriend, chat live, react, send a photo, search and start a group', async () => {
     const shivam = await person('shivam');
     const shahn = await person('shahn');
     await shot(shivam.page, 'signed-in');
@@ -139,6 +139,24 @@ describeInBrowser('the web app in Chromium', () => {
     const result = shivam.page.getByRole('list', { name: 'Search results' });
     await result.locator('mark', { hasText: 'lunch' }).waitFor();
     await shot(shivam.page, 'search');
+
+    // Shivam sees Shahn online and starts a group with him; Shahn gets it live.
+    await shivam.page.getByRole('button', { name: 'People' }).click();
+    const friendsOfShivam = shivam.page.getByRole('region', { name: 'Friends' });
+    await friendsOfShivam.getByRole('img', { name: 'online' }).waitFor();
+    const newGroup = shivam.page.getByRole('region', { name: 'New group' });
+    await newGroup.getByPlaceholder('Group name').fill('group-1');
+    await newGroup.getByRole('checkbox').check();
+    await newGroup.getByRole('button', { name: 'Create group' }).click();
+    await shivam.page.getByRole('heading', { name: 'group-1' }).waitFor();
+    await shivam.page.getByLabel('Message', { exact: true }).fill('welcome to group-1');
+    await shivam.page.getByRole('button', { name: 'Send' }).click();
+    await shahn.page.getByRole('button', { name: 'Chats' }).click();
+    await shahn.page.getByRole('button', { name: /group-1.*welcome to group-1/ }).click();
+    await shahn.page
+      .getByRole('list', { name: 'Messages' })
+      .getByText('welcome to group-1')
+      .waitFor();
 
     // On a phone-sized screen the chat list and the chat take turns.
     await shahn.page.setViewportSize({ width: 390, height: 760 });

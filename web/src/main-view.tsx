@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Chat, ChatClient } from '../../sdk/src/index';
 import { ChatView } from './chat-view';
-import { People } from './people';
+import { People, Presence } from './people';
 import { Search } from './search';
 import { useClientEvents } from './use-client';
 
@@ -20,10 +20,11 @@ export function chatTitle(chat: Chat, myId: number, names: Map<number, string>):
 
 /** The signed-in app: the chat list (or people, or search) beside the open chat. */
 export function Main({ client, onSignOut }: Props) {
-  useClientEvents(client, ['chat', 'chat:removed', 'connection']);
+  useClientEvents(client, ['chat', 'chat:removed', 'connection', 'presence']);
   const [panel, setPanel] = useState<Panel>('chats');
   const [openId, setOpenId] = useState<number | null>(null);
   const [names, setNames] = useState(new Map<number, string>());
+  const online = (userId: number) => client.presence(userId)?.online ?? false;
   const me = client.user;
   const chats = client.chats();
 
@@ -94,7 +95,16 @@ export function Main({ client, onSignOut }: Props) {
                   aria-current={chat.id === openId}
                   onClick={() => open(chat.id)}
                 >
-                  <span class="title">{chatTitle(chat, me.id, names)}</span>
+                  <span class="title">
+                    {chat.type === 'direct' && (
+                      <Presence
+                        online={chat.participants.some(
+                          (p) => p.userId !== me.id && online(p.userId),
+                        )}
+                      />
+                    )}
+                    {chatTitle(chat, me.id, names)}
+                  </span>
                   <span class="preview">
                     {chat.lastMessage
                       ? (chat.lastMessage.body ??
@@ -113,7 +123,7 @@ export function Main({ client, onSignOut }: Props) {
             ))}
           </ul>
         )}
-        {panel === 'people' && <People client={client} onOpenChat={open} />}
+        {panel === 'people' && <People client={client} online={online} onOpenChat={open} />}
         {panel === 'search' && <Search client={client} onOpenChat={open} />}
       </aside>
       <main class="conversation">

@@ -8,12 +8,17 @@ type Friend = components['schemas']['FriendResponseDto'];
 
 interface Props {
   client: ChatClient;
+  online(userId: number): boolean;
   onOpenChat(chatId: number): void;
 }
 
-/** Find people by username, answer friend requests, and open a direct chat with a friend. */
-export function People({ client, onOpenChat }: Props) {
+/**
+ * Find people by username, answer friend requests, open a direct chat with a friend or start a
+ * group of friends.
+ */
+export function People({ client, online, onOpenChat }: Props) {
   const changed = useClientEvents(client, ['chat', 'friends']);
+  useClientEvents(client, ['presence']);
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<User[]>([]);
   const [requests, setRequests] = useState<FriendRequest[]>([]);
@@ -60,6 +65,19 @@ export function People({ client, onOpenChat }: Props) {
 
   const message = (userId: number) =>
     act(async () => onOpenChat((await client.openDirect(userId)).id), 'Chat opened');
+
+  const createGroup = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const name = String(data.get('name')).trim();
+    const memberIds = data.getAll('member').map(Number);
+    await act(async () => {
+      const chat = await client.createGroup(name, memberIds);
+      form.reset();
+      onOpenChat(chat.id);
+    }, `Group ${name} created`);
+  };
 
   const incoming = requests.filter((r) => r.toUserId === me);
   const outgoing = requests.filter((r) => r.fromUserId === me);
@@ -175,6 +193,7 @@ export function People({ client, onOpenChat }: Props) {
           {friends.map(({ user }) => (
             <li key={user.id} class="person">
               <span>
+                <Presence online={online(user.id)} />
                 {user.displayName} <small>@{user.username}</small>
               </span>
               <button type="button" onClick={() => void message(user.id)}>
@@ -184,6 +203,37 @@ export function People({ client, onOpenChat }: Props) {
           ))}
         </ul>
       </section>
+      {friends.length > 0 && (
+        <section aria-label="New group">
+          <h3>New group</h3>
+          <form class="new-group" onSubmit={(event) => void createGroup(event)}>
+            <label>
+              <span class="visually-hidden">Group name</span>
+              <input name="name" placeholder="Group name" required maxLength={100} />
+            </label>
+            <fieldset>
+              <legend class="visually-hidden">Members</legend>
+              {friends.map(({ user }) => (
+                <label key={user.id} class="member">
+                  <input type="checkbox" name="member" value={user.id} /> {user.displayName}
+                </label>
+              ))}
+            </fieldset>
+            <button type="submit">Create group</button>
+          </form>
+        </section>
+      )}
     </div>
+  );
+}
+
+/** A dot: green while the person has a connected device. */
+export function Presence({ online }: { online: boolean }) {
+  return (
+    <span
+      class={`presence ${online ? 'online' : ''}`}
+      role="img"
+      aria-label={online ? 'online' : 'offline'}
+    />
   );
 }

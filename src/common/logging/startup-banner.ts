@@ -30,7 +30,7 @@ export function startupBanner({ baseUrl, apiUrl, metricsUrl, database }: Startup
     `  ${'Database'.padEnd(10)}${describeDatabase(database)}`,
     '',
     'Next: `npm run demo` in another terminal plays a chat between shahn, shivam and udit;',
-    `then open ${baseUrl}/app/ (or /docs) and log in as shivam with the password the demo prints.`,
+    `then open ${baseUrl}/app/ and log in as shivam with the password the demo prints.`,
     'Request logs follow as JSON lines. Ctrl-C stops the server.',
   ].join('\n');
 }
