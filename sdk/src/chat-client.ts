@@ -3,7 +3,7 @@ import { ChatState, type StateChange } from './chat-state.js';
 import { Emitter } from './emitter.js';
 import { MemoryOutboxStore, type OutboxStore } from './outbox.js';
 import { ApiError, Rest } from './rest.js';
-import { Session } from './session.js';
+import { Session, type SharedTokens } from './session.js';
 import type {
   Chat,
   ChatSettings,
@@ -33,6 +33,8 @@ export interface ChatClientOptions {
   historyPageSize?: number;
   /** Passed to socket.io-client's `io()`. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /** For a session shared by several clients (browser tabs): see SharedTokens. */
+  sharedTokens?: SharedTokens;
 }
 
 export interface SendOptions {
@@ -140,6 +142,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       options.refreshMarginMs ?? 60_000,
       (fresh) => this.renewed(fresh),
       (error) => this.emit('session:ended', error),
+      options.sharedTokens,
     );
     rest.tokens = this.session;
   }

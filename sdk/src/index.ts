@@ -12,6 +12,7 @@ export type { StateChange } from './chat-state.js';
 export { MemoryOutboxStore } from './outbox.js';
 export type { OutboxStore } from './outbox.js';
 export { ApiError, Rest } from './rest.js';
+export type { SharedTokens } from './session.js';
 export type { Answer, BodyOf } from './rest.js';
 export type * from './types.js';
 export type { paths, components } from './openapi.js';

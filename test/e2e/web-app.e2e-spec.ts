@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { uniqueUsername, PASSWORD } from '../utils/context';
+import { PASSWORD, Session, TestContext, uniqueUsername } from '../utils/context';
 import { solidPng } from '../utils/images';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -176,5 +176,79 @@ describeInBrowser('the web app in Chromium', () => {
     const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src'));
     expect(scriptSrc?.trim()).toBe("script-src 'self'");
     expect(problems).toEqual([]);
+  });
+
+  it('keeps a message sent offline in IndexedDB and sends it, once, when the app opens again', async () => {
+    const udit = await person('udit');
+    const ctx = new TestContext(t);
+    const friend = await ctx.newUser();
+    // Udit's session, as the app keeps it, befriends someone made over the API.
+    const saved = JSON.parse(
+      (await udit.page.evaluate("localStorage.getItem('chat-session')")) as string,
+    ) as { tokens: { accessToken: string; refreshToken: string } };
+    const me = await t.http.get('/api/v1/users/me', { token: saved.tokens.accessToken });
+    const session: Session = { id: me.body.id, username: udit.username, ...saved.tokens };
+    await ctx.befriend(friend, session);
+    const chat = await ctx.directChat(friend, session);
+    await udit.page.reload();
+    await udit.page.getByRole('button', { name: /No messages yet/ }).click();
+
+    await udit.page.context().setOffline(true);
+    await udit.page.getByLabel('Message', { exact: true }).fill('written on the train');
+    await udit.page.getByRole('button', { name: 'Send' }).click();
+    const pending = await udit.page.evaluate(`new Promise((resolve) => {
+      const open = indexedDB.open('chat-outbox-${udit.username}');
+      open.onsuccess = () => {
+        const all = open.result.transaction('sends').objectStore('sends').getAll();
+        all.onsuccess = () => resolve(all.result.map((s) => s.body));
+      };
+    })`);
+    expect(pending).toEqual(['written on the train']);
+    await udit.page.close();
+
+    await udit.page.context().setOffline(false);
+    const again = await udit.page.context().newPage();
+    await again.goto(`${t.baseUrl}/app/`);
+    await again.getByRole('button', { name: 'Sign out' }).waitFor();
+    const history = async () =>
+      (
+        await t.http.get(`/api/v1/chats/${chat.id}/messages`, { token: friend.accessToken })
+      ).body.items.map((m: { body: string }) => m.body);
+    for (let i = 0; i < 100 && (await history()).length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await history()).toEqual(['written on the train']);
+    expect(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|net::/.test(p))).toEqual([]);
+  });
+
+  it('keeps two tabs of one person signed in while they renew the session in turns', async () => {
+    // Tokens that live 10 s: each tab renews every few seconds, sharing the refresh token.
+    const shortLived = await startTestApp({ WEB_APP_DIR: WEB_DIST, JWT_ACCESS_TTL_SECONDS: '10' });
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const first = await context.newPage();
+      await first.goto(`${shortLived.baseUrl}/app/`);
+      await first.getByRole('button', { name: 'Create an account' }).click();
+      await first.getByLabel('Username').fill(uniqueUsername('tabs'));
+      await first.getByLabel('Password').fill(PASSWORD);
+      await first.getByRole('button', { name: 'Create account' }).click();
+      await first.getByRole('button', { name: 'Sign out' }).waitFor();
+      const second = await context.newPage();
+      await second.goto(`${shortLived.baseUrl}/app/`);
+      await second.getByRole('button', { name: 'Sign out' }).waitFor();
+
+      await new Promise((resolve) => setTimeout(resolve, 16_000));
+      for (const page of [first, second]) {
+        await page.getByRole('button', { name: 'People' }).click();
+        await page.getByRole('region', { name: 'Friends' }).waitFor();
+        expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+      }
+      // A reload resumes from what the tabs stored last.
+      await second.reload();
+      await second.getByRole('button', { name: 'Sign out' }).waitFor();
+    } finally {
+      await shortLived.close();
+    }
   });
 });

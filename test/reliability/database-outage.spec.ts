@@ -113,7 +113,13 @@ describe.each(ADAPTERS)('a database outage under load, $name adapter', ({ name, 
     expect(Object.keys(whileDown.outcomes)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(whileDown.maxMs).toBeLessThan(MAX_REFUSAL_MS);
     expect(aroundOutage.maxMs).toBeLessThan(MAX_REFUSAL_MS);
-    expect(Object.keys(aroundOutage.outcomes).sort()).toEqual(['SERVICE_UNAVAILABLE', 'ok']);
+    // Around it, sends end acknowledged or refused with that reason, and nothing else (no timeout).
+    // Whether one is acknowledged inside the window depends on timing: one in flight as the
+    // database stops, or one that commits after the restart before the health check notices.
+    expect(Object.keys(aroundOutage.outcomes)).toContain('SERVICE_UNAVAILABLE');
+    expect(
+      Object.keys(aroundOutage.outcomes).filter((o) => o !== 'SERVICE_UNAVAILABLE' && o !== 'ok'),
+    ).toEqual([]);
   }, 90_000);
 });
 

@@ -2,10 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { ChatClient, type ChatClientOptions } from '../../sdk/src/index';
 import { Login } from './login';
 import { Main } from './main-view';
-import { IndexedDbOutbox, savedSession } from './storage';
+import { IndexedDbOutbox, savedSession, sharedTokens } from './storage';
 
 function options(username: string): ChatClientOptions {
-  return { url: location.origin, outbox: new IndexedDbOutbox(username) };
+  return {
+    url: location.origin,
+    outbox: new IndexedDbOutbox(username),
+    sharedTokens: sharedTokens(username),
+  };
 }
 
 /** Signed out: the login form. Signed in: the chat, on a client that keeps the session going. */

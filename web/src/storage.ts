@@ -1,4 +1,4 @@
-import type { OutboxStore, PendingSend, SessionTokens } from '../../sdk/src/index';
+import type { OutboxStore, PendingSend, SessionTokens, SharedTokens } from '../../sdk/src/index';
 
 const SESSION_KEY = 'chat-session';
 
@@ -65,4 +65,22 @@ export class IndexedDbOutbox implements OutboxStore {
       request.onerror = () => reject(request.error);
     });
   }
+}
+
+/**
+ * The session's tokens shared by this browser's tabs: renewals take turns under a Web Lock, and a
+ * tab that finds tokens another tab renewed takes them rather than reusing a spent refresh token.
+ */
+export function sharedTokens(username: string): SharedTokens {
+  return {
+    load: () => {
+      const saved = savedSession.load();
+      return saved?.username === username ? saved.tokens : null;
+    },
+    save: (tokens) => savedSession.save({ username, tokens }),
+    exclusive: <T>(work: () => Promise<T>): Promise<T> =>
+      navigator.locks
+        ? (navigator.locks.request(`chat-session-${username}`, work) as Promise<T>)
+        : work(),
+  };
 }
