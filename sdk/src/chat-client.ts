@@ -435,8 +435,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     );
     socket.on(
       'message:deleted',
-      (e: { chatId: number; messageId: number; rev: number; deletedAt: string }) =>
-        this.live(e.chatId, e.rev, (s) => s.deleted(e.messageId, e.rev, e.deletedAt)),
+      (e: {
+        chatId: number;
+        messageId: number;
+        rev: number;
+        deletedAt: string;
+        deletedBy: number;
+      }) =>
+        this.live(e.chatId, e.rev, (s) => s.deleted(e.messageId, e.rev, e.deletedAt, e.deletedBy)),
     );
     socket.on('message:reactions', (e: ReactionChange) =>
       this.live(e.chatId, e.rev, (s) => s.reactions(e)),

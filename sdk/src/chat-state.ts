@@ -85,7 +85,12 @@ export class ChatState {
     return this.take({ ...message, reactions });
   }
 
-  deleted(messageId: number, rev: number, deletedAt: string): StateChange | null {
+  deleted(
+    messageId: number,
+    rev: number,
+    deletedAt: string,
+    deletedBy: number,
+  ): StateChange | null {
     const held = this.messages.get(messageId);
     // A message older than the history loaded: history pages are current when loaded.
     if (!held) return null;
@@ -97,6 +102,7 @@ export class ChatState {
       attachments: [],
       attachmentCount: 0,
       deletedAt,
+      deletedBy,
       rev,
     });
   }

@@ -617,8 +617,8 @@ export interface paths {
     put?: never;
     post?: never;
     /**
-     * Delete my message (it stays in history as a tombstone)
-     * @description Only the sender (403 `NOT_MESSAGE_SENDER`). The body is removed and `deletedAt` set; deleting again is 204 too. Participants get `message:deleted`.
+     * Delete a message (it stays in history as a tombstone)
+     * @description The sender, or an owner or admin of the group (moderation); anyone else gets 403 `NOT_MESSAGE_SENDER`. The body is removed, `deletedAt` and `deletedBy` set; deleting again is 204 too. Participants get `message:deleted`.
      */
     delete: operations['deleteMessage'];
     options?: never;
@@ -1349,6 +1349,11 @@ export interface components {
        * @example 2
        */
       rev: number;
+      /**
+       * @description Who deleted it: its sender, or an owner or admin of its group; null while it is not deleted (or that account is gone)
+       * @example null
+       */
+      deletedBy: number | null;
       replyTo: components['schemas']['ReplyPreviewDto'] | null;
       /** @description Most used first, then by emoji in Unicode code point order; empty on a deleted message */
       reactions: components['schemas']['ReactionSummaryDto'][];

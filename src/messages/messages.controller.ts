@@ -137,10 +137,11 @@ export class MessagesController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'deleteMessage',
-    summary: 'Delete my message (it stays in history as a tombstone)',
+    summary: 'Delete a message (it stays in history as a tombstone)',
     description:
-      'Only the sender (403 `NOT_MESSAGE_SENDER`). The body is removed and `deletedAt` set; ' +
-      'deleting again is 204 too. Participants get `message:deleted`.',
+      'The sender, or an owner or admin of the group (moderation); anyone else gets 403 ' +
+      '`NOT_MESSAGE_SENDER`. The body is removed, `deletedAt` and `deletedBy` set; deleting ' +
+      'again is 204 too. Participants get `message:deleted`.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 403, 404, 429)

@@ -27,7 +27,8 @@ const STATUS: Record<MessagesErrorCode, HttpStatus> = {
 
 const MESSAGES: Record<MessagesErrorCode, string> = {
   [MessagesErrorCode.MESSAGE_NOT_FOUND]: 'Message not found in this chat',
-  [MessagesErrorCode.NOT_MESSAGE_SENDER]: 'Only the sender can change or delete a message',
+  [MessagesErrorCode.NOT_MESSAGE_SENDER]:
+    'Only the sender can change a message; only the sender or an owner or admin of the group can delete it',
   [MessagesErrorCode.MESSAGE_DELETED]: 'This message was deleted',
   [MessagesErrorCode.REPLY_TARGET_INVALID]: 'replyToId must name a message of this chat',
   [MessagesErrorCode.REACTION_LIMIT]: `A message takes at most ${MAX_DISTINCT_REACTIONS} different reactions`,

@@ -19,6 +19,7 @@ export function toMessageResponse(
     createdAt: message.createdAt.toISOString(),
     editedAt: message.editedAt?.toISOString() ?? null,
     deletedAt: message.deletedAt?.toISOString() ?? null,
+    deletedBy: message.deletedBy,
     replyTo: replyTo && { ...replyTo, deletedAt: replyTo.deletedAt?.toISOString() ?? null },
     reactions: message.reactions,
     mentions: message.mentions,

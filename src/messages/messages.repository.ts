@@ -55,6 +55,7 @@ interface MessageRow {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
+  deleted_by: number | null;
 }
 
 interface MessageViewRow extends MessageRow {
@@ -67,7 +68,7 @@ interface MessageViewRow extends MessageRow {
 }
 
 const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.client_message_id, m.reply_to_id,
-  m.attachment_count, m.created_at, m.edited_at, m.deleted_at`;
+  m.attachment_count, m.created_at, m.edited_at, m.deleted_at, m.deleted_by`;
 
 /**
  * A message as readers see it, in one statement for a whole page: the preview of what it replies
@@ -103,6 +104,7 @@ function fromRow(row: MessageRow): Message {
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    deletedBy: row.deleted_by,
   };
 }
 
@@ -167,6 +169,7 @@ export class MessagesRepository {
       createdAt: rows[i].created_at,
       editedAt: null,
       deletedAt: null,
+      deletedBy: null,
     }));
   }
 
@@ -376,16 +379,17 @@ export class MessagesRepository {
    * Keeps the message's place in history but drops its body, its reactions, its mentions and its
    * attachments (the caller detaches the files); false when it was already deleted.
    */
-  async tombstone(id: number, rev: number): Promise<boolean> {
+  async tombstone(id: number, rev: number, deletedBy: number): Promise<boolean> {
     const rows: unknown[] = await this.manager.query(
       `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = $1),
        mentions AS (DELETE FROM message_mentions WHERE message_id = $1),
        deleted AS (
-         UPDATE messages SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(), rev = $2
+         UPDATE messages
+            SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(), deleted_by = $3, rev = $2
           WHERE id = $1 AND deleted_at IS NULL RETURNING id
        )
        SELECT id FROM deleted`,
-      [id, rev],
+      [id, rev, deletedBy],
     );
     return rows.length > 0;
   }

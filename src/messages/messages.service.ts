@@ -167,13 +167,19 @@ export class MessagesService {
   }
 
   /**
-   * Leaves a tombstone in the message's place. Deleting it again changes nothing. Unlike an edit, a
-   * block does not stop it: taking one's own words back is always allowed.
+   * Leaves a tombstone in the message's place that says who deleted it: the sender, or an owner or
+   * admin of the group (moderation). Deleting it again changes nothing. Unlike an edit, a block does
+   * not stop it: taking one's own words back is always allowed.
    */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
     await this.limitChanges(userId);
-    await this.changeMessage(userId, chatId, messageId, 'participant', (rev) =>
-      this.repository.tombstone(messageId, rev),
+    await this.changeMessage(
+      userId,
+      chatId,
+      messageId,
+      'participant',
+      (rev) => this.repository.tombstone(messageId, rev, userId),
+      (message) => this.assertMayDelete(userId, message),
     );
   }
 
@@ -196,9 +202,16 @@ export class MessagesService {
     messageId: number,
     gate: GateKind,
     apply: (rev: number, own: Message) => Promise<boolean>,
+    authorize: (message: Message) => Promise<void> = async (message) => {
+      if (message.senderId !== userId) {
+        throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
+      }
+    },
   ): Promise<MessageResponseDto | null> {
     return this.chatChanges.run(chatId, userId, gate, async ({ topic, lastRev }) => {
-      const own = await this.findOwn(userId, chatId, messageId);
+      const own = await this.repository.findInChat(chatId, messageId);
+      if (!own) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
+      await authorize(own);
       const rev = lastRev + 1;
       if (!(await apply(rev, own))) return null;
       const replyIds = await this.repository.touchReplies(chatId, messageId, rev + 1);
@@ -213,7 +226,15 @@ export class MessagesService {
           new MessageUpdatedEvent(forEveryone(response), topic),
         );
       } else {
-        const event = new MessageDeletedEvent(chatId, messageId, topic, rev, response.deletedAt);
+        const deletedBy = response.deletedBy ?? userId;
+        const event = new MessageDeletedEvent(
+          chatId,
+          messageId,
+          topic,
+          rev,
+          response.deletedAt,
+          deletedBy,
+        );
         this.transactions.publish(MessagesEvents.deleted, event);
       }
       for (const reply of changed.slice(1)) {
@@ -246,11 +267,13 @@ export class MessagesService {
     return this.rateLimiter.consume('message-changes-user', rule, String(userId));
   }
 
-  private async findOwn(userId: number, chatId: number, messageId: number): Promise<Message> {
-    const message = await this.repository.findInChat(chatId, messageId);
-    if (!message) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
-    if (message.senderId !== userId) throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
-    return message;
+  /** The sender, or an owner or admin of the group (a direct chat has neither). */
+  private async assertMayDelete(userId: number, message: Message): Promise<void> {
+    if (message.senderId === userId) return;
+    const { role } = await this.chats.assertParticipant(message.chatId, userId);
+    if (role !== 'owner' && role !== 'admin') {
+      throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
+    }
   }
 }
 

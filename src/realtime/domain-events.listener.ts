@@ -58,9 +58,18 @@ export class DomainEventsListener {
   }
 
   @OnEvent(MessagesEvents.deleted, AFTER_COMMIT)
-  messageDeleted({ chatId, messageId, topic, rev, deletedAt }: MessageDeletedEvent): void {
+  messageDeleted({
+    chatId,
+    messageId,
+    topic,
+    rev,
+    deletedAt,
+    deletedBy,
+  }: MessageDeletedEvent): void {
     this.emit(() =>
-      this.sockets.io.to(topic).emit('message:deleted', { chatId, messageId, rev, deletedAt }),
+      this.sockets.io
+        .to(topic)
+        .emit('message:deleted', { chatId, messageId, rev, deletedAt, deletedBy }),
     );
   }
 

@@ -42,6 +42,8 @@ export interface ServerToClientEvents {
     messageId: number;
     rev: number;
     deletedAt: string;
+    /** The sender, or an owner or admin of the group who deleted it. */
+    deletedBy: number;
   }) => void;
   'message:reactions': (change: ReactionChange) => void;
   'chat:created': (chat: ChatSnapshot) => void;

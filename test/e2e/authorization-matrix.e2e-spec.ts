@@ -332,10 +332,15 @@ const NOT_IN_CHAT: Outsider<GroupFixture>[] = [
   { role: 'a removed participant', who: 'former', expect: [404, 'CHAT_NOT_FOUND'] },
 ];
 
-/** Edit and delete: only the sender, and only through the message's own chat. */
+/** Delete: the sender (or the group's owner and admins: moderation.e2e-spec.ts), through its own chat. */
 const NOT_THE_SENDER: Outsider<GroupFixture>[] = [
   ...NOT_IN_CHAT,
   { role: 'a participant, not the sender', who: 'member', expect: [403, 'NOT_MESSAGE_SENDER'] },
+];
+
+/** Edit: only the sender, an admin of the group neither. */
+const NOT_THE_EDITOR: Outsider<GroupFixture>[] = [
+  ...NOT_THE_SENDER,
   { role: 'an admin, not the sender', who: 'admin', expect: [403, 'NOT_MESSAGE_SENDER'] },
 ];
 
@@ -728,7 +733,7 @@ const MATRIX: Record<string, RouteCase> = {
     request: (f) => ({ path: messagePath(f), body: { body: 'edited by someone' } }),
     success: [200],
     outsiders: [
-      ...NOT_THE_SENDER,
+      ...NOT_THE_EDITOR,
       {
         role: 'not a participant, through a chat of their own',
         who: 'stranger',
@@ -1216,6 +1221,9 @@ describe('authorization matrix', () => {
       const notTheSender: SocketOutsider[] = [
         ...notInChat,
         { role: 'a participant, not the sender', who: 'member', code: 'NOT_MESSAGE_SENDER' },
+      ];
+      const notTheEditor: SocketOutsider[] = [
+        ...notTheSender,
         { role: 'an admin, not the sender', who: 'admin', code: 'NOT_MESSAGE_SENDER' },
       ];
       const viaOwnChat = (code: string, payload: (f: SocketFixture) => object): SocketOutsider => ({
@@ -1235,7 +1243,7 @@ describe('authorization matrix', () => {
           actor: 'owner',
           payload: (f) => ({ chatId: f.chat.id, messageId: f.fresh.id, body: 'edited by someone' }),
           outsiders: [
-            ...notTheSender,
+            ...notTheEditor,
             viaOwnChat('MESSAGE_NOT_FOUND', (f) => ({
               chatId: w.palChat.id,
               messageId: f.fresh.id,

@@ -258,7 +258,13 @@ describe('change feed and replies', () => {
             editedAt: expect.stringMatching(ISO_MS),
             rev: 7,
           },
-          { ...sent[3], body: null, deletedAt: expect.stringMatching(ISO_MS), rev: 8 },
+          {
+            ...sent[3],
+            body: null,
+            deletedAt: expect.stringMatching(ISO_MS),
+            deletedBy: a.id,
+            rev: 8,
+          },
           {
             ...sent[0],
             body: 'message 1, edited',
@@ -628,7 +634,13 @@ describe('change feed and replies', () => {
           editedAt: expect.stringMatching(ISO_MS),
           rev: 102,
         },
-        { ...seq50, body: null, deletedAt: expect.stringMatching(ISO_MS), rev: 103 },
+        {
+          ...seq50,
+          body: null,
+          deletedAt: expect.stringMatching(ISO_MS),
+          deletedBy: a.id,
+          rev: 103,
+        },
       ],
       chat: null,
       upToRev: 103,
@@ -1004,6 +1016,7 @@ describe('change feed and replies', () => {
         messageId: target.id,
         rev: 6,
         deletedAt,
+        deletedBy: a.id,
       });
       expect(heard[1].payload).toEqual({ ...first, rev: 7, replyTo: tombstone });
       expect(heard[2].payload).toEqual({ ...second, rev: 8, replyTo: tombstone });
@@ -1011,7 +1024,7 @@ describe('change feed and replies', () => {
       // History.
       const history = await fullHistory(b, chat.id);
       expect(history).toEqual([
-        { ...target, body: null, deletedAt, rev: 6 },
+        { ...target, body: null, deletedAt, deletedBy: a.id, rev: 6 },
         { ...first, rev: 7, replyTo: tombstone },
         unrelated,
         { ...second, rev: 8, replyTo: tombstone },

@@ -457,6 +457,7 @@ describe('chats', () => {
         reactions: _reactions,
         attachments: _attachments,
         mentions: _mentions,
+        deletedBy: _deletedBy,
         ...rest
       }: any) => rest;
       expect(await lastOf()).toEqual(preview(second));

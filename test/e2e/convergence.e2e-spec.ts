@@ -56,6 +56,7 @@ interface Message {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  deletedBy: number | null;
   replyTo: {
     id: number;
     seq: number;
@@ -144,6 +145,7 @@ class ChatCopy {
           ...held,
           body: null,
           deletedAt: payload.deletedAt,
+          deletedBy: payload.deletedBy,
           reactions: [],
           rev,
         });

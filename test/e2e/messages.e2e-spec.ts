@@ -118,6 +118,7 @@ describe('messages', () => {
         createdAt: expect.stringMatching(ISO_MS),
         editedAt: null,
         deletedAt: null,
+        deletedBy: null,
         replyTo: null,
         reactions: [],
         mentions: [],
@@ -550,6 +551,7 @@ describe('messages', () => {
             topic: chat.topic,
             rev: last.rev + 1,
             deletedAt: expect.stringMatching(ISO_MS),
+            deletedBy: a.id,
           },
         },
       ]);
@@ -570,6 +572,7 @@ describe('messages', () => {
           ...doomed,
           body: null,
           deletedAt: expect.stringMatching(ISO_MS),
+          deletedBy: a.id,
           rev: last.rev + 1,
         },
         first,

@@ -144,6 +144,7 @@ describe('realtime', () => {
         messageId: ack.message.id,
         rev: expect.any(Number),
         deletedAt: expect.any(String),
+        deletedBy: a.id,
       });
     });
 

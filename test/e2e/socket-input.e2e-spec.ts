@@ -925,6 +925,7 @@ describe('socket input', () => {
           createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           editedAt: null,
           deletedAt: null,
+          deletedBy: null,
           replyTo: null,
           reactions: [],
           mentions: [],

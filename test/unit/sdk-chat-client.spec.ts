@@ -83,6 +83,7 @@ const message = (seq: number, rev: number): Message =>
     createdAt: '2026-01-01T00:00:00.000Z',
     editedAt: null,
     deletedAt: null,
+    deletedBy: null,
     replyTo: null,
     reactions: [],
     mentions: [],

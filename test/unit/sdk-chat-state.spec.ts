@@ -82,9 +82,9 @@ describe('the SDK chat state (docs/realtime.md recipe)', () => {
   it('turns a deleted message into a tombstone, and ignores one it never held', () => {
     const state = loaded(1);
     state.take(message(1, 2, { reactions: [{ emoji: 'x', count: 1, me: false }] }));
-    state.deleted(1, 3, '2026-01-01T00:00:00.000Z');
-    expect(state.get(1)).toMatchObject({ body: null, reactions: [], rev: 3 });
-    expect(state.deleted(99, 4, '2026-01-01T00:00:00.000Z')).toBeNull();
+    state.deleted(1, 3, '2026-01-01T00:00:00.000Z', 5);
+    expect(state.get(1)).toMatchObject({ body: null, reactions: [], rev: 3, deletedBy: 5 });
+    expect(state.deleted(99, 4, '2026-01-01T00:00:00.000Z', 5)).toBeNull();
   });
 
   it('holds no message older than the history loaded, so no hole hides in it', () => {

@@ -149,7 +149,11 @@ function Bubble({ message, mine, author, onReply, onReact }: BubbleProps) {
         ),
       )}
       {deleted ? (
-        <p class="body">Message deleted</p>
+        <p class="body">
+          {message.deletedBy !== null && message.deletedBy !== message.senderId
+            ? 'Removed by a group admin'
+            : 'Message deleted'}
+        </p>
       ) : (
         message.body && <p class="body">{message.body}</p>
       )}

@@ -9,6 +9,7 @@ import { Uploads1796380011957 } from './1796380011957-uploads';
 import { ReadReceipts1796385658598 } from './1796385658598-read-receipts';
 import { MentionsAndChatSettings1796391325780 } from './1796391325780-mentions-and-chat-settings';
 import { MessageSearch1796392049461 } from './1796392049461-message-search';
+import { Moderation1796398252795 } from './1796398252795-moderation';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ReadReceipts1796385658598,
   MentionsAndChatSettings1796391325780,
   MessageSearch1796392049461,
+  Moderation1796398252795,
 ];

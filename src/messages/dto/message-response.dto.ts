@@ -15,6 +15,15 @@ export class MessageResponseDto extends LastMessageDto {
   })
   rev!: number;
 
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description:
+      'Who deleted it: its sender, or an owner or admin of its group; null while it is not deleted (or that account is gone)',
+  })
+  deletedBy!: number | null;
+
   @ApiProperty({ type: ReplyPreviewDto, nullable: true })
   replyTo!: ReplyPreviewDto | null;
 

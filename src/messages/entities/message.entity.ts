@@ -24,6 +24,7 @@ import { schemaSearchTextConfig, searchVectorSql } from '../search-text-config';
 )
 @Check('messages_attachment_count', `"attachment_count" BETWEEN 0 AND 10`)
 @Check('messages_seq_positive', `"seq" > 0`)
+@Check('messages_deleted_by', `"deleted_by" IS NULL OR "deleted_at" IS NOT NULL`)
 @Check('messages_rev_positive', `"rev" > 0`)
 // A reply names a message of its own chat; when that row goes, only reply_to_id is cleared (the
 // migration says `SET NULL ("reply_to_id")`, which TypeORM cannot spell).
@@ -81,6 +82,11 @@ export class Message {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
   deletedAt!: Date | null;
+
+  /** Who deleted it: its sender, or an owner or admin of its group. */
+  @ForeignKey('User', 'id', { name: 'messages_deleted_by_fkey', onDelete: 'SET NULL' })
+  @Column({ name: 'deleted_by', type: 'integer', nullable: true })
+  deletedBy!: number | null;
 
   /** Kept by PostgreSQL from the body; read only inside search queries. */
   @Column({

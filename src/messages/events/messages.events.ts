@@ -30,6 +30,7 @@ export class MessageDeletedEvent {
     readonly topic: string,
     readonly rev: number,
     readonly deletedAt: string,
+    readonly deletedBy: number,
   ) {}
 }
 
