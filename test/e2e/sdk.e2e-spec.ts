@@ -1,5 +1,6 @@
 import { ChatClient, type Message } from '../../sdk/src';
 import { PASSWORD, Session, TestContext } from '../utils/context';
+import { delay } from '../utils/recipe-client';
 import { createTestDatabase, startTestApp, TestApp } from '../utils/test-app';
 import { ServerProcess } from '../utils/server-process';
 import { SwitchProxy } from '../utils/switch-proxy';
@@ -8,8 +9,6 @@ import { SwitchProxy } from '../utils/switch-proxy';
  * Issue 18, the SDK against the real server: what every participant's SDK shows after sends from
  * every side, socket drops mid-send, changes made while offline, and a server restart.
  */
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` passes (the SDK catches up asynchronously); fails with its last error. */
 async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000): Promise<void> {

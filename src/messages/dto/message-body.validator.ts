@@ -28,15 +28,20 @@ export function IsMessageBody(options: { emptyWithAttachments?: boolean } = {}):
     IsString(),
     CodePointLength(options.emptyWithAttachments ? 0 : 1, MAX_MESSAGE_LENGTH),
     ...(options.emptyWithAttachments ? [EmptyOnlyWithAttachments()] : []),
-    ValidateBy({
-      name: 'storableText',
-      validator: {
-        validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE_TEXT.test(value),
-        defaultMessage: () =>
-          '$property must not contain NUL characters or unpaired surrogates (ill-formed UTF-16)',
-      },
-    }),
+    IsStorableText(),
   );
+}
+
+/** No NUL and no lone surrogate: text PostgreSQL can store. */
+export function IsStorableText(): PropertyDecorator {
+  return ValidateBy({
+    name: 'storableText',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE_TEXT.test(value),
+      defaultMessage: () =>
+        '$property must not contain NUL characters or unpaired surrogates (ill-formed UTF-16)',
+    },
+  });
 }
 
 function EmptyOnlyWithAttachments(): PropertyDecorator {

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { CodePointLength } from '../../common/validation/code-point-length';
 import { MAX_INT_ID } from '../../common/validation/parse-id.pipe';
 import { ToInt } from '../../common/validation/to-int';
-import { UNSTORABLE_TEXT } from './message-body.validator';
+import { IsStorableText } from './message-body.validator';
 
 export const MAX_SEARCH_QUERY_LENGTH = 200;
 
@@ -20,13 +20,7 @@ export class SearchMessagesQueryDto extends PageQueryDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @CodePointLength(1, MAX_SEARCH_QUERY_LENGTH)
-  @ValidateBy({
-    name: 'storableText',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE_TEXT.test(value),
-      defaultMessage: () => '$property must not contain NUL characters or unpaired surrogates',
-    },
-  })
+  @IsStorableText()
   q!: string;
 
   @ApiPropertyOptional({
