@@ -265,7 +265,7 @@ async function migratedTemplate(adminUrl: string): Promise<string> {
   await admin(adminUrl, `CREATE DATABASE ${quoteIdentifier(template)}`);
   const dataSource = new DataSource(dataSourceOptions(databaseUrl(adminUrl, template), 2));
   await dataSource.initialize();
-  await dataSource.runMigrations();
+  await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();
   return template;
 }

@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
@@ -44,6 +45,7 @@ export class AppModule {
         MessagesModule,
         AttachmentsModule,
         RealtimeModule,
+        NotificationsModule,
         HealthModule,
         DocsModule,
         HomeModule,

@@ -5,6 +5,7 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_SECURITY } from './admin/admin-route.decorator';
 import { AppModule } from './app.module';
 import { documentSharedErrors } from './common/http/api-errors.decorator';
 import { ErrorResponseDto } from './common/http/error-response.dto';
@@ -119,6 +120,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .setVersion('1')
       .addServer('/', 'The server that serves this document')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'The ADMIN_API_TOKEN of the server' },
+        ADMIN_SECURITY,
+      )
       .addTag('auth', 'Register, log in, refresh the access token, log out')
       .addTag('users', 'My profile and avatar; other users by id or username prefix')
       .addTag('friends', 'Friend requests (send, answer, withdraw) and friendships')
@@ -126,6 +131,8 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .addTag('chats', 'Direct chats of two friends and group chats: create, list, rename, members')
       .addTag('messages', 'History, send (idempotent), edit, delete, read markers')
       .addTag('attachments', 'Uploads to attach to messages, and the signed links that serve them')
+      .addTag('push', 'Web Push subscriptions of my browsers and devices')
+      .addTag('admin', 'Operator API (ADMIN_API_TOKEN): webhook endpoints and their deliveries')
       .addTag('health', 'Liveness and readiness probes')
       .build(),
     { extraModels: [ErrorResponseDto] },

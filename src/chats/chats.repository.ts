@@ -162,6 +162,26 @@ export class ChatsRepository {
     return rows.map((row) => row.user_id);
   }
 
+  /**
+   * Participants other than the sender who have not read up to `seq`: in a muted chat only those
+   * mentioned. Whether each is mentioned too.
+   */
+  async unreadRecipients(
+    chatId: number,
+    seq: number,
+    senderId: number,
+    mentioned: number[],
+  ): Promise<{ userId: number; mentioned: boolean }[]> {
+    const rows: { user_id: number; mentioned: boolean }[] = await this.manager.query(
+      `SELECT user_id, user_id = ANY($4::int[]) AS mentioned
+         FROM chat_participants
+        WHERE chat_id = $1 AND user_id <> $3 AND last_read_seq < $2
+          AND (NOT muted OR user_id = ANY($4::int[]))`,
+      [chatId, seq, senderId, mentioned],
+    );
+    return rows.map((row) => ({ userId: row.user_id, mentioned: row.mentioned }));
+  }
+
   findChat(chatId: number): Promise<ChatSession | null> {
     return this.manager.findOneBy(ChatSession, { id: chatId });
   }

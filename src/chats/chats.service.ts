@@ -127,6 +127,26 @@ export class ChatsService {
     return this.repository.roomsOf(userId);
   }
 
+  /**
+   * Who should still hear of a new message when nobody has seen it yet: the chat (null once deleted)
+   * and its participants other than the sender who have not read up to it, in a muted chat only
+   * those it mentions.
+   */
+  async unreadRecipients(
+    chatId: number,
+    seq: number,
+    senderId: number,
+    mentioned: number[],
+  ): Promise<{
+    chat: Pick<ChatSession, 'id' | 'type' | 'name'> | null;
+    recipients: { userId: number; mentioned: boolean }[];
+  }> {
+    const chat = await this.repository.findChat(chatId);
+    if (!chat) return { chat: null, recipients: [] };
+    const recipients = await this.repository.unreadRecipients(chatId, seq, senderId, mentioned);
+    return { chat: { id: chat.id, type: chat.type, name: chat.name }, recipients };
+  }
+
   /** Which of the users are in the chat now (a deleted chat has nobody). */
   async participantsAmong(chatId: number, userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();

@@ -108,6 +108,38 @@ export interface AppConfig {
     /** Buffered bytes past which a socket that does not read is dropped (it reconnects and syncs). */
     slowConsumerBytes: number;
   };
+  /** The PostgreSQL job queue (pg-boss) behind webhooks and push. */
+  jobs: {
+    /** Whether this replica takes jobs; they are written either way. */
+    workers: boolean;
+    /** How often expired jobs (their worker died) are found and retried, across replicas. */
+    maintenanceIntervalSeconds: number;
+  };
+  /** The admin API (/api/v1/admin), off without a token. */
+  admin: { token: string | null };
+  webhooks: {
+    /** How long a receiver has to answer one attempt. */
+    timeoutMs: number;
+    /** The waits between attempts after retryable failures; one more attempt than waits. */
+    retryDelaysMs: number[];
+    /** Deliveries given up on in a row that disable an endpoint. */
+    disableAfterFailures: number;
+    /** How long events and their finished deliveries are kept (for the admin list and replay). */
+    retentionDays: number;
+  };
+  push: {
+    /** Web Push's VAPID identity; null when push is off. */
+    vapid: { publicKey: string; privateKey: string; subject: string } | null;
+    /** How long a new message waits before it is pushed to those who have not seen it. */
+    delayMs: number;
+    /** False: the push names the chat and sender only, so no message text reaches the push service. */
+    includeBody: boolean;
+  };
+  /**
+   * Private, loopback and link-local addresses webhook and push requests may still reach (CIDR
+   * ranges or addresses). Every other address of those kinds is refused.
+   */
+  outboundAllowedNetworks: string[];
   /** Prometheus metrics on a port of their own; null when switched off. */
   metrics: { port: number | null; host: string };
   log: { level: string };

@@ -100,6 +100,19 @@ export function loadConfig(env: Env): LoadedConfig {
       statementTimeoutMs: read.integer('SEARCH_STATEMENT_TIMEOUT_MS', 2000, 50, 60_000),
     },
     attachments: attachmentsConfig(read, accessTokenSecret),
+    jobs: {
+      workers: read.boolean('JOB_WORKERS', true),
+      maintenanceIntervalSeconds: read.integer('JOB_MAINTENANCE_INTERVAL_SECONDS', 30, 1, 3600),
+    },
+    admin: { token: adminToken(read, production, warnings) },
+    webhooks: {
+      timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 500, 60_000),
+      retryDelaysMs: read.durations('WEBHOOK_RETRY_DELAYS', DEFAULT_WEBHOOK_RETRY_DELAYS),
+      disableAfterFailures: read.integer('WEBHOOK_DISABLE_AFTER_FAILURES', 10, 1, 10_000),
+      retentionDays: read.integer('WEBHOOK_RETENTION_DAYS', 7, 1, 365),
+    },
+    push: pushConfig(read),
+    outboundAllowedNetworks: outboundAllowedNetworks(read),
     metrics: {
       port:
         read.raw('METRICS_PORT') === 'off' ? null : read.integer('METRICS_PORT', 9464, 0, 65535),
@@ -114,6 +127,71 @@ export function loadConfig(env: Env): LoadedConfig {
 }
 
 const MIB = 1024 * 1024;
+
+/** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h. */
+const DEFAULT_WEBHOOK_RETRY_DELAYS = '5,30,120,600,1800,3600,7200,14400,28800,28800';
+
+function adminToken(read: EnvReader, production: boolean, warnings: string[]): string | null {
+  const token = read.raw('ADMIN_API_TOKEN');
+  if (token === undefined || token === '') return null;
+  const weak = token.length < MIN_SECRET_LENGTH || WEAK_SECRETS.test(token);
+  if (weak && production) {
+    read.problem(
+      `ADMIN_API_TOKEN is too weak: use at least ${MIN_SECRET_LENGTH} random characters (e.g. openssl rand -base64 48), or leave it unset to keep the admin API off`,
+    );
+  } else if (weak) {
+    warnings.push('ADMIN_API_TOKEN is weak; it would be refused with NODE_ENV=production');
+  }
+  return token;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function pushConfig(read: EnvReader): AppConfig['push'] {
+  const publicKey = read.raw('VAPID_PUBLIC_KEY');
+  const privateKey = read.raw('VAPID_PRIVATE_KEY');
+  const subject = read.raw('VAPID_SUBJECT');
+  const rules = {
+    delayMs: read.integer('PUSH_DELAY_MS', 3000, 0, 600_000),
+    includeBody: read.boolean('PUSH_INCLUDE_BODY', true),
+  };
+  if (publicKey === undefined && privateKey === undefined && subject === undefined) {
+    return { ...rules, vapid: null };
+  }
+  if (!publicKey || !privateKey || !subject) {
+    read.problem(
+      'Web Push needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together (npx web-push generate-vapid-keys), or none of them to keep push off',
+    );
+    return { ...rules, vapid: null };
+  }
+  if (!BASE64URL.test(publicKey) || Buffer.from(publicKey, 'base64url').length !== 65) {
+    read.problem('VAPID_PUBLIC_KEY must be a P-256 public key in URL-safe base64 (65 bytes)');
+  }
+  if (!BASE64URL.test(privateKey) || Buffer.from(privateKey, 'base64url').length !== 32) {
+    read.problem('VAPID_PRIVATE_KEY must be a P-256 private key in URL-safe base64 (32 bytes)');
+  }
+  if (!/^(mailto:|https:\/\/)/.test(subject)) {
+    read.problem(
+      'VAPID_SUBJECT must be a mailto: or https:// URL where push services can reach you',
+    );
+  }
+  return { ...rules, vapid: { publicKey, privateKey, subject } };
+}
+
+function outboundAllowedNetworks(read: EnvReader): string[] {
+  const entries = (read.raw('OUTBOUND_ALLOWED_NETWORKS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (!isAddressOrCidr(entry)) {
+      read.problem(
+        `OUTBOUND_ALLOWED_NETWORKS must list addresses or CIDR ranges like 10.0.0.0/8,127.0.0.1 (got "${entry}")`,
+      );
+    }
+  }
+  return entries;
+}
 
 function attachmentsConfig(read: EnvReader, accessTokenSecret: string): AppConfig['attachments'] {
   const rules = {
@@ -362,6 +440,19 @@ class EnvReader {
     }
     this.problems.push(`${name} must be a ${protocols[0]}// URL`);
     return null;
+  }
+
+  /** A comma-separated list of waits in seconds (decimals allowed), as milliseconds. */
+  durations(name: string, fallback: string): number[] {
+    const value = this.raw(name) ?? fallback;
+    const parts = value.split(',').map((part) => part.trim());
+    if (parts.length <= 50 && parts.every((part) => /^\d{1,6}(\.\d{1,3})?$/.test(part))) {
+      return parts.map((part) => Math.round(Number(part) * 1000));
+    }
+    this.problems.push(
+      `${name} must be up to 50 comma-separated waits in seconds, such as 5,30,120 (got "${value}")`,
+    );
+    return [];
   }
 
   problem(message: string): void {

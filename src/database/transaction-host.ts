@@ -3,10 +3,19 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 
-interface DomainEvent {
+export interface DomainEvent {
   name: string;
   payload: object;
 }
+
+/**
+ * Runs at the end of a transaction that published events, before its COMMIT and inside it: what it
+ * writes (jobs for the outside world) commits or rolls back with the change itself.
+ */
+export type BeforeCommitHook = (
+  events: readonly DomainEvent[],
+  manager: EntityManager,
+) => Promise<void>;
 
 interface Transaction {
   manager: EntityManager;
@@ -26,6 +35,7 @@ interface Transaction {
 @Injectable()
 export class TransactionHost {
   private readonly current = new AsyncLocalStorage<Transaction>();
+  private readonly beforeCommitHooks: BeforeCommitHook[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,6 +45,11 @@ export class TransactionHost {
   /** The transaction's manager inside `run`, the pool's otherwise. */
   get manager(): EntityManager {
     return this.current.getStore()?.manager ?? this.dataSource.manager;
+  }
+
+  /** Registers a hook that every transaction with events runs just before it commits. */
+  beforeCommit(hook: BeforeCommitHook): void {
+    this.beforeCommitHooks.push(hook);
   }
 
   /** Runs `work` in a transaction, or inside the one already open. */
@@ -57,7 +72,14 @@ export class TransactionHost {
   ): Promise<T> {
     if (this.current.getStore()) return work();
     const events: DomainEvent[] = [];
-    const inside = (manager: EntityManager) => this.current.run({ manager, events }, work);
+    const inside = (manager: EntityManager) =>
+      this.current.run({ manager, events }, async () => {
+        const result = await work();
+        if (events.length > 0) {
+          for (const hook of this.beforeCommitHooks) await hook(events, manager);
+        }
+        return result;
+      });
     const result = isolation
       ? await this.dataSource.transaction(isolation, inside)
       : await this.dataSource.transaction(inside);

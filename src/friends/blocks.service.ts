@@ -85,6 +85,12 @@ export class BlocksService {
     return this.repository.blockBetween(a, b);
   }
 
+  /** Which of the users block `userId` (and so hear nothing from them, not even a push). */
+  async blockersAmong(userId: number, userIds: number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set();
+    return new Set(await this.repository.blockersAmong(userId, userIds));
+  }
+
   private async publishRejected(
     rejected: FriendRequest,
     blockerId: number,

@@ -185,6 +185,15 @@ export class FriendsRepository {
     });
   }
 
+  /** Which of the users block `blockedId`. */
+  async blockersAmong(blockedId: number, userIds: number[]): Promise<number[]> {
+    const rows: { blocker_id: number }[] = await this.manager.query(
+      'SELECT blocker_id FROM user_blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::int[])',
+      [blockedId, userIds],
+    );
+    return rows.map((row) => row.blocker_id);
+  }
+
   /** Records the block (idempotent) and returns when it began. */
   async insertBlock(blockerId: number, blockedId: number): Promise<Date> {
     await this.manager.query(

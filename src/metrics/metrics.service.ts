@@ -45,6 +45,27 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'webhook_attempts_total',
+    help: 'Webhook delivery attempts by verdict (succeeded, retry, gone, failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliverySeconds = new Histogram({
+    name: 'webhook_delivery_seconds',
+    help: 'From an event committing to its successful delivery, retries included',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  readonly pushNotifications = new Counter({
+    name: 'push_notifications_total',
+    help: 'Web Push requests by result (sent, expired: the subscription was removed, failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -142,7 +142,8 @@ export class PresenceService implements OnModuleDestroy {
     }
   }
 
-  private async onlineAmong(userIds: number[]): Promise<Set<number>> {
+  /** Which of the users have a socket connected to any replica. */
+  async onlineAmong(userIds: number[]): Promise<Set<number>> {
     const sockets = await this.sockets.io.in(userIds.map(userRoom)).fetchSockets();
     return new Set(sockets.map((socket) => socket.data.userId));
   }

@@ -28,5 +28,6 @@ import { TypingService } from './typing.service';
     SlowConsumerGuard,
     GracefulShutdown,
   ],
+  exports: [PresenceService],
 })
 export class RealtimeModule {}

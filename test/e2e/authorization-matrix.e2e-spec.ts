@@ -1,12 +1,14 @@
 import { JwtService } from '@nestjs/jwt';
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { generateVAPIDKeys } from 'web-push';
 import { ClientEvents } from '../../src/realtime/socket-events';
 import { Session, TestContext } from '../utils/context';
 import { HttpResponse } from '../utils/http-client';
 import { fileForm, solidPng } from '../utils/images';
 import { barrier, ClientSocket, connectSocket, nextEvent, send } from '../utils/sockets';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../utils/test-app';
+import { WebhookReceiver } from '../utils/webhook-receiver';
 
 /**
  * The authorization matrix (issue 8). Every operation of the served OpenAPI document is either in
@@ -14,10 +16,19 @@ import { startTestApp, TEST_JWT_SECRET, TestApp } from '../utils/test-app';
  * it. For each protected operation: every kind of bad token is a 401 with the documented code; every
  * user the route does not serve gets the documented refusal; refused requests change no row and
  * show no data of the resource; the allowed user then succeeds, proving the request was aimed right.
- * The socket half does the same for every event of ClientEvents.
+ * The socket half does the same for every event of ClientEvents. The admin API is not for users at
+ * all: its operations (security scheme `admin`) are in ADMIN_MATRIX, where no token is a 401 and
+ * every other one, a user's included, is a 403.
  */
 
 const OTHER_SECRET = 'another-secret-that-is-also-long-enough-0123456789';
+/** ADMIN_API_TOKEN of the app under test. */
+const ADMIN_TOKEN = randomBytes(32).toString('base64url');
+/** The OpenAPI security scheme of the admin API (ADMIN_API_TOKEN instead of a user's token). */
+const ADMIN_SCHEME = 'admin';
+const VAPID = generateVAPIDKeys();
+const PUSH_SUBSCRIPTIONS = '/api/v1/me/push-subscriptions';
+const WEBHOOKS = '/api/v1/admin/webhooks';
 
 const PUBLIC_OPERATIONS = [
   'POST /api/v1/auth/register',
@@ -60,6 +71,10 @@ const TABLES = [
   'message_mentions',
   'uploads',
   'attachment_blobs',
+  'webhook_endpoints',
+  'webhook_events',
+  'webhook_deliveries',
+  'push_subscriptions',
 ] as const;
 
 type Snapshot = Record<(typeof TABLES)[number], string>;
@@ -250,6 +265,36 @@ async function freshPair(friends: boolean): Promise<PairFixture> {
   const [a, b] = await Promise.all([user('aza'), user('azb')]);
   if (friends) await ctx.befriend(a, b);
   return { a, b, secrets: usernames(a, b) };
+}
+
+interface PushFixture extends Fixture {
+  session: Session;
+  /** A browser's PushSubscription, as `JSON.stringify(subscription)` gives it. */
+  subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
+}
+
+/**
+ * A fresh user (in no chat, so never pushed to) and a device's subscription, already subscribed or
+ * not. The endpoint is on loopback, allowed by OUTBOUND_ALLOWED_NETWORKS, so no DNS is asked.
+ */
+async function pushDevice(subscribed: boolean): Promise<PushFixture> {
+  const session = await user('azpush');
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const subscription = {
+    endpoint: `http://127.0.0.1:9/push/${secret('secret-device')}`,
+    keys: {
+      p256dh: ecdh.getPublicKey().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    },
+  };
+  if (subscribed) {
+    await expectStatus(
+      t.http.post(PUSH_SUBSCRIPTIONS, { token: session.accessToken, body: subscription }),
+      201,
+    );
+  }
+  return { session, subscription, secrets: [subscription.endpoint] };
 }
 
 const chatPath = (fixture: GroupFixture) => `/api/v1/chats/${fixture.chat.id}`;
@@ -830,7 +875,172 @@ const MATRIX: Record<string, RouteCase> = {
       },
     ],
   }),
+
+  'GET /api/v1/me/push-subscriptions/vapid-public-key': route<PushFixture>({
+    build: () => pushDevice(false),
+    actor: (f) => f.session,
+    request: () => ({ path: `${PUSH_SUBSCRIPTIONS}/vapid-public-key` }),
+    success: [200],
+    outsiders: [],
+    noOutsider: "names no other user's resource: the server's one public key",
+  }),
+  'POST /api/v1/me/push-subscriptions': route<PushFixture>({
+    build: () => pushDevice(false),
+    actor: (f) => f.session,
+    request: (f) => ({ path: PUSH_SUBSCRIPTIONS, body: f.subscription }),
+    success: [201],
+    reveals: true,
+    outsiders: [],
+    noOutsider: "names no other user's resource: it is always the caller's own subscriptions",
+  }),
+  'DELETE /api/v1/me/push-subscriptions': route<PushFixture>({
+    build: () => pushDevice(true),
+    actor: (f) => f.session,
+    request: (f) => ({ path: PUSH_SUBSCRIPTIONS, body: { endpoint: f.subscription.endpoint } }),
+    success: [204],
+    outsiders: [
+      // Idempotent (docs of unsubscribePush): another user's endpoint is silently left alone, so the
+      // answer is the same 204, and the probe checks that no row went.
+      { role: "another user, naming this user's endpoint", who: 'stranger', expect: [204] },
+    ],
+  }),
 };
+
+interface WebhookFixture extends Fixture {
+  endpoint: { id: number; url: string; secret: string };
+}
+
+interface DeliveredFixture extends WebhookFixture {
+  delivery: { id: number; eventId: string };
+}
+
+/** An admin operation: no user may call it, whatever the role; only ADMIN_API_TOKEN. */
+interface AdminCase<F extends Fixture = Fixture> {
+  build: () => Promise<F>;
+  request: (fixture: F) => RequestSpec;
+  success: number[];
+  /** The allowed answer shows resource data: proves the secret scan could see a leak. */
+  reveals?: boolean;
+}
+
+const adminRoute = <F extends Fixture>(spec: AdminCase<F>) => spec as unknown as AdminCase;
+
+const asAdmin = { token: ADMIN_TOKEN };
+
+/** Stands in for the operator's receiver: answers 200, so a delivery settles at once. */
+let receiver: WebhookReceiver;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `find` until it gives something (deliveries are asynchronous), or fails naming `what`. */
+async function until<T>(what: string, find: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`fixture: still no ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A webhook endpoint on the receiver, under a path nobody could guess. */
+async function webhook(): Promise<WebhookFixture> {
+  const url = receiver.url(`/${secret('secret-hook')}`);
+  const endpoint = await expectStatus(
+    t.http.post(WEBHOOKS, { ...asAdmin, body: { url, events: ['message.created'] } }),
+    201,
+  );
+  return { endpoint, secrets: [url, endpoint.secret] };
+}
+
+/**
+ * An endpoint with a real delivery, settled: a message sent in a chat of a fresh pair, delivered to
+ * the receiver. Subscribed to message.created only, so the pair's friendship and chat make none.
+ */
+async function deliveredWebhook(): Promise<DeliveredFixture> {
+  const fixture = await webhook();
+  const { a, b } = await freshPair(true);
+  const chat = await ctx.directChat(a, b);
+  const message = await ctx.send(a, chat.id, secret('secret-hooked'));
+  const delivery = await until('succeeded delivery', async () => {
+    const res = await t.http.get(`${WEBHOOKS}/${fixture.endpoint.id}/deliveries`, asAdmin);
+    const items = (res.status === 200 ? res.body.items : []) as (DeliveredFixture['delivery'] & {
+      status: string;
+    })[];
+    return items.find((item) => item.status === 'succeeded');
+  });
+  return { ...fixture, delivery, secrets: [...fixture.secrets, delivery.eventId, message.body] };
+}
+
+const webhookPath = (f: WebhookFixture) => `${WEBHOOKS}/${f.endpoint.id}`;
+
+const ADMIN_MATRIX: Record<string, AdminCase> = {
+  'POST /api/v1/admin/webhooks': adminRoute<Fixture & { url: string }>({
+    build: async () => {
+      const url = receiver.url(`/${secret('secret-hook')}`);
+      return { url, secrets: [url] };
+    },
+    request: (f) => ({ path: WEBHOOKS, body: { url: f.url, events: ['message.created'] } }),
+    success: [201],
+    reveals: true,
+  }),
+  'GET /api/v1/admin/webhooks': adminRoute<WebhookFixture>({
+    build: webhook,
+    request: () => ({ path: WEBHOOKS }),
+    success: [200],
+    reveals: true,
+  }),
+  'GET /api/v1/admin/webhooks/{webhookId}': adminRoute<WebhookFixture>({
+    build: webhook,
+    request: (f) => ({ path: webhookPath(f) }),
+    success: [200],
+    reveals: true,
+  }),
+  'PATCH /api/v1/admin/webhooks/{webhookId}': adminRoute<WebhookFixture>({
+    build: webhook,
+    request: (f) => ({
+      path: webhookPath(f),
+      body: { events: ['message.created', 'message.deleted'] },
+    }),
+    success: [200],
+    reveals: true,
+  }),
+  'DELETE /api/v1/admin/webhooks/{webhookId}': adminRoute<WebhookFixture>({
+    build: webhook,
+    request: (f) => ({ path: webhookPath(f) }),
+    success: [204],
+  }),
+  'GET /api/v1/admin/webhooks/{webhookId}/deliveries': adminRoute<DeliveredFixture>({
+    build: deliveredWebhook,
+    request: (f) => ({ path: `${webhookPath(f)}/deliveries` }),
+    success: [200],
+    reveals: true,
+  }),
+  'POST /api/v1/admin/webhooks/{webhookId}/deliveries/{deliveryId}/replay':
+    adminRoute<DeliveredFixture>({
+      build: deliveredWebhook,
+      request: (f) => ({ path: `${webhookPath(f)}/deliveries/${f.delivery.id}/replay` }),
+      success: [202],
+      reveals: true,
+    }),
+};
+
+const withCharChanged = (token: string, index: number) =>
+  token.slice(0, index) + (token[index] === 'A' ? 'B' : 'A') + token.slice(index + 1);
+
+/** Every credential but the admin token: users' own valid tokens, and near misses of the real one. */
+const NOT_THE_ADMIN_TOKEN: { name: string; token: () => string }[] = [
+  ...(['owner', 'admin', 'stranger'] as const).map((role) => ({
+    name: `the ${role}'s valid access token`,
+    token: () => w[role].accessToken,
+  })),
+  {
+    name: 'the admin token with a character changed',
+    token: () => withCharChanged(ADMIN_TOKEN, ADMIN_TOKEN.length >> 1),
+  },
+  { name: 'the admin token less its last character', token: () => ADMIN_TOKEN.slice(0, -1) },
+  { name: 'the admin token and one character more', token: () => `${ADMIN_TOKEN}A` },
+];
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -846,6 +1056,9 @@ const counts = {
   socketEvents: 0,
   socketOutsiderCases: 0,
   socketAllowedCases: 0,
+  adminOperations: 0,
+  adminRefusals: 0,
+  adminAllowedCases: 0,
 };
 
 function resolve<F>(who: Who<F>, fixture: F): Session {
@@ -923,8 +1136,20 @@ describe('authorization matrix', () => {
   let document: any;
   const started = Date.now();
 
+  const securityOf = (operation: Operation): Record<string, string[]>[] =>
+    operation.security ?? document.security ?? [];
+  const isAdmin = (operation: Operation) =>
+    securityOf(operation).some((requirement) => ADMIN_SCHEME in requirement);
+
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      VAPID_PUBLIC_KEY: VAPID.publicKey,
+      VAPID_PRIVATE_KEY: VAPID.privateKey,
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+      // Push endpoints and webhook URLs on loopback, accepted without DNS.
+      OUTBOUND_ALLOWED_NETWORKS: '127.0.0.1',
+    });
     ctx = new TestContext(t);
     const res = await t.http.get('/docs-json');
     expect(res.status).toBe(200);
@@ -987,27 +1212,33 @@ describe('authorization matrix', () => {
         `(${http} HTTP requests); ${counts.handshakeCases} socket handshakes, ` +
         `${counts.socketEvents} client events × outsiders = ${counts.socketOutsiderCases}, ` +
         `${counts.socketAllowedCases} allowed controls (${sockets} socket cases); ` +
+        `${counts.adminOperations} admin operations × refusals = ${counts.adminRefusals}, ` +
+        `${counts.adminAllowedCases} allowed controls; ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     await t.close();
   });
 
   describe('the table', () => {
-    const securityOf = (operation: Operation) => operation.security ?? document.security ?? [];
-
     it('knows every operation of the OpenAPI document, and only those', () => {
       const documented = [...operations.keys()].sort();
       const publicOnes = documented.filter((key) => securityOf(operations.get(key)!).length === 0);
-      const protectedOnes = documented.filter((key) => !publicOnes.includes(key));
+      const adminOnes = documented.filter((key) => isAdmin(operations.get(key)!));
+      const protectedOnes = documented.filter(
+        (key) => !publicOnes.includes(key) && !adminOnes.includes(key),
+      );
       expect(publicOnes).toEqual([...PUBLIC_OPERATIONS].sort());
+      expect(adminOnes).toEqual(Object.keys(ADMIN_MATRIX).sort());
       expect({
         protectedButNotInMatrix: protectedOnes.filter((key) => !(key in MATRIX)),
         inMatrixButNotDocumented: Object.keys(MATRIX).filter((key) => !operations.has(key)),
         inMatrixButPublic: Object.keys(MATRIX).filter((key) => publicOnes.includes(key)),
+        inMatrixButAdmin: Object.keys(MATRIX).filter((key) => adminOnes.includes(key)),
       }).toEqual({
         protectedButNotInMatrix: [],
         inMatrixButNotDocumented: [],
         inMatrixButPublic: [],
+        inMatrixButAdmin: [],
       });
     });
 
@@ -1138,6 +1369,83 @@ describe('authorization matrix', () => {
       expect(elsewhere.body).toMatchObject({ senderId: w.stranger.id, chatId: w.palChat.id });
       expect(leaksIn(elsewhere.text, [first.body, ...fixture.secrets])).toEqual([]);
     });
+  });
+
+  describe('admin API', () => {
+    beforeAll(async () => {
+      receiver = await WebhookReceiver.start();
+    });
+    afterEach(async () => {
+      // A replayed delivery is attempted after the answer: let it settle, then remove every endpoint,
+      // so that no later request of this file has a subscriber to make deliveries for.
+      await until('settling of the deliveries', async () => {
+        const { rows } = await t.db.query<{ pending: number }>(
+          "SELECT count(*)::int AS pending FROM webhook_deliveries WHERE status = 'pending'",
+        );
+        return rows[0].pending === 0 ? true : undefined;
+      });
+      await t.db.query('DELETE FROM webhook_endpoints');
+    });
+    afterAll(() => receiver.close());
+
+    it.each(Object.keys(ADMIN_MATRIX).sort())(
+      "%s: refuses no token and every token but ADMIN_API_TOKEN (users' too), and serves that one",
+      async (key) => {
+        const [method] = key.split(' ');
+        const spec = ADMIN_MATRIX[key];
+        const operation = operations.get(key);
+        expect({ key, documented: operation !== undefined }).toEqual({ key, documented: true });
+        const problems: string[] = [];
+        const security = securityOf(operation!);
+        if (JSON.stringify(security) !== JSON.stringify([{ [ADMIN_SCHEME]: [] }])) {
+          problems.push(`security ${JSON.stringify(security)}, expected only ${ADMIN_SCHEME}`);
+        }
+        for (const status of new Set([401, 403, ...spec.success])) {
+          if (!(String(status) in operation!.responses)) problems.push(`documents no ${status}`);
+        }
+
+        const fixture = await spec.build();
+        const request = spec.request(fixture);
+        counts.adminOperations += 1;
+
+        counts.adminRefusals += 1;
+        await probe(problems, {
+          label: 'no token',
+          run: () => call(method, request),
+          status: 401,
+          code: 'ADMIN_TOKEN_MISSING',
+          secrets: fixture.secrets,
+        });
+        if (method === 'GET') {
+          counts.adminRefusals += 1;
+          await probe(problems, {
+            label: 'HEAD without a token',
+            run: () => call('HEAD', request),
+            status: 401,
+            secrets: fixture.secrets,
+          });
+        }
+        for (const wrong of NOT_THE_ADMIN_TOKEN) {
+          counts.adminRefusals += 1;
+          await probe(problems, {
+            label: wrong.name,
+            run: () => call(method, request, wrong.token()),
+            status: 403,
+            code: 'ADMIN_TOKEN_INVALID',
+            secrets: fixture.secrets,
+          });
+        }
+
+        counts.adminAllowedCases += 1;
+        const allowed = await call(method, request, ADMIN_TOKEN);
+        if (!spec.success.includes(allowed.status)) {
+          problems.push(`the admin token got ${allowed.status}: ${allowed.text.slice(0, 300)}`);
+        } else if (spec.reveals && leaksIn(allowed.text, fixture.secrets).length === 0) {
+          problems.push('the allowed answer shows none of the secrets: the leak scan is blind');
+        }
+        expect(problems).toEqual([]);
+      },
+    );
   });
 
   describe('sockets', () => {

@@ -85,6 +85,16 @@ const OPERATION_IDS: Record<string, string> = {
   'get /api/v1/attachments/{attachmentId}': 'getAttachment',
   'get /api/v1/attachments/{attachmentId}/thumbnail': 'getAttachmentThumbnail',
   'get /api/v1/avatars/{userId}': 'getAvatarByLink',
+  'get /api/v1/me/push-subscriptions/vapid-public-key': 'getVapidPublicKey',
+  'post /api/v1/me/push-subscriptions': 'subscribePush',
+  'delete /api/v1/me/push-subscriptions': 'unsubscribePush',
+  'post /api/v1/admin/webhooks': 'createWebhook',
+  'get /api/v1/admin/webhooks': 'listWebhooks',
+  'get /api/v1/admin/webhooks/{webhookId}': 'getWebhook',
+  'patch /api/v1/admin/webhooks/{webhookId}': 'updateWebhook',
+  'delete /api/v1/admin/webhooks/{webhookId}': 'deleteWebhook',
+  'get /api/v1/admin/webhooks/{webhookId}/deliveries': 'listWebhookDeliveries',
+  'post /api/v1/admin/webhooks/{webhookId}/deliveries/{deliveryId}/replay': 'replayWebhookDelivery',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };
@@ -157,7 +167,8 @@ describe('OpenAPI document', () => {
     });
     for (const [key, operation] of operations()) {
       if (PUBLIC_OPERATIONS.includes(key)) continue;
-      expect({ key, security: operation.security }).toEqual({ key, security: [{ bearer: [] }] });
+      const scheme = key.includes('/api/v1/admin/') ? 'admin' : 'bearer';
+      expect({ key, security: operation.security }).toEqual({ key, security: [{ [scheme]: [] }] });
       expect({ key, has401: '401' in operation.responses }).toEqual({ key, has401: true });
     }
   });
@@ -185,6 +196,14 @@ describe('OpenAPI document', () => {
     });
     for (const key of Object.keys(OPERATION_IDS)) {
       if (PUBLIC_OPERATIONS.includes(key)) continue;
+      if (key.includes('/api/v1/admin/')) {
+        expect({ key, ...answer401(key) }).toEqual({
+          key,
+          description: expect.stringContaining('ADMIN_API_TOKEN'),
+          code: 'ADMIN_TOKEN_MISSING',
+        });
+        continue;
+      }
       expect({ key, ...answer401(key) }).toEqual({
         key,
         description: expect.stringContaining('access token'),

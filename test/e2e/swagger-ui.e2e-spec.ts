@@ -77,6 +77,7 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
       .locator('.opblock-tag-section h3.opblock-tag')
       .evaluateAll((headings) => headings.map((h) => h.getAttribute('data-tag')));
     expect([...tags].sort()).toEqual([
+      'admin',
       'attachments',
       'auth',
       'blocks',
@@ -84,6 +85,7 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
       'friends',
       'health',
       'messages',
+      'push',
       'users',
     ]);
     expect([...sections].sort()).toEqual([...tags].sort());

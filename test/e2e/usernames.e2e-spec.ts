@@ -159,7 +159,7 @@ describe('usernames', () => {
         for (const name of ['old_b0b', 'old_bob', 'OLD_BOB1', 'old_bobl', 'old_solo']) {
           await insert(name).catch(() => undefined);
         }
-        await db.runMigrations();
+        await db.runMigrations({ transaction: 'each' });
         const rows = await db.query(
           `SELECT username, username_skeleton FROM users WHERE username LIKE 'old_%' OR username LIKE 'OLD_%' ORDER BY id`,
         );

@@ -10,6 +10,8 @@ import { ReadReceipts1796385658598 } from './1796385658598-read-receipts';
 import { MentionsAndChatSettings1796391325780 } from './1796391325780-mentions-and-chat-settings';
 import { MessageSearch1796392049461 } from './1796392049461-message-search';
 import { Moderation1796398252795 } from './1796398252795-moderation';
+import { Notifications1796402711021 } from './1796402711021-notifications';
+import { JobQueue1796402711022 } from './1796402711022-job-queue';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -25,4 +27,6 @@ export const MIGRATIONS = [
   MentionsAndChatSettings1796391325780,
   MessageSearch1796392049461,
   Moderation1796398252795,
+  Notifications1796402711021,
+  JobQueue1796402711022,
 ];

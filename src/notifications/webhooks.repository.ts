@@ -1,0 +1,282 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '../database/transaction-host';
+import { DeliveryStatus, WebhookDelivery } from './entities/webhook-delivery.entity';
+import { WebhookEndpoint } from './entities/webhook-endpoint.entity';
+import { OutgoingEvent } from './webhook-events';
+
+export type NewEndpoint = Pick<WebhookEndpoint, 'url' | 'events' | 'secret'>;
+export type EndpointChange = Partial<Pick<WebhookEndpoint, 'url' | 'events' | 'enabled'>>;
+
+/** A delivery with what an attempt needs: where to, the secret, and the event. */
+export interface DeliveryAttempt {
+  delivery: WebhookDelivery;
+  endpoint: Pick<WebhookEndpoint, 'id' | 'url' | 'secret' | 'enabled'>;
+  event: { id: string; type: string; createdAt: Date; data: object };
+}
+
+/** What an attempt changes on its delivery. */
+export interface AttemptRecord {
+  status: DeliveryStatus;
+  statusCode: number | null;
+  error: string | null;
+  nextAttemptAt: Date | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  endpoint_id: number;
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+  event_type?: string;
+}
+
+export type DeliveryView = WebhookDelivery & { eventType: string };
+
+function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    lastAttemptAt: row.last_attempt_at,
+    nextAttemptAt: row.next_attempt_at,
+    deliveredAt: row.delivered_at,
+    createdAt: row.created_at,
+  };
+}
+
+const DELIVERY_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.status, d.attempts, d.last_status_code,
+  d.last_error, d.last_attempt_at, d.next_attempt_at, d.delivered_at, d.created_at, e.type AS event_type`;
+
+/** The only code that touches the webhook tables; it joins the ambient transaction. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly db: TransactionHost) {}
+
+  private get manager() {
+    return this.db.manager;
+  }
+
+  createEndpoint(endpoint: NewEndpoint): Promise<WebhookEndpoint> {
+    const entity = this.manager.create(WebhookEndpoint, endpoint);
+    return this.manager.save(entity);
+  }
+
+  listEndpoints(): Promise<WebhookEndpoint[]> {
+    return this.manager.find(WebhookEndpoint, { order: { id: 'ASC' } });
+  }
+
+  findEndpoint(id: number): Promise<WebhookEndpoint | null> {
+    return this.manager.findOneBy(WebhookEndpoint, { id });
+  }
+
+  async updateEndpoint(id: number, change: EndpointChange): Promise<WebhookEndpoint | null> {
+    if (Object.keys(change).length > 0) {
+      const reenabled =
+        change.enabled === true ? { consecutiveFailures: 0, disabledReason: null } : {};
+      const disabled =
+        change.enabled === false ? { disabledReason: 'disabled by the operator' } : {};
+      await this.manager.update(WebhookEndpoint, { id }, { ...change, ...reenabled, ...disabled });
+    }
+    return this.findEndpoint(id);
+  }
+
+  async deleteEndpoint(id: number): Promise<boolean> {
+    const result = await this.manager.delete(WebhookEndpoint, { id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Endpoints that take new events, with what they subscribed to. */
+  enabledEndpoints(): Promise<Pick<WebhookEndpoint, 'id' | 'events'>[]> {
+    return this.manager.query('SELECT id, events FROM webhook_endpoints WHERE enabled');
+  }
+
+  /**
+   * Stores the events and a pending delivery of each to each of its endpoints, once: written again
+   * (the job that fans them out ran twice), nothing changes. Answers the deliveries new this time.
+   */
+  async insertDeliveries(
+    events: OutgoingEvent[],
+    deliveries: { endpointId: number; eventId: string }[],
+  ): Promise<number[]> {
+    if (deliveries.length === 0) return [];
+    await this.manager.query(
+      `INSERT INTO webhook_events (id, type, created_at, data)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::jsonb[])
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => event.createdAt),
+        events.map((event) => JSON.stringify(event.data)),
+      ],
+    );
+    const rows: { id: number }[] = await this.manager.query(
+      `INSERT INTO webhook_deliveries (endpoint_id, event_id)
+       SELECT * FROM unnest($1::int[], $2::uuid[])
+       ON CONFLICT (endpoint_id, event_id) DO NOTHING
+       RETURNING id`,
+      [deliveries.map((d) => d.endpointId), deliveries.map((d) => d.eventId)],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async findAttempt(deliveryId: number): Promise<DeliveryAttempt | null> {
+    const rows: (DeliveryRow & {
+      url: string;
+      secret: string;
+      enabled: boolean;
+      event_created_at: Date;
+      data: object;
+    })[] = await this.manager.query(
+      `SELECT ${DELIVERY_COLUMNS}, w.url, w.secret, w.enabled, e.created_at AS event_created_at, e.data
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.id = $1`,
+      [deliveryId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      delivery: toDelivery(row),
+      endpoint: { id: row.endpoint_id, url: row.url, secret: row.secret, enabled: row.enabled },
+      event: {
+        id: row.event_id,
+        type: row.event_type!,
+        createdAt: row.event_created_at,
+        data: row.data,
+      },
+    };
+  }
+
+  /**
+   * Records an attempt, unless another one recorded since `attempts` was read (a job retried while
+   * its first worker was still at it): answers false then, and nothing changes.
+   */
+  async recordAttempt(delivery: WebhookDelivery, record: AttemptRecord): Promise<boolean> {
+    const rows: { id: number }[] = await this.manager.query(
+      `WITH recorded AS (
+         UPDATE webhook_deliveries
+            SET attempts = attempts + 1, status = $3, last_status_code = $4, last_error = $5,
+                last_attempt_at = now(), next_attempt_at = $6,
+                delivered_at = CASE WHEN $3 = 'succeeded' THEN now() END
+          WHERE id = $1 AND attempts = $2 AND status = 'pending'
+          RETURNING id
+       )
+       SELECT id FROM recorded`,
+      [
+        delivery.id,
+        delivery.attempts,
+        record.status,
+        record.statusCode,
+        record.error,
+        record.nextAttemptAt,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives up on a delivery without an attempt (its endpoint is disabled or gone). */
+  async abandon(deliveryId: number, reason: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE webhook_deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL
+        WHERE id = $1 AND status = 'pending'`,
+      [deliveryId, reason],
+    );
+  }
+
+  async recordEndpointSuccess(endpointId: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE webhook_endpoints SET consecutive_failures = 0
+        WHERE id = $1 AND consecutive_failures > 0`,
+      [endpointId],
+    );
+  }
+
+  /** Counts a delivery given up on; the endpoint is disabled at `limit` of them in a row. */
+  async recordEndpointFailure(endpointId: number, limit: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE webhook_endpoints
+          SET consecutive_failures = consecutive_failures + 1,
+              enabled = enabled AND consecutive_failures + 1 < $2,
+              disabled_reason = CASE
+                WHEN enabled AND consecutive_failures + 1 >= $2
+                THEN format('%s deliveries in a row failed', consecutive_failures + 1)
+                ELSE disabled_reason END
+        WHERE id = $1`,
+      [endpointId, limit],
+    );
+  }
+
+  async disableEndpoint(endpointId: number, reason: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled`,
+      [endpointId, reason],
+    );
+  }
+
+  /** An endpoint's deliveries, newest first, after the cursor's id. */
+  async listDeliveries(
+    endpointId: number,
+    beforeId: number | null,
+    limit: number,
+    status: DeliveryStatus | undefined,
+  ): Promise<DeliveryView[]> {
+    const rows: DeliveryRow[] = await this.manager.query(
+      `SELECT ${DELIVERY_COLUMNS}
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.endpoint_id = $1 AND ($2::bigint IS NULL OR d.id < $2)
+          AND ($3::text IS NULL OR d.status = $3)
+        ORDER BY d.id DESC
+        LIMIT $4`,
+      [endpointId, beforeId, status ?? null, limit],
+    );
+    return rows.map((row) => ({ ...toDelivery(row), eventType: row.event_type! }));
+  }
+
+  /** Makes a delivery pending again with a fresh series of attempts; null when it is not there. */
+  async resetForReplay(endpointId: number, deliveryId: number): Promise<DeliveryView | null> {
+    const rows: DeliveryRow[] = await this.manager.query(
+      `WITH reset AS (
+         UPDATE webhook_deliveries
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+          WHERE id = $2 AND endpoint_id = $1
+          RETURNING *
+       )
+       SELECT ${DELIVERY_COLUMNS}
+         FROM reset d JOIN webhook_events e ON e.id = d.event_id`,
+      [endpointId, deliveryId],
+    );
+    return rows[0] ? { ...toDelivery(rows[0]), eventType: rows[0].event_type! } : null;
+  }
+
+  /**
+   * Forgets events older than the cutoff with nothing left to deliver, and their deliveries (they
+   * cascade). Answers how many events went.
+   */
+  async purgeFinished(before: Date): Promise<number> {
+    const rows: { count: number }[] = await this.manager.query(
+      `WITH gone AS (
+         DELETE FROM webhook_events e
+          WHERE e.created_at < $1
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+          RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM gone`,
+      [before],
+    );
+    return rows[0].count;
+  }
+}

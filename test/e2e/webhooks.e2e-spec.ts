@@ -1,0 +1,415 @@
+import { createHmac } from 'node:crypto';
+import { ChatsService } from '../../src/chats/chats.service';
+import { TransactionHost } from '../../src/database/transaction-host';
+import { Session, TestContext } from '../utils/context';
+import { expectError } from '../utils/expect-error';
+import { startTestApp, TestApp } from '../utils/test-app';
+import { ReceivedRequest, WebhookReceiver } from '../utils/webhook-receiver';
+
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef-0123456789';
+const admin = { token: ADMIN_TOKEN };
+const DISABLE_AFTER = 2;
+
+/** What a receiver does to trust a delivery (Standard Webhooks). */
+function verifies(request: ReceivedRequest, secret: string): boolean {
+  const id = request.headers['webhook-id'];
+  const timestamp = request.headers['webhook-timestamp'];
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${request.body}`);
+  return String(request.headers['webhook-signature'])
+    .split(' ')
+    .includes(`v1,${mac.digest('base64')}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Issue 19: webhooks from a transactional outbox. A real receiver on loopback (allowed here by
+ * OUTBOUND_ALLOWED_NETWORKS), short retry waits, and the real job queue in PostgreSQL.
+ */
+describe('outgoing webhooks', () => {
+  let t: TestApp;
+  let ctx: TestContext;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      OUTBOUND_ALLOWED_NETWORKS: '127.0.0.1',
+      WEBHOOK_RETRY_DELAYS: '0.2,0.2',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_DISABLE_AFTER_FAILURES: String(DISABLE_AFTER),
+    });
+    ctx = new TestContext(t);
+  });
+  beforeEach(async () => {
+    receiver = await WebhookReceiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+    await t.db.query('DELETE FROM webhook_endpoints');
+  });
+  afterAll(() => t.close());
+
+  async function register(events: string[] = ['*'], url = receiver.url()) {
+    const created = await t.http.post('/api/v1/admin/webhooks', {
+      ...admin,
+      body: { url, events },
+    });
+    expect(created.status).toBe(201);
+    return created.body as { id: number; secret: string };
+  }
+
+  async function friendsChat(): Promise<{ a: Session; b: Session; chat: any }> {
+    const [a, b] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+    await ctx.befriend(a, b);
+    return { a, b, chat: await ctx.directChat(a, b) };
+  }
+
+  async function deliveries(webhookId: number): Promise<any[]> {
+    const res = await t.http.get(`/api/v1/admin/webhooks/${webhookId}/deliveries`, admin);
+    expect(res.status).toBe(200);
+    return res.body.items;
+  }
+
+  /** Polls until `check` passes (deliveries are asynchronous), or fails with its last error. */
+  async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await check();
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(100);
+      }
+    }
+  }
+
+  it('delivers a message once, signed, with the Standard Webhooks headers', async () => {
+    const endpoint = await register(['message.created']);
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const { a, chat } = await friendsChat();
+    const message = await ctx.send(a, chat.id, 'hello outside world');
+
+    await receiver.waitFor(1);
+    const [request] = receiver.requests;
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(Number(request.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -1);
+    expect(verifies(request, endpoint.secret)).toBe(true);
+    expect(JSON.parse(request.body)).toEqual({
+      id: request.headers['webhook-id'],
+      type: 'message.created',
+      createdAt: expect.any(String),
+      data: { message: expect.objectContaining({ id: message.id, body: 'hello outside world' }) },
+    });
+    await eventually(async () =>
+      expect(await deliveries(endpoint.id)).toEqual([
+        expect.objectContaining({
+          eventId: request.headers['webhook-id'],
+          eventType: 'message.created',
+          status: 'succeeded',
+          attempts: 1,
+          lastStatusCode: 200,
+        }),
+      ]),
+    );
+    await sleep(500);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('announces every kind of change to an endpoint that takes them all, in commit order', async () => {
+    await register(['*']);
+    const [a, b, c] = await Promise.all([ctx.newUser(), ctx.newUser(), ctx.newUser()]);
+    await ctx.befriend(a, b);
+    await ctx.befriend(a, c);
+    const group = await ctx.group(a, 'hooked', [b]);
+    const added = await t.http.post(`/api/v1/chats/${group.id}/participants`, {
+      token: a.accessToken,
+      body: { userIds: [c.id] },
+    });
+    expect(added.status).toBe(200);
+    const message = await ctx.send(a, group.id, 'first');
+    const path = `/api/v1/chats/${group.id}/messages/${message.id}`;
+    expect(
+      (await t.http.patch(path, { token: a.accessToken, body: { body: 'edited' } })).status,
+    ).toBe(200);
+    expect((await t.http.put(`${path}/reactions/thumbsup`, { token: b.accessToken })).status).toBe(
+      200,
+    );
+    expect((await t.http.delete(path, { token: a.accessToken })).status).toBe(204);
+    const removed = await t.http.delete(`/api/v1/chats/${group.id}/participants/${c.id}`, {
+      token: a.accessToken,
+    });
+    expect(removed.status).toBe(204);
+
+    const expected = [
+      'friend_request.created',
+      'friend_request.updated',
+      'friendship.created',
+      'friend_request.created',
+      'friend_request.updated',
+      'friendship.created',
+      'chat.created',
+      'member.added',
+      'message.created',
+      'message.updated',
+      'reaction.changed',
+      'message.deleted',
+      'member.removed',
+    ];
+    await receiver.waitFor(expected.length);
+    await sleep(300);
+    const types = receiver.bodies().map((body) => body.type);
+    // Each transaction's events are delivered independently, so only the set is certain.
+    expect([...types].sort()).toEqual([...expected].sort());
+    const reaction = receiver.bodies().find((body) => body.type === 'reaction.changed');
+    expect(reaction.data).toMatchObject({
+      messageId: message.id,
+      emoji: 'thumbsup',
+      count: 1,
+      on: true,
+    });
+  });
+
+  it('retries a failed attempt with the same webhook-id and a fresh valid signature', async () => {
+    const endpoint = await register(['message.created']);
+    receiver.respond = (_request, index) => (index < 2 ? 503 : 200);
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'try, try again');
+
+    await receiver.waitFor(3);
+    const ids = new Set(receiver.requests.map((request) => request.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    expect(receiver.requests.every((request) => verifies(request, endpoint.secret))).toBe(true);
+    expect(new Set(receiver.requests.map((request) => request.body)).size).toBe(1);
+    await eventually(async () =>
+      expect(await deliveries(endpoint.id)).toEqual([
+        expect.objectContaining({ status: 'succeeded', attempts: 3, lastStatusCode: 200 }),
+      ]),
+    );
+  });
+
+  it('gives up after the last retry, counts the failure, and replays on request', async () => {
+    const endpoint = await register(['message.created']);
+    receiver.respond = () => 500;
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'nobody home');
+
+    await receiver.waitFor(3);
+    let delivery: any;
+    await eventually(async () => {
+      [delivery] = await deliveries(endpoint.id);
+      expect(delivery).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: 500 });
+      expect(delivery.lastError).toMatch(/HTTP 500/);
+    });
+    const listed = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
+    expect(listed.body).toMatchObject({ enabled: true, consecutiveFailures: 1 });
+    await sleep(600);
+    expect(receiver.requests).toHaveLength(3);
+
+    receiver.respond = () => 200;
+    const replay = await t.http.post(
+      `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}/replay`,
+      admin,
+    );
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ id: delivery.id, status: 'pending', attempts: 0 });
+    await receiver.waitFor(4);
+    expect(receiver.requests[3].headers['webhook-id']).toBe(delivery.eventId);
+    await eventually(async () =>
+      expect((await deliveries(endpoint.id))[0]).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+      }),
+    );
+    const after = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
+    expect(after.body.consecutiveFailures).toBe(0);
+  });
+
+  it('disables an endpoint that answers 410 Gone, and delivers nothing more to it', async () => {
+    const endpoint = await register(['message.created']);
+    receiver.respond = () => 410;
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'anyone?');
+    await receiver.waitFor(1);
+    await eventually(async () => {
+      const res = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
+      expect(res.body).toMatchObject({
+        enabled: false,
+        disabledReason: expect.stringMatching(/410/),
+      });
+    });
+    await ctx.send(a, chat.id, 'still there?');
+    await sleep(1000);
+    expect(receiver.requests).toHaveLength(1);
+    expect(await deliveries(endpoint.id)).toHaveLength(1);
+
+    const replay = await t.http.post(
+      `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${(await deliveries(endpoint.id))[0].id}/replay`,
+      admin,
+    );
+    expectError(replay, 409, 'WEBHOOK_DISABLED');
+    const enabled = await t.http.patch(`/api/v1/admin/webhooks/${endpoint.id}`, {
+      ...admin,
+      body: { enabled: true },
+    });
+    expect(enabled.body).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+      consecutiveFailures: 0,
+    });
+  });
+
+  it(`disables an endpoint after ${DISABLE_AFTER} deliveries in a row failed for good`, async () => {
+    const endpoint = await register(['message.created']);
+    receiver.respond = () => 400; // not worth a retry: each delivery fails at its first attempt
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'one');
+    await ctx.send(a, chat.id, 'two');
+    await receiver.waitFor(2);
+    await eventually(async () => {
+      const res = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
+      expect(res.body).toMatchObject({
+        enabled: false,
+        consecutiveFailures: DISABLE_AFTER,
+        disabledReason: `${DISABLE_AFTER} deliveries in a row failed`,
+      });
+    });
+    await ctx.send(a, chat.id, 'three');
+    await sleep(800);
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('does not follow redirects', async () => {
+    const endpoint = await register(['message.created']);
+    receiver.respond = () => 307;
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'elsewhere?');
+    await eventually(async () =>
+      expect((await deliveries(endpoint.id))[0]).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastStatusCode: 307,
+      }),
+    );
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('writes the job in the transaction of the change: a rollback announces nothing', async () => {
+    await register(['chat.created']);
+    const [a, b] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+    await ctx.befriend(a, b);
+    await sleep(500); // the friendship's own events are out of the way
+    const jobs = async () =>
+      Number(
+        (await t.db.query(`SELECT count(*) FROM pgboss.job WHERE name = 'notification-events'`))
+          .rows[0].count,
+      );
+    const before = await jobs();
+    const transactions = t.app.get(TransactionHost);
+    const chats = t.app.get(ChatsService);
+    await expect(
+      transactions.run(async () => {
+        await chats.createGroup(a.id, 'rolled back', [b.id]);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await jobs()).toBe(before);
+    const groups = await t.db.query(`SELECT 1 FROM chat_sessions WHERE name = 'rolled back'`);
+    expect(groups.rowCount).toBe(0);
+
+    await chats.createGroup(a.id, 'committed', [b.id]);
+    expect(await jobs()).toBe(before + 1);
+    await receiver.waitFor(1);
+    expect(receiver.bodies()[0]).toMatchObject({
+      type: 'chat.created',
+      data: { chat: { name: 'committed' } },
+    });
+    await sleep(500);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  describe('admin API', () => {
+    it('refuses internal addresses and malformed endpoints', async () => {
+      for (const url of [
+        'http://169.254.169.254/latest/meta-data',
+        'http://10.1.2.3/hook',
+        'http://[::1]:8080/hook',
+        'http://localhost6.invalid/hook',
+        'ftp://example.com/hook',
+        'http://user:pass@127.0.0.1/hook',
+      ]) {
+        const res = await t.http.post('/api/v1/admin/webhooks', {
+          ...admin,
+          body: { url, events: ['*'] },
+        });
+        expectError(res, 400, 'WEBHOOK_URL_FORBIDDEN');
+      }
+      for (const body of [
+        { url: receiver.url(), events: [] },
+        { url: receiver.url(), events: ['message.exploded'] },
+        { url: receiver.url(), events: ['*'], secret: 'too-short' },
+        { url: 42, events: ['*'] },
+        { events: ['*'] },
+      ]) {
+        expectError(await t.http.post('/api/v1/admin/webhooks', { ...admin, body }), 400);
+      }
+    });
+
+    it('keeps a given secret, lists, changes and deletes endpoints', async () => {
+      const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+      const created = await t.http.post('/api/v1/admin/webhooks', {
+        ...admin,
+        body: { url: receiver.url(), events: ['message.created'], secret },
+      });
+      expect(created.body).toMatchObject({ secret, enabled: true, events: ['message.created'] });
+      const list = await t.http.get('/api/v1/admin/webhooks', admin);
+      expect(list.body).toEqual([expect.not.objectContaining({ secret: expect.anything() })]);
+      const changed = await t.http.patch(`/api/v1/admin/webhooks/${created.body.id}`, {
+        ...admin,
+        body: { events: ['*'], enabled: false },
+      });
+      expect(changed.body).toMatchObject({
+        events: ['*'],
+        enabled: false,
+        disabledReason: 'disabled by the operator',
+      });
+      const path = `/api/v1/admin/webhooks/${created.body.id}`;
+      expect((await t.http.delete(path, admin)).status).toBe(204);
+      expectError(await t.http.get(path, admin), 404, 'WEBHOOK_NOT_FOUND');
+      expectError(await t.http.delete(path, admin), 404, 'WEBHOOK_NOT_FOUND');
+    });
+
+    it('takes only the admin token', async () => {
+      const user = await ctx.newUser();
+      expectError(await t.http.get('/api/v1/admin/webhooks'), 401, 'ADMIN_TOKEN_MISSING');
+      expectError(
+        await t.http.get('/api/v1/admin/webhooks', { token: user.accessToken }),
+        403,
+        'ADMIN_TOKEN_INVALID',
+      );
+      expectError(
+        await t.http.get('/api/v1/admin/webhooks', { token: `${ADMIN_TOKEN}x` }),
+        403,
+        'ADMIN_TOKEN_INVALID',
+      );
+    });
+  });
+});
+
+describe('webhooks without an admin token', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('keeps the admin API off', async () => {
+    expectError(
+      await t.http.get('/api/v1/admin/webhooks', { token: ADMIN_TOKEN }),
+      404,
+      'ADMIN_API_DISABLED',
+    );
+  });
+});
