@@ -1,11 +1,14 @@
 /**
- * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6] [-- --pairs=3]`.
+ * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6] [-- --pairs=3]`
+ * `[-- --webhook]` (the product with one webhook endpoint for every event, on a local receiver).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
  * the median of pairwise ratios, and the targets.
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +39,8 @@ const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5,6').split(',').map(Number
 const ROOT = join(__dirname, '..');
 const SECRET = randomBytes(48).toString('base64url');
 const canPin = hasTaskset();
+/** With --webhook, the product delivers every event to a receiver in this process. */
+const WEBHOOK = args.has('webhook');
 
 interface Server {
   kind: Kind;
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
   if (canPin) execSync(`taskset -pc 1 ${process.pid}`, { stdio: 'ignore' });
   log(`load generator ${canPin ? 'pinned to CPU 1, servers to CPU 0' : 'not pinned (no taskset)'}`);
   const template = await migratedTemplate(adminUrl);
+  const receiver = WEBHOOK ? await webhookReceiver() : null;
   const records: RunRecord[] = [];
   try {
     const scenarios: Record<number, () => Promise<void>> = {
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
     };
     for (const scenario of SCENARIOS) await scenarios[scenario]();
   } finally {
+    receiver?.close();
     await stop();
   }
   const summary = summarise(records);
@@ -119,6 +126,8 @@ async function main(): Promise<void> {
     const server = await startServer(kind, adminUrl, template);
     try {
       const population = await populate(server, topology);
+      if (receiver && kind === 'product') await registerWebhook(server, receiver.url);
+      const deliveredBefore = receiver?.delivered() ?? 0;
       const before = { server: cpuSeconds(server.process.pid!), postgres: postgresCpuSeconds() };
       const result: LoadResult = await runLoad({
         baseUrl: server.baseUrl,
@@ -143,6 +152,13 @@ async function main(): Promise<void> {
         loadGeneratorCpuUsPerMessage: round(
           (result.loadGeneratorCpuSeconds / Math.max(1, result.acked)) * 1e6,
         ),
+        ...(receiver && kind === 'product'
+          ? {
+              webhookDeliveriesPerSecond: round(
+                (receiver.delivered() - deliveredBefore) / (durationMs / 1000),
+              ),
+            }
+          : {}),
       };
       if (print) process.stdout.write(`${JSON.stringify(record)}\n`);
       return record;
@@ -305,6 +321,7 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     RATE_LIMIT_FRIEND_REQUESTS_PER_USER: 'off',
     SOCKET_ADAPTER: 'memory',
     METRICS_PORT: '0',
+    ...(WEBHOOK ? { ADMIN_API_TOKEN: SECRET, OUTBOUND_ALLOWED_NETWORKS: '127.0.0.1' } : {}),
   };
   const child = spawn(
     canPin ? 'taskset' : command[0],
@@ -327,6 +344,34 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
   }
   child.kill('SIGKILL');
   throw new Error(`${kind} did not start`);
+}
+
+/** A webhook receiver that answers 204 at once and counts what it got. */
+async function webhookReceiver(): Promise<{ url: string; delivered(): number; close(): void }> {
+  let delivered = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      delivered += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    delivered: () => delivered,
+    close: () => server.close(),
+  };
+}
+
+async function registerWebhook(server: Server, url: string): Promise<void> {
+  const response = await fetch(`${server.baseUrl}/api/v1/admin/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    body: JSON.stringify({ url, events: ['*'] }),
+  });
+  if (response.status !== 201) throw new Error(`webhook registration: ${response.status}`);
 }
 
 async function stopServer(server: Server, adminUrl: string): Promise<void> {

@@ -244,6 +244,69 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(problem);
   });
 
+  it('keeps the admin API and push off, and webhooks retrying for about a day, unless told otherwise', () => {
+    const { config } = loadConfig({});
+    expect(config.admin.token).toBeNull();
+    expect(config.push).toEqual({ vapid: null, delayMs: 3000, includeBody: true });
+    expect(config.outboundAllowedNetworks).toEqual([]);
+    const waits = config.webhooks.retryDelaysMs;
+    const total = waits.reduce((sum, wait) => sum + wait, 0) / 3_600_000;
+    expect(total).toBeGreaterThan(20);
+    expect(total).toBeLessThan(26);
+  });
+
+  it('reads the webhook, push and outbound settings', () => {
+    const vapid = {
+      VAPID_PUBLIC_KEY: Buffer.alloc(65, 4).toString('base64url'),
+      VAPID_PRIVATE_KEY: Buffer.alloc(32, 1).toString('base64url'),
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+    };
+    const { config } = loadConfig({
+      ...vapid,
+      ADMIN_API_TOKEN: STRONG_SECRET,
+      WEBHOOK_RETRY_DELAYS: '0.5, 2,60',
+      PUSH_INCLUDE_BODY: 'false',
+      OUTBOUND_ALLOWED_NETWORKS: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(config.admin.token).toBe(STRONG_SECRET);
+    expect(config.webhooks.retryDelaysMs).toEqual([500, 2000, 60_000]);
+    expect(config.push).toMatchObject({
+      includeBody: false,
+      vapid: {
+        publicKey: vapid.VAPID_PUBLIC_KEY,
+        privateKey: vapid.VAPID_PRIVATE_KEY,
+        subject: 'mailto:ops@example.com',
+      },
+    });
+    expect(config.outboundAllowedNetworks).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
+  it.each([
+    [
+      { VAPID_PUBLIC_KEY: 'abc' },
+      'needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together',
+    ],
+    [
+      { VAPID_PUBLIC_KEY: 'abc', VAPID_PRIVATE_KEY: 'def', VAPID_SUBJECT: 'ops@example.com' },
+      'VAPID_SUBJECT must be a mailto: or https:// URL',
+    ],
+    [
+      { VAPID_PUBLIC_KEY: 'abc', VAPID_PRIVATE_KEY: 'def', VAPID_SUBJECT: 'mailto:a@b.c' },
+      'VAPID_PUBLIC_KEY must be a P-256 public key',
+    ],
+    [
+      { WEBHOOK_RETRY_DELAYS: '5,soon' },
+      'WEBHOOK_RETRY_DELAYS must be up to 50 comma-separated waits',
+    ],
+    [
+      { OUTBOUND_ALLOWED_NETWORKS: 'intranet' },
+      'OUTBOUND_ALLOWED_NETWORKS must list addresses or CIDR',
+    ],
+    [{ NODE_ENV: 'production', ADMIN_API_TOKEN: 'changeme' }, 'ADMIN_API_TOKEN is too weak'],
+  ])('refuses %j', (env, problem) => {
+    expect(problemsOf(env).join('\n')).toContain(problem);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: ' ' }).config.http.port).toBe(3000);
   });

@@ -146,15 +146,15 @@ export class MessagesService {
     );
   }
 
-  /**
-   * Only the sender, only as a send would pass the gate; a deleted message is 409. Mentions, when
-   * given, replace the message's own: those newly mentioned get their chat back from their archive.
-   */
   /** The message as stored now, for a notification about it; null when it is not there. */
   current(chatId: number, messageId: number): Promise<Message | null> {
     return this.repository.findInChat(chatId, messageId);
   }
 
+  /**
+   * Only the sender, only as a send would pass the gate; a deleted message is 409. Mentions, when
+   * given, replace the message's own: those newly mentioned get their chat back from their archive.
+   */
   async edit(
     userId: number,
     chatId: number,

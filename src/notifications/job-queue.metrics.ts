@@ -9,14 +9,14 @@ export class JobQueueMetrics {
   constructor(metrics: MetricsService, queue: JobQueue) {
     new Gauge({
       name: 'job_queue_jobs',
-      help: 'Jobs in the PostgreSQL job queue by queue and state (created, retry, active, completed, failed)',
+      help: 'Jobs waiting (created), due again later (retry) or under way (active) in the PostgreSQL job queue',
       labelNames: ['queue', 'state'] as const,
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        for (const { queue: name, state, count } of await queue.depth()) {
-          this.set({ queue: name, state }, count);
-        }
+        // While the database is away the gauge is left out; the other metrics still answer.
+        const depth = await queue.depth().catch(() => []);
+        for (const { queue: name, state, count } of depth) this.set({ queue: name, state }, count);
       },
     });
   }

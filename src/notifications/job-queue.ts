@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CONNECT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../database/data-source-options';
+import { guardPoolClients } from '../database/guard-pool-clients';
 import { TransactionHost } from '../database/transaction-host';
 import { JOB_QUEUE_SCHEMA } from './job-queue-schema';
 
@@ -23,6 +23,8 @@ export interface QueueSpec {
 
 export interface NewJob {
   data: object;
+  /** Set to make the job once only: writing it again (a retried fan-out) changes nothing. */
+  id?: string;
   /** Not before then; at once when omitted. */
   startAfter?: Date;
 }
@@ -30,30 +32,42 @@ export interface NewJob {
 export type JobHandler = (jobs: PgBoss.Job<object>[]) => Promise<void>;
 
 const POLLING_INTERVAL_SECONDS = 1;
+/** Connections of the queue's own pool: workers' fetches and settlements, and maintenance. */
+const QUEUE_POOL_SIZE = 3;
 
 /**
- * The durable job queue: pg-boss on the app's own pool, so a job can be written in the transaction of
- * the change it reports. Every replica runs workers; a job is taken by one of them (SKIP LOCKED), and
- * one whose worker died is retried once it expires.
+ * The durable job queue: pg-boss, its jobs written with the app's transaction (so a job exists
+ * exactly when the change it reports committed), its workers on a small pool of their own (their
+ * polling and bookkeeping never take a connection a request needs). Every replica runs workers; a
+ * job is taken by one of them (SKIP LOCKED), and one whose worker died is retried once it expires.
  */
 @Injectable()
 export class JobQueue implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(JobQueue.name);
+  private readonly pool: Pool;
   private readonly boss: PgBoss;
   private readonly workers = new Map<string, string[]>();
   private readonly running = new Set<Promise<unknown>>();
   private stopping = false;
-  /** Set once this replica's workers are done: the pool is about to close. */
+  /** Set once this replica's workers are done: the queue's pool is closing. */
   private closed = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() dataSource: DataSource,
     private readonly transactions: TransactionHost,
   ) {
-    const pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = new Pool({
+      connectionString: config.database.url!,
+      max: QUEUE_POOL_SIZE,
+      application_name: 'chat-backend-jobs',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      keepAlive: true,
+    });
+    guardPoolClients(this.pool, this.logger);
+    this.pool.on('error', (error) => this.logger.warn({ err: error }, 'Job queue connection lost'));
     this.boss = new PgBoss({
-      db: { executeSql: (text, values) => this.query(pool, text, values) },
+      db: { executeSql: (text, values) => this.query(text, values) },
       schema: JOB_QUEUE_SCHEMA,
       migrate: true,
       supervise: true,
@@ -100,7 +114,12 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   async insert(queue: string, jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const manager = this.transactions.manager;
-    const rows = jobs.map((job) => ({ name: queue, data: job.data, startAfter: job.startAfter }));
+    const rows = jobs.map((job) => ({
+      id: job.id,
+      name: queue,
+      data: job.data,
+      startAfter: job.startAfter,
+    }));
     await this.boss.insert(rows, {
       db: { executeSql: async (text, values) => ({ rows: await manager.query(text, values) }) },
     });
@@ -117,38 +136,59 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     if (ids.length > 0) await this.boss.fail(queue, ids);
   }
 
-  /** Jobs by queue and state, for the metrics. */
+  /** Jobs waiting, due later or under way, by queue and state, for the metrics. */
   async depth(): Promise<{ queue: string; state: string; count: number }[]> {
-    const rows: { name: string; state: string; count: number }[] = (
-      await this.boss.getDb().executeSql(
-        `SELECT name, state::text AS state, count(*)::int AS count
-           FROM ${JOB_QUEUE_SCHEMA}.job GROUP BY name, state`,
-        [],
-      )
-    ).rows;
-    return rows.map((row) => ({ queue: row.name, state: row.state, count: row.count }));
+    const { rows } = await this.query(
+      `SELECT name, state::text AS state, count(*)::int AS count
+         FROM ${JOB_QUEUE_SCHEMA}.job
+        WHERE state < 'completed'
+        GROUP BY name, state`,
+      [],
+    );
+    return (rows as { name: string; state: string; count: number }[]).map((row) => ({
+      queue: row.name,
+      state: row.state,
+      count: row.count,
+    }));
   }
 
   /**
-   * Stops taking jobs and lets the ones under way finish, before the pool closes. A job cut short
-   * later is retried once it expires, on another replica.
+   * Stops taking jobs and gives the ones under way half the shutdown time to finish, leaving the
+   * other half to the drain of requests and sends. A job still running then is left as it is: it
+   * expires into a retry on another replica, as after a crash (pg-boss is not told to fail it, which
+   * would retry it elsewhere while this replica may still be at it).
    */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    await this.boss.stop({ graceful: true, wait: true, timeout: this.config.shutdownTimeoutMs });
-    // A worker's fetch may still be under way, and the handler and bookkeeping it starts.
-    while (this.running.size > 0) await Promise.allSettled(this.running);
+    const timeout = this.config.shutdownTimeoutMs;
+    await this.boss.stop({ graceful: true, wait: false, timeout });
+    await this.settle(Date.now() + timeout / 2);
     this.closed = true;
+    await this.pool.end();
+  }
+
+  /** Until nothing is under way (a fetch, its handler, then pg-boss settling the job) or the deadline. */
+  private async settle(deadline: number): Promise<void> {
+    for (;;) {
+      // pg-boss settles a job a few ticks after its handler ends: let those statements start.
+      await nextTurn();
+      const left = deadline - Date.now();
+      if (this.running.size === 0 || left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timeUp = new Promise((resolve) => (timer = setTimeout(resolve, left)));
+      await Promise.race([Promise.allSettled(this.running), timeUp]);
+      clearTimeout(timer);
+    }
   }
 
   /**
-   * pg-boss's statements, tracked so shutdown waits for them. After shutdown a straggler (pg-boss
-   * settles a job without awaiting it) never runs rather than touch the closing pool: the job stays
-   * active and expires into a retry, which is what a crash would leave too.
+   * pg-boss's statements, on the queue's pool, tracked so shutdown waits for them. After shutdown a
+   * straggler never runs rather than touch the closed pool: the job stays active and expires into a
+   * retry, which is what a crash would leave too.
    */
-  private query(pool: Pool, text: string, values: unknown[]): ReturnType<PgBoss.Db['executeSql']> {
+  private query(text: string, values: unknown[]): ReturnType<PgBoss.Db['executeSql']> {
     if (this.closed) return new Promise(() => undefined);
-    return this.track(pool.query(text, values));
+    return this.track(this.pool.query(text, values));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from '../messages/dto/message-response.dto';
-import { JobQueue } from './job-queue';
-import { DELIVERY_QUEUE, PUSH_QUEUE } from './notification-queues';
+import { JobQueue, NewJob } from './job-queue';
+import { DELIVERY_QUEUE, deliveryJob, PUSH_QUEUE } from './notification-queues';
 import { OutgoingEvent, subscribes } from './webhook-events';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -45,7 +45,7 @@ export class NotificationFanout {
       );
       await this.queue.insert(
         DELIVERY_QUEUE,
-        ids.map((deliveryId) => ({ data: { deliveryId } })),
+        ids.map((deliveryId) => ({ data: deliveryJob(deliveryId, 0) })),
       );
       await this.queue.insert(PUSH_QUEUE, this.pushJobs(events));
       return ids;
@@ -53,7 +53,8 @@ export class NotificationFanout {
     if (deliveryIds.length > 0) this.queue.nudge(DELIVERY_QUEUE);
   }
 
-  private pushJobs(events: OutgoingEvent[]): { data: PushJob; startAfter: Date }[] {
+  /** Each keyed by its event: fanning out the same events again makes no second push. */
+  private pushJobs(events: OutgoingEvent[]): NewJob[] {
     if (!this.config.push.vapid) return [];
     const startAfter = new Date(Date.now() + this.config.push.delayMs);
     return events
@@ -67,7 +68,7 @@ export class NotificationFanout {
           senderId: message.senderId,
           mentions: message.mentions,
         };
-        return { data, startAfter };
+        return { id: event.id, data, startAfter };
       });
   }
 }

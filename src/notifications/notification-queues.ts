@@ -3,15 +3,29 @@ import { QueueSpec } from './job-queue';
 
 /** One job per transaction that published events for the outside world: `{events}`. */
 export const EVENTS_QUEUE = 'notification-events';
-/** One job per attempt at a webhook delivery: `{deliveryId}`. */
+/** One job per attempt at a webhook delivery: `{deliveryId, attempt}`. */
 export const DELIVERY_QUEUE = 'webhook-delivery';
 /** One job per new message, run after the push delay: `{chatId, messageId}`. */
 export const PUSH_QUEUE = 'push-message';
 
+/**
+ * Names the attempt it is for: a job run twice (it expired while its worker was slow, not dead)
+ * finds its attempt already recorded and posts nothing.
+ */
+export interface DeliveryJob {
+  deliveryId: number;
+  attempt: number;
+}
+
+export function deliveryJob(deliveryId: number, attempt: number): DeliveryJob {
+  return { deliveryId, attempt };
+}
+
 export function eventsQueue(): QueueSpec {
   return {
     name: EVENTS_QUEUE,
-    retryLimit: 20,
+    // Committed events must go out: retried for days (the waits double up to about 18 hours).
+    retryLimit: 50,
     retryDelaySeconds: 1,
     expireInSeconds: 60,
     batchSize: 20,
@@ -25,9 +39,10 @@ export function deliveryQueue(config: AppConfig): QueueSpec {
     retryLimit: 10,
     retryDelaySeconds: 5,
     // The request's deadline and a margin for the statements around it.
-    expireInSeconds: Math.ceil(config.webhooks.timeoutMs / 1000) + 2,
-    batchSize: 10,
-    workers: 2,
+    expireInSeconds: Math.ceil(config.webhooks.timeoutMs / 1000) + 5,
+    // One job per worker: a slow receiver holds up one worker, not a batch of other deliveries.
+    batchSize: 1,
+    workers: 8,
   };
 }
 

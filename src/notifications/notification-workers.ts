@@ -11,6 +11,7 @@ import { JobQueue } from './job-queue';
 import { NotificationFanout, PushJob } from './notification-fanout';
 import {
   DELIVERY_QUEUE,
+  DeliveryJob,
   deliveryQueue,
   eventsQueue,
   PUSH_QUEUE,
@@ -47,9 +48,7 @@ export class NotificationWorkers implements OnApplicationBootstrap, OnModuleDest
       this.fanout.fanOut(jobs.flatMap((job) => (job.data as { events: OutgoingEvent[] }).events)),
     );
     await this.queue.serve(deliveryQueue(this.config), (jobs) =>
-      this.each(DELIVERY_QUEUE, jobs, ({ deliveryId }: { deliveryId: number }) =>
-        this.deliverer.deliver(deliveryId),
-      ),
+      this.each(DELIVERY_QUEUE, jobs, (job: DeliveryJob) => this.deliverer.deliver(job)),
     );
     await this.queue.serve(pushQueue(this.config), (jobs) =>
       this.each(PUSH_QUEUE, jobs, (job: PushJob) => this.pusher.push(job)),

@@ -62,21 +62,13 @@ export class OutboundHttp {
           kept += chunk.length;
         });
         res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8').slice(0, KEPT_BODY_BYTES),
-          }),
+          resolve({ status: res.statusCode ?? 0, body: printable(Buffer.concat(chunks)) }),
         );
         res.on('error', (error) => reject(failure(error)));
       });
       req.on('error', (error) => reject(failure(error)));
       req.end(body);
     });
-  }
-
-  close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
   }
 
   /** DNS as usual, but a name with an address the policy refuses does not connect at all. */
@@ -97,6 +89,14 @@ export class OutboundHttp {
       });
     };
   }
+}
+
+/** The start of an answer as text that can be stored and shown: no NUL or other control bytes. */
+function printable(body: Buffer): string {
+  const text = body.toString('utf8').slice(0, KEPT_BODY_BYTES);
+  // PostgreSQL text refuses NUL; the other control bytes only garble what an operator reads.
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 }
 
 type AllCallback = (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void;

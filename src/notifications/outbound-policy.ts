@@ -19,12 +19,16 @@ const INTERNAL_RANGES: [string, number, 'ipv4' | 'ipv6'][] = [
   ['240.0.0.0', 4, 'ipv4'], // reserved and broadcast
   ['::', 128, 'ipv6'], // unspecified
   ['::1', 128, 'ipv6'], // loopback
-  ['::ffff:0:0', 96, 'ipv6'], // IPv4-mapped: would reach any IPv4 address, private ones included
+  ['::', 96, 'ipv6'], // IPv4-compatible (deprecated): ::127.0.0.1
+  ['::ffff:0:0:0', 96, 'ipv6'], // IPv4-translated
+  ['2001::', 32, 'ipv6'], // Teredo: tunnels to an IPv4 address
+  ['2002::', 16, 'ipv6'], // 6to4: likewise
   ['64:ff9b::', 96, 'ipv6'], // NAT64: likewise
   ['100::', 64, 'ipv6'], // discard
   ['2001:db8::', 32, 'ipv6'], // documentation
   ['fc00::', 7, 'ipv6'], // unique local
   ['fe80::', 10, 'ipv6'], // link-local
+  ['fec0::', 10, 'ipv6'], // site-local (deprecated)
   ['ff00::', 8, 'ipv6'], // multicast
 ];
 
@@ -32,6 +36,8 @@ const INTERNAL_RANGES: [string, number, 'ipv4' | 'ipv6'][] = [
  * Which addresses webhook and push requests may reach: public ones, and of the internal ones only
  * what the operator listed (OUTBOUND_ALLOWED_NETWORKS). Checked when a URL is registered, and again
  * for every address a request connects to, so a name that later resolves inside is still refused.
+ * IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) need no range of their own: BlockList checks them
+ * against the IPv4 ranges (and would check every IPv4 address against a ::ffff:0:0/96 entry).
  */
 export class OutboundPolicy {
   private readonly internal = new BlockList();

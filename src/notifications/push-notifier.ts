@@ -64,14 +64,18 @@ export class PushNotifier {
       job.mentions,
     );
     if (!chat || recipients.length === 0) return;
-    const ids = recipients.map((recipient) => recipient.userId);
+    // Most people have no subscription: only those who do cost a look at blocks and presence.
+    const subscribed = await this.subscriptions.listOf(recipients.map((r) => r.userId));
+    if (subscribed.length === 0) return;
+    const ids = [...new Set(subscribed.map((subscription) => subscription.userId))];
     const blockers = await this.blocks.blockersAmong(job.senderId, ids);
     const online = await this.presence.onlineAmong(ids);
-    const offline = recipients.filter(({ userId }) => !blockers.has(userId) && !online.has(userId));
-    const subscriptions = await this.subscriptions.listOf(offline.map((r) => r.userId));
+    const subscriptions = subscribed.filter(
+      ({ userId }) => !blockers.has(userId) && !online.has(userId),
+    );
     if (subscriptions.length === 0) return;
     const sender = await this.users.getOrThrow(job.senderId).catch(() => null);
-    const mentioned = new Set(offline.filter((r) => r.mentioned).map((r) => r.userId));
+    const mentioned = new Set(recipients.filter((r) => r.mentioned).map((r) => r.userId));
     const payload = (userId: number): PushPayload => ({
       type: 'message.created',
       chatId: chat.id,

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { AttemptResult, verdictOf } from './delivery-verdict';
 import { DeliveryStatus } from './entities/webhook-delivery.entity';
 import { JobQueue } from './job-queue';
-import { DELIVERY_QUEUE } from './notification-queues';
+import { DELIVERY_QUEUE, DeliveryJob, deliveryJob } from './notification-queues';
 import { OutboundError, OutboundHttp } from './outbound-http';
 import { DeliveryAttempt, WebhooksRepository } from './webhooks.repository';
 import { signWebhook } from './webhook-signature';
@@ -28,9 +28,11 @@ export class WebhookDeliverer {
     private readonly metrics: MetricsService,
   ) {}
 
-  async deliver(deliveryId: number): Promise<void> {
+  async deliver({ deliveryId, attempt: number }: DeliveryJob): Promise<void> {
     const attempt = await this.repository.findAttempt(deliveryId);
     if (!attempt || attempt.delivery.status !== 'pending') return;
+    // Another run of this job recorded the attempt already: its successor job is queued.
+    if (attempt.delivery.attempts !== number) return;
     if (!attempt.endpoint.enabled) {
       await this.repository.abandon(deliveryId, 'the endpoint is disabled');
       return;
@@ -94,7 +96,7 @@ export class WebhookDeliverer {
       if (!recorded) return;
       if (nextAttemptAt) {
         await this.queue.insert(DELIVERY_QUEUE, [
-          { data: { deliveryId: delivery.id }, startAfter: nextAttemptAt },
+          { data: deliveryJob(delivery.id, delivery.attempts + 1), startAfter: nextAttemptAt },
         ]);
       } else if (verdict === 'succeeded') {
         await this.repository.recordEndpointSuccess(endpoint.id);

@@ -80,7 +80,11 @@ export class WebhooksRepository {
     return this.manager.findOneBy(WebhookEndpoint, { id });
   }
 
-  async updateEndpoint(id: number, change: EndpointChange): Promise<WebhookEndpoint | null> {
+  async updateEndpoint(id: number, given: EndpointChange): Promise<WebhookEndpoint | null> {
+    // A DTO holds its absent fields as own properties set to undefined.
+    const change = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    ) as EndpointChange;
     if (Object.keys(change).length > 0) {
       const reenabled =
         change.enabled === true ? { consecutiveFailures: 0, disabledReason: null } : {};
@@ -245,20 +249,32 @@ export class WebhooksRepository {
     return rows.map((row) => ({ ...toDelivery(row), eventType: row.event_type! }));
   }
 
-  /** Makes a delivery pending again with a fresh series of attempts; null when it is not there. */
-  async resetForReplay(endpointId: number, deliveryId: number): Promise<DeliveryView | null> {
-    const rows: DeliveryRow[] = await this.manager.query(
+  /**
+   * Makes a finished delivery pending again with a fresh series of attempts. Null when it is not
+   * there; unchanged (still pending) when an attempt is due anyway.
+   */
+  async resetForReplay(
+    endpointId: number,
+    deliveryId: number,
+  ): Promise<{ delivery: DeliveryView; reset: boolean } | null> {
+    const rows: (DeliveryRow & { reset: boolean })[] = await this.manager.query(
       `WITH reset AS (
          UPDATE webhook_deliveries
             SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL
-          WHERE id = $2 AND endpoint_id = $1
+          WHERE id = $2 AND endpoint_id = $1 AND status <> 'pending'
           RETURNING *
        )
-       SELECT ${DELIVERY_COLUMNS}
-         FROM reset d JOIN webhook_events e ON e.id = d.event_id`,
+       SELECT ${DELIVERY_COLUMNS}, true AS reset
+         FROM reset d JOIN webhook_events e ON e.id = d.event_id
+       UNION ALL
+       SELECT ${DELIVERY_COLUMNS}, false AS reset
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.id = $2 AND d.endpoint_id = $1 AND d.status = 'pending'`,
       [endpointId, deliveryId],
     );
-    return rows[0] ? { ...toDelivery(rows[0]), eventType: rows[0].event_type! } : null;
+    const row = rows[0];
+    if (!row) return null;
+    return { delivery: { ...toDelivery(row), eventType: row.event_type! }, reset: row.reset };
   }
 
   /**

@@ -9,7 +9,7 @@ import { WebhookDeliveryResponseDto } from './dto/webhook-delivery-response.dto'
 import { CreatedWebhookResponseDto, WebhookResponseDto } from './dto/webhook-response.dto';
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity';
 import { JobQueue } from './job-queue';
-import { DELIVERY_QUEUE } from './notification-queues';
+import { DELIVERY_QUEUE, deliveryJob } from './notification-queues';
 import { NotificationsError, NotificationsErrorCode } from './notifications.errors';
 import { OutboundPolicy } from './outbound-policy';
 import { newWebhookSecret } from './webhook-signature';
@@ -67,7 +67,8 @@ export class WebhooksService {
 
   /**
    * Posts the event again with a fresh series of attempts, whatever became of it: same body, same
-   * webhook-id, so a receiver that already has it can tell.
+   * webhook-id, so a receiver that already has it can tell. A delivery still pending is left to the
+   * attempt already due (409), so one delivery never has two series of attempts at once.
    */
   async replay(id: number, deliveryId: number): Promise<WebhookDeliveryResponseDto> {
     const endpoint = await this.endpointOrThrow(id);
@@ -77,16 +78,24 @@ export class WebhooksService {
         'The endpoint is disabled: enable it (PATCH enabled: true) before replaying',
       );
     }
-    const delivery = await this.transactions.run(async () => {
-      const reset = await this.repository.resetForReplay(id, deliveryId);
-      if (reset) await this.queue.insert(DELIVERY_QUEUE, [{ data: { deliveryId } }]);
-      return reset;
+    const replay = await this.transactions.run(async () => {
+      const outcome = await this.repository.resetForReplay(id, deliveryId);
+      if (outcome?.reset) {
+        await this.queue.insert(DELIVERY_QUEUE, [{ data: deliveryJob(deliveryId, 0) }]);
+      }
+      return outcome;
     });
-    if (!delivery) {
+    if (!replay) {
       throw new NotificationsError(NotificationsErrorCode.DELIVERY_NOT_FOUND, 'Delivery not found');
     }
+    if (!replay.reset) {
+      throw new NotificationsError(
+        NotificationsErrorCode.DELIVERY_PENDING,
+        'The delivery is still pending: its next attempt is due at nextAttemptAt',
+      );
+    }
     this.queue.nudge(DELIVERY_QUEUE);
-    return toDeliveryResponse(delivery);
+    return toDeliveryResponse(replay.delivery);
   }
 
   private async endpointOrThrow(id: number): Promise<WebhookEndpoint> {

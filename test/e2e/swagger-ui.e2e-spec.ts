@@ -98,11 +98,13 @@ describeInBrowser(`Swagger UI in headless Chromium (${CHROMIUM})`, () => {
 
   it('authorizes with a token and executes GET /api/v1/users/me from the page', async () => {
     await page.locator('.auth-wrapper button.authorize').click();
+    // The user's bearer scheme comes first; the admin API's has a form of its own.
     const dialog = page.locator('.modal-ux');
-    await dialog.locator('input').fill(user.accessToken);
-    await dialog.locator('button.auth.authorize').click();
+    const form = dialog.locator('form').first();
+    await form.locator('input').fill(user.accessToken);
+    await form.locator('button.auth.authorize').click();
     await dialog.locator('h6', { hasText: 'Authorized' }).waitFor({ timeout: WAIT_MS });
-    await dialog.locator('button.btn-done').click();
+    await dialog.locator('button.btn-done').first().click();
     await expect(page.locator('.auth-wrapper button.authorize.locked').count()).resolves.toBe(1);
 
     const operation = page.locator('#operations-users-getMe');

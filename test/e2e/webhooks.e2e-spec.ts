@@ -280,6 +280,30 @@ describe('outgoing webhooks', () => {
     expect(receiver.requests).toHaveLength(2);
   });
 
+  it('keeps a garbled answer readable and refuses to replay a delivery still pending', async () => {
+    const endpoint = await register(['message.created']);
+    let answer = 0;
+    receiver.respond = () => (answer++ === 0 ? 503 : 'hold');
+    receiver.body = () => 'busy\u0000\u0007 now';
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'first try fails');
+    await receiver.waitFor(1);
+    let delivery: any;
+    await eventually(async () => {
+      [delivery] = await deliveries(endpoint.id);
+      expect(delivery).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'HTTP 503 busy now',
+      });
+    });
+    const replay = await t.http.post(
+      `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${delivery.id}/replay`,
+      admin,
+    );
+    expectError(replay, 409, 'DELIVERY_PENDING');
+  });
+
   it('does not follow redirects', async () => {
     const endpoint = await register(['message.created']);
     receiver.respond = () => 307;
@@ -375,6 +399,9 @@ describe('outgoing webhooks', () => {
         disabledReason: 'disabled by the operator',
       });
       const path = `/api/v1/admin/webhooks/${created.body.id}`;
+      const unchanged = await t.http.patch(path, { ...admin, body: {} });
+      expect(unchanged.status).toBe(200);
+      expect(unchanged.body).toEqual(changed.body);
       expect((await t.http.delete(path, admin)).status).toBe(204);
       expectError(await t.http.get(path, admin), 404, 'WEBHOOK_NOT_FOUND');
       expectError(await t.http.delete(path, admin), 404, 'WEBHOOK_NOT_FOUND');

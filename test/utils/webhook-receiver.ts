@@ -20,6 +20,8 @@ export type Answer = number | 'hold';
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   respond: (request: ReceivedRequest, index: number) => Answer = () => 200;
+  /** The body of each answer. */
+  body: (status: number) => string = (status) => `answered ${status}`;
   private readonly held: ServerResponse[] = [];
   private readonly waiters: { count: number; resolve: () => void }[] = [];
 
@@ -43,7 +45,7 @@ export class WebhookReceiver {
         const index = receiver.requests.push(request) - 1;
         const answer = receiver.respond(request, index);
         if (answer === 'hold') receiver.held.push(res);
-        else res.writeHead(answer, { 'content-type': 'text/plain' }).end(`answered ${answer}`);
+        else res.writeHead(answer, { 'content-type': 'text/plain' }).end(receiver.body(answer));
         receiver.notify();
       });
     });
