@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -46,6 +47,7 @@ export class AppModule {
         AttachmentsModule,
         RealtimeModule,
         NotificationsModule,
+        AdminModule,
         HealthModule,
         DocsModule,
         HomeModule,

@@ -132,7 +132,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .addTag('messages', 'History, send (idempotent), edit, delete, read markers')
       .addTag('attachments', 'Uploads to attach to messages, and the signed links that serve them')
       .addTag('push', 'Web Push subscriptions of my browsers and devices')
-      .addTag('admin', 'Operator API (ADMIN_API_TOKEN): webhook endpoints and their deliveries')
+      .addTag(
+        'admin',
+        "Server-to-server API (ADMIN_API_TOKEN): the app's own users, sessions, friendships, suspension; webhooks",
+      )
       .addTag('health', 'Liveness and readiness probes')
       .build(),
     { extraModels: [ErrorResponseDto] },

@@ -894,6 +894,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/users/by-external-id/{externalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Create or update the user of the app's own id
+     * @description Creates the user (201) or updates their username and display name (200). Such users have no password: the app hands them sessions (POST /admin/users/:userId/sessions). Usernames are validated and unique as for registration (409 `USERNAME_TAKEN`).
+     */
+    put: operations['provisionUser'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{userId}/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a session for a user, as their login would
+     * @description The same access and refresh tokens as a login, revocable the same way. A suspended user is 403 `ACCOUNT_SUSPENDED`.
+     */
+    post: operations['createUserSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{userId}/suspension': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Suspend a user
+     * @description Until `until` (for good when left out): their sessions are revoked, their sockets close on every replica, and login, refresh, tokens and socket connections are refused with 403 `ACCOUNT_SUSPENDED`. Suspending again replaces the terms.
+     */
+    post: operations['suspendUser'];
+    /**
+     * Lift a user's suspension
+     * @description They may log in again (or get a session from the app); idempotent.
+     */
+    delete: operations['liftSuspension'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/friendships': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Make two users friends
+     * @description For apps whose own rules decide who may talk: no request, no acceptance. A pending request between them is accepted; friends already is 200 with `created: false`. A block either way is 409 `USERS_BLOCKED`; the same user twice is 400 `FRIENDSHIP_WITH_SELF`.
+     */
+    put: operations['befriendUsers'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -1944,6 +2028,87 @@ export interface components {
     DeletePushSubscriptionDto: {
       /** @example https://fcm.googleapis.com/fcm/send/dpH5lCsTSSM:APA91bH... */
       endpoint: string;
+    };
+    ProvisionUserDto: {
+      /**
+       * @description Validated and unique like a registered username (409 USERNAME_TAKEN); may change on a later call
+       * @example shivam
+       */
+      username: string;
+      /**
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character. Defaults to the username
+       * @example Shivam
+       */
+      displayName?: string;
+    };
+    ProvisionedUserResponseDto: {
+      /** @example 1 */
+      id: number;
+      /** @example shivam */
+      username: string;
+      /** @example Shivam */
+      displayName: string;
+      /**
+       * @description Path of the avatar (with a version for caching), null until one is uploaded
+       * @example /api/v1/users/1/avatar?v=9f86d081884c7d65
+       */
+      displayPictureUrl: string | null;
+      /**
+       * Format: date-time
+       * @example 2022-11-16T12:00:00.000Z
+       */
+      joinedAt: string;
+      /**
+       * @description The app's own id of this person
+       * @example app-user-8d41
+       */
+      externalId: string;
+    };
+    SuspendUserDto: {
+      /**
+       * Format: date-time
+       * @description When it ends by itself; for good (until lifted) when left out
+       * @example 2027-01-01T00:00:00.000Z
+       */
+      until?: string;
+      /** @example Spam reported by several users */
+      reason?: string;
+    };
+    SuspensionResponseDto: {
+      /** @example 7 */
+      userId: number;
+      /**
+       * Format: date-time
+       * @description null: until lifted
+       * @example null
+       */
+      until: string | null;
+      /** @example Spam reported by several users */
+      reason: string | null;
+    };
+    BefriendUsersDto: {
+      /**
+       * @description The two users to make friends
+       * @example [
+       *       1,
+       *       2
+       *     ]
+       */
+      userIds: number[];
+    };
+    FriendshipResponseDto: {
+      /**
+       * @example [
+       *       1,
+       *       2
+       *     ]
+       */
+      userIds: number[];
+      /**
+       * @description false when they were friends already
+       * @example true
+       */
+      created: boolean;
     };
     HealthStatusDto: {
       /**
@@ -8327,6 +8492,721 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "TOKEN_EXPIRED",
            *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  provisionUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ProvisionUserDto'];
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProvisionedUserResponseDto'];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProvisionedUserResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  createUserSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuthResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  suspendUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SuspendUserDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SuspensionResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  liftSuspension: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Lifted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  befriendUsers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BefriendUsersDto'];
+      };
+    };
+    responses: {
+      /** @description They were friends already */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FriendshipResponseDto'];
+        };
+      };
+      /** @description They are friends now */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FriendshipResponseDto'];
+        };
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "USERNAME_TAKEN",
+           *       "message": "This username is already taken"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];

@@ -1,8 +1,9 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/public.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AdminErrorCode, ADMIN_ERROR_MESSAGES } from './admin.errors';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 import { AdminTokenGuard } from './admin-token.guard';
 
 /** The security scheme of the admin API in the OpenAPI document. */
@@ -10,12 +11,13 @@ export const ADMIN_SECURITY = 'admin';
 
 /**
  * An admin API controller: authorized by ADMIN_API_TOKEN instead of a user's access token
- * (401 without a token, 403 with another one, 404 while the admin API is off).
+ * (401 without a token, 403 with another one, 404 while the admin API is off). Every call is audited.
  */
 export function AdminRoute(): ClassDecorator {
   return applyDecorators(
     Public(),
     UseGuards(AdminTokenGuard),
+    UseInterceptors(AdminAuditInterceptor),
     ApiTags('admin'),
     ApiBearerAuth(ADMIN_SECURITY),
     ApiErrors(

@@ -46,7 +46,7 @@ export class AccessTokenVerifier {
 
   /**
    * The user a well-signed token names. A token without an expiry, or of a user deleted since it
-   * was issued, is refused.
+   * was issued, is refused; a suspended user's is refused with ACCOUNT_SUSPENDED.
    */
   async userOf(claims: AccessTokenClaims): Promise<AuthUser> {
     const id = /^[1-9]\d{0,9}$/.test(claims.sub ?? '') ? Number(claims.sub) : NaN;
@@ -54,12 +54,14 @@ export class AccessTokenVerifier {
       Number.isSafeInteger(id) &&
       typeof claims.username === 'string' &&
       Number.isFinite(claims.exp);
-    if (!wellFormed || !(await this.users.exists(id))) {
+    const standing = wellFormed ? await this.users.standing(id) : 'missing';
+    if (standing === 'missing') {
       throw new AuthError(
         AuthErrorCode.TOKEN_INVALID,
         'The access token does not name a current user',
       );
     }
+    if (standing === 'suspended') throw AuthError.suspended();
     return { id, username: claims.username };
   }
 }

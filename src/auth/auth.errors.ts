@@ -8,6 +8,7 @@ export enum AuthErrorCode {
   TOKEN_MISSING = 'TOKEN_MISSING',
   TOKEN_INVALID = 'TOKEN_INVALID',
   TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+  ACCOUNT_SUSPENDED = 'ACCOUNT_SUSPENDED',
 }
 
 const STATUS: Record<AuthErrorCode, HttpStatus> = {
@@ -17,10 +18,15 @@ const STATUS: Record<AuthErrorCode, HttpStatus> = {
   [AuthErrorCode.TOKEN_MISSING]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.TOKEN_INVALID]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.TOKEN_EXPIRED]: HttpStatus.UNAUTHORIZED,
+  [AuthErrorCode.ACCOUNT_SUSPENDED]: HttpStatus.FORBIDDEN,
 };
 
 export class AuthError extends DomainError {
   constructor(code: AuthErrorCode, message: string) {
     super(code, message, STATUS[code]);
+  }
+
+  static suspended(): AuthError {
+    return new AuthError(AuthErrorCode.ACCOUNT_SUSPENDED, 'This account is suspended');
   }
 }

@@ -50,7 +50,22 @@ export class AuthService {
     }
     // The owner got in: guesses made before do not count against their next typo.
     await this.rateLimiter.reset('login-account', loginPerAccount, account);
+    if ((await this.users.standing(credentials.user.id)) === 'suspended') {
+      throw AuthError.suspended();
+    }
     return this.startSession(credentials.user);
+  }
+
+  /** A session for the user, as a login would start it, minted for the app that runs the server. */
+  async issueSession(userId: number): Promise<AuthResponseDto> {
+    const user = await this.users.getOrThrow(userId);
+    if ((await this.users.standing(userId)) === 'suspended') throw AuthError.suspended();
+    return this.startSession(user);
+  }
+
+  /** Ends every session of the user: their refresh tokens stop working. */
+  revokeSessions(userId: number): Promise<void> {
+    return this.refreshTokens.revokeAllOf(userId);
   }
 
   /** Rotates the refresh token. Presenting one that was already used revokes its whole family. */
@@ -59,6 +74,7 @@ export class AuthService {
     const next = this.newRefreshToken();
     const userId = await this.refreshTokens.rotate(tokenHash, next);
     if (userId === null) throw await this.refreshFailure(tokenHash);
+    if ((await this.users.standing(userId)) === 'suspended') throw AuthError.suspended();
     const user = await this.users.getOrThrow(userId);
     return this.tokensFor(user, next.token);
   }

@@ -49,6 +49,11 @@ export class RefreshTokensRepository {
     return this.tokens.findOneBy({ tokenHash });
   }
 
+  /** Ends every session of the user. */
+  async revokeAllOf(userId: number): Promise<void> {
+    await this.tokens.update({ userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  }
+
   async revokeFamily(familyId: string): Promise<void> {
     await this.tokens.update({ familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }

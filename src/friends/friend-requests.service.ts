@@ -134,6 +134,33 @@ export class FriendRequestsService {
     );
   }
 
+  /**
+   * Makes two users friends on behalf of the app that runs the server (its own rules decide who may
+   * talk): a pending request between them is accepted, else the friendship begins directly. Answers
+   * whether it is new. A block either way is respected (409 USERS_BLOCKED).
+   */
+  async befriend(a: number, b: number): Promise<boolean> {
+    if (a === b) throw new FriendsError(FriendsErrorCode.FRIENDSHIP_WITH_SELF);
+    await Promise.all([this.users.getOrThrow(a), this.users.getOrThrow(b)]);
+    return this.repository.inPairTransaction(a, b, async (lockedAt) => {
+      if ((await this.repository.blockExists(a, b)) || (await this.repository.blockExists(b, a))) {
+        throw new FriendsError(FriendsErrorCode.USERS_BLOCKED);
+      }
+      if (await this.repository.friendshipExists(a, b)) return false;
+      const pending = await this.repository.findPendingBetween(a, b);
+      if (pending) {
+        await this.acceptIn(pending, lockedAt);
+        return true;
+      }
+      await this.repository.insertFriendship(a, b, lockedAt);
+      this.transactions.publish(
+        FriendsEvents.friendshipCreated,
+        new FriendshipCreatedEvent([a, b], lockedAt.toISOString()),
+      );
+      return true;
+    });
+  }
+
   /** The sender takes back a pending request. */
   async withdraw(userId: number, requestId: number): Promise<void> {
     const request = await this.findVisible(userId, requestId);

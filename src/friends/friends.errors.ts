@@ -14,6 +14,8 @@ export enum FriendsErrorCode {
   BLOCK_SELF = 'BLOCK_SELF',
   USER_BLOCKED = 'USER_BLOCKED',
   BLOCK_NOT_FOUND = 'BLOCK_NOT_FOUND',
+  FRIENDSHIP_WITH_SELF = 'FRIENDSHIP_WITH_SELF',
+  USERS_BLOCKED = 'USERS_BLOCKED',
 }
 
 const STATUS: Record<FriendsErrorCode, HttpStatus> = {
@@ -29,6 +31,8 @@ const STATUS: Record<FriendsErrorCode, HttpStatus> = {
   [FriendsErrorCode.BLOCK_SELF]: HttpStatus.BAD_REQUEST,
   [FriendsErrorCode.USER_BLOCKED]: HttpStatus.CONFLICT,
   [FriendsErrorCode.BLOCK_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [FriendsErrorCode.FRIENDSHIP_WITH_SELF]: HttpStatus.BAD_REQUEST,
+  [FriendsErrorCode.USERS_BLOCKED]: HttpStatus.CONFLICT,
 };
 
 const MESSAGES: Record<FriendsErrorCode, string> = {
@@ -46,6 +50,8 @@ const MESSAGES: Record<FriendsErrorCode, string> = {
   [FriendsErrorCode.BLOCK_SELF]: 'You cannot block yourself',
   [FriendsErrorCode.USER_BLOCKED]: 'You block this user; unblock them first',
   [FriendsErrorCode.BLOCK_NOT_FOUND]: 'You do not block this user',
+  [FriendsErrorCode.FRIENDSHIP_WITH_SELF]: 'userIds must name two different users',
+  [FriendsErrorCode.USERS_BLOCKED]: 'One of the two blocks the other: they cannot become friends',
 };
 
 export class FriendsError extends DomainError {

@@ -16,6 +16,6 @@ import { FriendsService } from './friends.service';
   imports: [UsersModule, TypeOrmModule.forFeature([FriendRequest, Friendship, UserBlock])],
   controllers: [FriendRequestsController, FriendsController, BlocksController],
   providers: [FriendsRepository, FriendRequestsService, FriendsService, BlocksService],
-  exports: [FriendsService, BlocksService],
+  exports: [FriendsService, BlocksService, FriendRequestsService],
 })
 export class FriendsModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
+import { StartupCheckError } from '../common/lifecycle/startup-check-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { CONNECT_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../database/data-source-options';
 import { guardPoolClients } from '../database/guard-pool-clients';
@@ -30,6 +31,20 @@ export interface NewJob {
 }
 
 export type JobHandler = (jobs: PgBoss.Job<object>[]) => Promise<void>;
+
+/** pg-boss's own statement builders, for the statements it sends without awaiting them. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const plans = require('pg-boss/src/plans') as Record<string, (schema: string) => string>;
+
+/**
+ * pg-boss settles a worker's jobs (complete, fail) without awaiting the statement: if it fails (the
+ * database is away) the rejection is unhandled and would end the process. Those statements report
+ * a failure as "settled nothing" instead: the jobs stay active and expire into a retry.
+ */
+const SETTLING = new Set([
+  plans.completeJobs(JOB_QUEUE_SCHEMA),
+  plans.failJobsById(JOB_QUEUE_SCHEMA),
+]);
 
 const POLLING_INTERVAL_SECONDS = 1;
 /** Connections of the queue's own pool: workers' fetches and settlements, and maintenance. */
@@ -83,8 +98,16 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     await this.boss.start();
   }
 
-  /** Creates the queue (or updates its policy) and, unless workers are off here, works it. */
+  /**
+   * Sets the queue's policy and, unless workers are off here, works it. The queue itself is made by
+   * the migrations: a job written to a queue that does not exist would be dropped silently.
+   */
   async serve(spec: QueueSpec, handler: JobHandler): Promise<void> {
+    if (!(await this.boss.getQueue(spec.name))) {
+      throw new StartupCheckError(
+        `The job queue ${spec.name} is missing: run the migrations (npm run migration:run)`,
+      );
+    }
     const policy = {
       name: spec.name,
       retryLimit: spec.retryLimit,
@@ -92,7 +115,6 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
       retryBackoff: true,
       expireInSeconds: spec.expireInSeconds,
     };
-    await this.boss.createQueue(spec.name, policy);
     await this.boss.updateQueue(spec.name, policy);
     if (!this.config.jobs.workers) return;
     const ids: string[] = [];
@@ -188,7 +210,12 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
    */
   private query(text: string, values: unknown[]): ReturnType<PgBoss.Db['executeSql']> {
     if (this.closed) return new Promise(() => undefined);
-    return this.track(this.pool.query(text, values));
+    const statement = this.track(this.pool.query(text, values));
+    if (!SETTLING.has(text)) return statement;
+    return statement.catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'Could not settle jobs; they expire and are retried');
+      return { rows: [{ count: 0 }] };
+    });
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -24,6 +24,7 @@ import {
   MessagesEvents,
   MessageUpdatedEvent,
 } from '../messages/events/messages.events';
+import { UserSuspendedEvent, UsersEvents } from '../users/events/users.events';
 import { PresenceService } from './presence.service';
 import { ReaderMessages } from './reader-messages';
 import { userRoom } from './socket-events';
@@ -46,6 +47,12 @@ export class DomainEventsListener {
     private readonly chats: ChatsService,
     private readonly readers: ReaderMessages,
   ) {}
+
+  /** A suspended user's sockets close on every replica (the adapter carries it). */
+  @OnEvent(UsersEvents.suspended, AFTER_COMMIT)
+  userSuspended({ userId }: UserSuspendedEvent): void {
+    this.emit(() => this.sockets.io.in(userRoom(userId)).disconnectSockets(true));
+  }
 
   @OnEvent(MessagesEvents.created, AFTER_COMMIT)
   messageCreated({ message, topic }: MessageCreatedEvent): void {

@@ -13,6 +13,15 @@ export interface NewUser {
   passwordHash: string;
 }
 
+export interface ProvisionedUser {
+  externalId: string;
+  username: string;
+  displayName: string;
+}
+
+/** Whether a user may act: there, and not suspended now. */
+export type Standing = 'active' | 'suspended' | 'missing';
+
 export interface ProfileChanges {
   displayName?: string;
   allowFriendRequests?: boolean;
@@ -38,8 +47,8 @@ export class UsersRepository {
   }
 
   async insert(user: NewUser): Promise<User> {
-    try {
-      return await this.users.save(
+    return this.refusingTakenUsernames(() =>
+      this.users.save(
         this.users.create({
           ...user,
           usernameSkeleton: usernameSkeleton(user.username),
@@ -47,7 +56,60 @@ export class UsersRepository {
           allowFriendRequests: true,
           lastSeenAt: null,
         }),
-      );
+      ),
+    );
+  }
+
+  /**
+   * Creates the app's user of that id, or updates their username and display name: one statement,
+   * so two calls for one id at once make one user. Answers whether it was created.
+   */
+  async upsertByExternalId(user: ProvisionedUser): Promise<{ user: User; created: boolean }> {
+    const rows: { id: number; created: boolean }[] = await this.refusingTakenUsernames(() =>
+      this.users.query(
+        `INSERT INTO users (external_id, username, username_skeleton, display_name)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (external_id) DO UPDATE
+           SET username = excluded.username, username_skeleton = excluded.username_skeleton,
+               display_name = excluded.display_name
+         RETURNING id, xmax = 0 AS created`,
+        [user.externalId, user.username, usernameSkeleton(user.username), user.displayName],
+      ),
+    );
+    return { user: (await this.findById(rows[0].id))!, created: rows[0].created };
+  }
+
+  async standing(id: number): Promise<Standing> {
+    const rows: { suspended: boolean }[] = await this.users.query(
+      `SELECT suspended_at IS NOT NULL AND (suspended_until IS NULL OR suspended_until > now())
+                AS suspended
+         FROM users WHERE id = $1`,
+      [id],
+    );
+    if (rows.length === 0) return 'missing';
+    return rows[0].suspended ? 'suspended' : 'active';
+  }
+
+  /** Suspends the user (again: the new terms replace the old); false when there is no such user. */
+  async suspend(id: number, until: Date | null, reason: string | null): Promise<boolean> {
+    const result = await this.users.update(
+      { id },
+      { suspendedAt: new Date(), suspendedUntil: until, suspensionReason: reason },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async lift(id: number): Promise<boolean> {
+    const result = await this.users.update(
+      { id },
+      { suspendedAt: null, suspendedUntil: null, suspensionReason: null },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  private async refusingTakenUsernames<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
     } catch (error) {
       if (isPgError(error, PG_UNIQUE_VIOLATION, 'users_username_lower_key')) {
         throw new UsersError(UsersErrorCode.USERNAME_TAKEN, 'This username is already taken');
@@ -64,10 +126,6 @@ export class UsersRepository {
 
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
-  }
-
-  async existsById(id: number): Promise<boolean> {
-    return this.users.existsBy({ id });
   }
 
   async findByUsername(username: string): Promise<User | null> {

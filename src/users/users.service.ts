@@ -10,11 +10,20 @@ import { User } from './entities/user.entity';
 import { toMeResponse, toUserResponse } from './users.mapper';
 import { MeResponseDto } from './dto/me-response.dto';
 import { UsersError, UsersErrorCode } from './users.errors';
-import { NewUser, ProfileChanges, UsersRepository } from './users.repository';
+import { TransactionHost } from '../database/transaction-host';
+import { UserSuspendedEvent, UsersEvents } from './events/users.events';
+import {
+  NewUser,
+  ProfileChanges,
+  ProvisionedUser,
+  Standing,
+  UsersRepository,
+} from './users.repository';
 
 export interface Credentials {
   user: UserResponseDto;
-  passwordHash: string;
+  /** Null for a provisioned user, who has no password to log in with. */
+  passwordHash: string | null;
 }
 
 export interface AvatarLinkQuery {
@@ -44,20 +53,41 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly avatarLinks: AvatarLinks,
+    private readonly transactions: TransactionHost,
   ) {}
 
   async register(user: NewUser): Promise<UserResponseDto> {
     return this.profile(await this.users.insert(user));
   }
 
+  /** Creates or updates the app's user of that externalId (no password: they sign in through it). */
+  async provision(user: ProvisionedUser): Promise<{ user: UserResponseDto; created: boolean }> {
+    const { user: stored, created } = await this.users.upsertByExternalId(user);
+    return { user: this.profile(stored), created };
+  }
+
+  /** Whether the user may act now: there, and not suspended. */
+  standing(userId: number): Promise<Standing> {
+    return this.users.standing(userId);
+  }
+
+  /**
+   * Suspends the user until `until` (for good when null), in the ambient transaction; once it
+   * commits, their sockets close everywhere.
+   */
+  async suspend(userId: number, until: Date | null, reason: string | null): Promise<void> {
+    if (!(await this.users.suspend(userId, until, reason))) throw UsersError.notFound();
+    this.transactions.publish(UsersEvents.suspended, new UserSuspendedEvent(userId));
+  }
+
+  async liftSuspension(userId: number): Promise<void> {
+    if (!(await this.users.lift(userId))) throw UsersError.notFound();
+  }
+
   /** What login needs to check a password; null when no such user exists. */
   async findCredentials(username: string): Promise<Credentials | null> {
     const user = await this.users.findByUsername(username);
     return user && { user: this.profile(user), passwordHash: user.passwordHash };
-  }
-
-  exists(userId: number): Promise<boolean> {
-    return this.users.existsById(userId);
   }
 
   async getOrThrow(userId: number): Promise<UserResponseDto> {

@@ -1023,6 +1023,42 @@ const ADMIN_MATRIX: Record<string, AdminCase> = {
       success: [202],
       reveals: true,
     }),
+  'PUT /api/v1/admin/users/by-external-id/{externalId}': adminRoute<
+    Fixture & { externalId: string; username: string }
+  >({
+    build: async () => {
+      const externalId = secret('secret-external');
+      const username = `azext_${hex(4)}`;
+      return { externalId, username, secrets: [externalId, username] };
+    },
+    request: (f) => ({
+      path: `/api/v1/admin/users/by-external-id/${f.externalId}`,
+      body: { username: f.username },
+    }),
+    success: [201],
+    reveals: true,
+  }),
+  'POST /api/v1/admin/users/{userId}/sessions': adminRoute<PairFixture>({
+    build: () => freshPair(false),
+    request: (f) => ({ path: `/api/v1/admin/users/${f.a.id}/sessions` }),
+    success: [201],
+    reveals: true,
+  }),
+  'POST /api/v1/admin/users/{userId}/suspension': adminRoute<PairFixture>({
+    build: () => freshPair(false),
+    request: (f) => ({ path: `/api/v1/admin/users/${f.a.id}/suspension`, body: {} }),
+    success: [200],
+  }),
+  'DELETE /api/v1/admin/users/{userId}/suspension': adminRoute<PairFixture>({
+    build: () => freshPair(false),
+    request: (f) => ({ path: `/api/v1/admin/users/${f.a.id}/suspension` }),
+    success: [204],
+  }),
+  'PUT /api/v1/admin/friendships': adminRoute<PairFixture>({
+    build: () => freshPair(false),
+    request: (f) => ({ path: '/api/v1/admin/friendships', body: { userIds: [f.a.id, f.b.id] } }),
+    success: [201],
+  }),
 };
 
 const withCharChanged = (token: string, index: number) =>

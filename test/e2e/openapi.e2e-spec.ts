@@ -95,6 +95,11 @@ const OPERATION_IDS: Record<string, string> = {
   'delete /api/v1/admin/webhooks/{webhookId}': 'deleteWebhook',
   'get /api/v1/admin/webhooks/{webhookId}/deliveries': 'listWebhookDeliveries',
   'post /api/v1/admin/webhooks/{webhookId}/deliveries/{deliveryId}/replay': 'replayWebhookDelivery',
+  'put /api/v1/admin/users/by-external-id/{externalId}': 'provisionUser',
+  'post /api/v1/admin/users/{userId}/sessions': 'createUserSession',
+  'post /api/v1/admin/users/{userId}/suspension': 'suspendUser',
+  'delete /api/v1/admin/users/{userId}/suspension': 'liftSuspension',
+  'put /api/v1/admin/friendships': 'befriendUsers',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

@@ -11,6 +11,8 @@ import { createTestDatabase } from '../utils/test-app';
  * bad; then every log line and every response is searched for passwords, password hashes, tokens
  * and the signing secret. Tokens may appear only in the response that issued them.
  */
+const ADMIN_API_TOKEN = 'admin-token-for-hygiene-0123456789abcdefghijklmnopqrstuvwxyz';
+
 describe('secrets hygiene', () => {
   let server: ServerProcess;
   let db: Pool;
@@ -20,8 +22,12 @@ describe('secrets hygiene', () => {
   beforeAll(async () => {
     const databaseUrl = await createTestDatabase();
     db = new Pool({ connectionString: databaseUrl, max: 2 });
-    server = await ServerProcess.start({ databaseUrl, env: { LOG_LEVEL: 'trace' } });
+    server = await ServerProcess.start({
+      databaseUrl,
+      env: { LOG_LEVEL: 'trace', ADMIN_API_TOKEN },
+    });
     secrets.add(server.jwtSecret);
+    secrets.add(ADMIN_API_TOKEN);
     secrets.add(databaseUrl);
     await exercise();
   }, 60_000);
@@ -51,6 +57,20 @@ describe('secrets hygiene', () => {
     const wrongPassword = 'not-the-password-but-still-secret';
     secrets.add(wrongPassword);
 
+    const asAdmin = { token: ADMIN_API_TOKEN };
+    const provisioned = await http.put('/api/v1/admin/users/by-external-id/hygiene-app-user', {
+      ...asAdmin,
+      body: { username: 'hygiene_app_user' },
+    });
+    keep('provision a user', provisioned);
+    const minted = await http.post(`/api/v1/admin/users/${provisioned.body.id}/sessions`, asAdmin);
+    remember({ ...shivam, ...minted.body });
+    keep('mint a session', minted, [minted.body.accessToken, minted.body.refreshToken]);
+    keep(
+      'admin call with a wrong token',
+      await http.get('/api/v1/admin/webhooks', { token: `${ADMIN_API_TOKEN}-wrong` }),
+    );
+    secrets.add(`${ADMIN_API_TOKEN}-wrong`);
     keep(
       'wrong password',
       await http.post('/api/v1/auth/login', {
@@ -139,7 +159,10 @@ describe('secrets hygiene', () => {
       }),
     );
 
-    const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM users');
+    // Provisioned users have no password, hence no hash.
+    const { rows } = await db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE password_hash IS NOT NULL',
+    );
     for (const row of rows) secrets.add(row.password_hash);
     const tokens = await db.query<{ token_hash: Buffer }>('SELECT token_hash FROM refresh_tokens');
     for (const row of tokens.rows) {

@@ -76,11 +76,19 @@ interface Operation {
 /** Every path × method of the OpenAPI document; anything it cannot fuzz fails the run. */
 function readOperations(doc: any): Operation[] {
   const resolve = (schema: Schema): Schema => {
-    if (!schema.$ref) return schema;
-    const name = schema.$ref.replace('#/components/schemas/', '');
-    const target = doc.components.schemas[name];
-    if (!target) throw new Error(`unresolvable ${schema.$ref}`);
-    return resolve(target);
+    if (schema.$ref) {
+      const name = schema.$ref.replace('#/components/schemas/', '');
+      const target = doc.components.schemas[name];
+      if (!target) throw new Error(`unresolvable ${schema.$ref}`);
+      return resolve(target);
+    }
+    // Nested objects (a push subscription's keys) are generated field by field too.
+    const properties = schema.properties && {
+      properties: Object.fromEntries(
+        Object.entries(schema.properties).map(([name, field]) => [name, resolve(field)]),
+      ),
+    };
+    return { ...schema, ...properties, ...(schema.items && { items: resolve(schema.items) }) };
   };
   const operations: Operation[] = [];
   for (const [template, methods] of Object.entries<any>(doc.paths)) {
@@ -568,6 +576,15 @@ class Harness {
           : fc.integer({ min: schema.minimum ?? 0, max: schema.maximum ?? 1000 });
       case 'boolean':
         return fc.boolean();
+      case 'object':
+        return fc.record(
+          Object.fromEntries(
+            Object.entries(schema.properties ?? {}).map(([field, s]) => [
+              field,
+              this.validValue(field, s),
+            ]),
+          ),
+        );
       case 'array':
         return fc.array(this.validValue(name.replace(/s$/, ''), schema.items ?? {}), {
           minLength: schema.minItems ?? 0,

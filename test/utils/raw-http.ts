@@ -46,6 +46,8 @@ function attempt(baseUrl: string, req: RawRequest, timeoutMs: number): Promise<R
   const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
   const headers: OutgoingHttpHeaders = { ...req.headers };
   if (body && !req.chunked) headers['content-length'] = body.length;
+  // Node chunks a body by default for POST, PUT and PATCH only; a DELETE must ask for it.
+  if (body && req.chunked) headers['transfer-encoding'] = 'chunked';
   return new Promise((resolve, reject) => {
     let answered = false;
     const outgoing = request(

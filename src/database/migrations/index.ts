@@ -12,6 +12,7 @@ import { MessageSearch1796392049461 } from './1796392049461-message-search';
 import { Moderation1796398252795 } from './1796398252795-moderation';
 import { Notifications1796402711021 } from './1796402711021-notifications';
 import { JobQueue1796402711022 } from './1796402711022-job-queue';
+import { AccountProvisioning1796404980343 } from './1796404980343-account-provisioning';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Moderation1796398252795,
   Notifications1796402711021,
   JobQueue1796402711022,
+  AccountProvisioning1796404980343,
 ];

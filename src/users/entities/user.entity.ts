@@ -1,4 +1,12 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
 
 @Entity({ name: 'users' })
 @Index('users_username_lower_key', { synchronize: false })
@@ -9,6 +17,13 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
 )
 @Check('users_username_format', `"username" ~ '^[A-Za-z0-9_.-]{3,32}$'`)
 @Check('users_display_name_length', `char_length("display_name") BETWEEN 1 AND 64`)
+@Check('users_external_id_length', `char_length("external_id") BETWEEN 1 AND 255`)
+@Check(
+  'users_suspension',
+  `("suspended_at" IS NOT NULL OR ("suspended_until" IS NULL AND "suspension_reason" IS NULL))
+   AND char_length("suspension_reason") <= 500`,
+)
+@Unique('users_external_id_key', ['externalId'])
 export class User {
   @PrimaryGeneratedColumn('identity', {
     generatedIdentity: 'ALWAYS',
@@ -30,9 +45,26 @@ export class User {
   @Column({ name: 'display_name', type: 'varchar', length: 64 })
   displayName!: string;
 
-  /** argon2id PHC string: algorithm, parameters, the per-user random salt and the hash. */
-  @Column({ name: 'password_hash', type: 'text' })
-  passwordHash!: string;
+  /**
+   * argon2id PHC string: algorithm, parameters, the per-user random salt and the hash. Null for a
+   * user an app provisioned (externalId): they sign in through the app, never with a password.
+   */
+  @Column({ name: 'password_hash', type: 'text', nullable: true })
+  passwordHash!: string | null;
+
+  /** The app's own id of this person, for users it provisions through the admin API. */
+  @Column({ name: 'external_id', type: 'varchar', length: 255, nullable: true })
+  externalId!: string | null;
+
+  /** While suspended (since then, until `suspendedUntil` or for good): no login, token or socket. */
+  @Column({ name: 'suspended_at', type: 'timestamptz', precision: 3, nullable: true })
+  suspendedAt!: Date | null;
+
+  @Column({ name: 'suspended_until', type: 'timestamptz', precision: 3, nullable: true })
+  suspendedUntil!: Date | null;
+
+  @Column({ name: 'suspension_reason', type: 'text', nullable: true })
+  suspensionReason!: string | null;
 
   /** ETag of the current avatar in user_avatars, or null when there is none. */
   @Column({ name: 'avatar_etag', type: 'varchar', length: 64, nullable: true })
