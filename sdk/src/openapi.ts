@@ -978,6 +978,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/users/me/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download everything the service holds of mine, as JSON
+     * @description My profile, friends, friend requests (the words of those I sent), blocks, memberships, my own messages and reactions, and the metadata of my uploads. Of other people it holds only their ids, never their messages. Streamed: large accounts download as they are read.
+     */
+    get: operations['exportMyData'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -2109,6 +2129,124 @@ export interface components {
        * @example true
        */
       created: boolean;
+    };
+    ExportedFriendDto: {
+      userId: number;
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      since: string;
+    };
+    ExportedFriendRequestDto: {
+      id: number;
+      /** @enum {string} */
+      direction: 'sent' | 'received';
+      otherUserId: number;
+      /** @enum {string} */
+      status: 'pending' | 'accepted' | 'rejected';
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      sentAt: string;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      respondedAt: string | null;
+      /** @description What I wrote with a request I sent; null for received ones (their sender’s words) */
+      message: string | null;
+    };
+    ExportedBlockDto: {
+      userId: number;
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      blockedAt: string;
+    };
+    ExportedMembershipDto: {
+      chatId: number;
+      /** @enum {string} */
+      type: 'direct' | 'group';
+      name: string;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member';
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      joinedAt: string;
+      muted: boolean;
+      archived: boolean;
+      /** @description The seq I have read up to */
+      lastReadSeq: number;
+    };
+    ExportedReactionDto: {
+      chatId: number;
+      messageId: number;
+      /** @example 👍 */
+      emoji: string;
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      reactedAt: string;
+    };
+    ExportedUploadDto: {
+      id: number;
+      name: string;
+      contentType: string;
+      size: number;
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      createdAt: string;
+      /** @description Where it is attached, if it is */
+      chatId: number | null;
+      messageId: number | null;
+    };
+    ExportedMessageDto: {
+      id: number;
+      chatId: number;
+      seq: number;
+      /** @description null once deleted */
+      body: string | null;
+      replyToId: number | null;
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      editedAt: string | null;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      deletedAt: string | null;
+    };
+    AccountExportDto: {
+      /**
+       * Format: date-time
+       * @example 2022-11-15T12:00:00.000Z
+       */
+      exportedAt: string;
+      profile: components['schemas']['MeResponseDto'];
+      friends: components['schemas']['ExportedFriendDto'][];
+      friendRequests: components['schemas']['ExportedFriendRequestDto'][];
+      blocks: components['schemas']['ExportedBlockDto'][];
+      memberships: components['schemas']['ExportedMembershipDto'][];
+      reactions: components['schemas']['ExportedReactionDto'][];
+      /** @description Metadata only, never the bytes */
+      uploads: components['schemas']['ExportedUploadDto'][];
+      /** @description Every message I sent, oldest first; never anyone else’s */
+      messages: components['schemas']['ExportedMessageDto'][];
     };
     HealthStatusDto: {
       /**
@@ -9241,6 +9379,61 @@ export interface operations {
            *       "error": "Unsupported Media Type",
            *       "code": "UNSUPPORTED_MEDIA_TYPE",
            *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  exportMyData: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountExportDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];

@@ -40,6 +40,6 @@ type S3Module = typeof import('./storage/s3-attachment-storage');
       },
     },
   ],
-  exports: [ATTACHMENT_STORAGE, AttachmentsService, AttachmentsCleanup],
+  exports: [ATTACHMENT_STORAGE, AttachmentsService, AttachmentsCleanup, UploadsService],
 })
 export class AttachmentsModule {}

@@ -35,6 +35,16 @@ export interface StoredFiles {
   thumbnailKey: string | null;
 }
 
+export interface UploadExport {
+  id: number;
+  name: string;
+  contentType: string;
+  size: number;
+  createdAt: Date;
+  chatId: number | null;
+  messageId: number | null;
+}
+
 /** Keeps one owner's quota checks apart from everyone else's: pg_advisory_xact_lock(UPLOADS, owner). */
 const UPLOADS_LOCK = 0x75706c64;
 
@@ -87,6 +97,16 @@ export class UploadsRepository {
 
   private get manager() {
     return this.db.manager;
+  }
+
+  /** The owner's uploads (metadata, never bytes), for their export. */
+  ownedBy(ownerId: number): Promise<UploadExport[]> {
+    return this.manager.query(
+      `SELECT id, name, content_type AS "contentType", size, created_at AS "createdAt",
+              chat_id AS "chatId", message_id AS "messageId"
+         FROM uploads WHERE owner_id = $1 ORDER BY id`,
+      [ownerId],
+    );
   }
 
   /** What the owner's uploads hold now, thumbnails included. */

@@ -15,7 +15,7 @@ import {
   sniffUploadType,
   typeMismatch,
 } from './upload-type';
-import { NewUpload, UploadsRepository } from './uploads.repository';
+import { NewUpload, UploadExport, UploadsRepository } from './uploads.repository';
 
 /** A file as it arrives: its bytes still streaming from the client. */
 export interface IncomingFile {
@@ -47,6 +47,11 @@ export class UploadsService {
     private readonly repository: UploadsRepository,
   ) {
     this.rules = config.attachments;
+  }
+
+  /** The owner's uploads (metadata, never bytes), for their export. */
+  ownedBy(ownerId: number): Promise<UploadExport[]> {
+    return this.repository.ownedBy(ownerId);
   }
 
   /** The largest file taken, for the multipart parser's limit. */

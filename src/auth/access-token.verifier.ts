@@ -5,6 +5,7 @@ import { UsersService } from '../users/users.service';
 import { AccessTokenClaims } from './access-token';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { assertCredentialLength } from './bearer-token';
+import { ExternalTokenVerifier } from './external-token.verifier';
 
 export interface VerifiedAccessToken {
   user: AuthUser;
@@ -12,12 +13,16 @@ export interface VerifiedAccessToken {
   expiresAt: number;
 }
 
-/** Checks access tokens for the HTTP guard and the socket handshake alike. */
+/**
+ * Checks access tokens for the socket handshake (and, for the identity provider's, the HTTP guard):
+ * ours, or those of the app's identity provider when one is trusted.
+ */
 @Injectable()
 export class AccessTokenVerifier {
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
+    private readonly external: ExternalTokenVerifier,
   ) {}
 
   async verify(token: string | undefined): Promise<VerifiedAccessToken> {
@@ -28,6 +33,7 @@ export class AccessTokenVerifier {
       );
     }
     assertCredentialLength(token);
+    if (this.external.claimsProvider(token)) return this.external.verify(token);
     let claims: AccessTokenClaims;
     try {
       claims = await this.jwt.verifyAsync(token);

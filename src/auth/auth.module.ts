@@ -8,6 +8,7 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
+import { ExternalTokenVerifier } from './external-token.verifier';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher';
@@ -30,6 +31,7 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
   providers: [
     AuthService,
     AccessTokenVerifier,
+    ExternalTokenVerifier,
     JwtStrategy,
     PasswordHasher,
     RefreshTokensRepository,

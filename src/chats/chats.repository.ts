@@ -7,6 +7,17 @@ import { ChatSession, ChatType, LastMessageSnapshot } from './entities/chat-sess
 import { ReadMarker } from './send-gate';
 import { UnreadMentions } from './unread-mentions';
 
+export interface MembershipExport {
+  chatId: number;
+  type: 'direct' | 'group';
+  name: string;
+  role: string;
+  joinedAt: Date;
+  muted: boolean;
+  archived: boolean;
+  lastReadSeq: number;
+}
+
 export interface ChatOfUser {
   chat: ChatSession;
   viewer: ViewerState;
@@ -180,6 +191,17 @@ export class ChatsRepository {
       [chatId, seq, senderId, mentioned],
     );
     return rows.map((row) => ({ userId: row.user_id, mentioned: row.mentioned }));
+  }
+
+  /** The user's memberships with what they set, for their export. */
+  membershipsOf(userId: number): Promise<MembershipExport[]> {
+    return this.manager.query(
+      `SELECT c.id AS "chatId", c.type, c.name, p.role, p.joined_at AS "joinedAt",
+              p.muted, p.archived, p.last_read_seq AS "lastReadSeq"
+         FROM chat_participants p JOIN chat_sessions c ON c.id = p.chat_id
+        WHERE p.user_id = $1 ORDER BY p.joined_at`,
+      [userId],
+    );
   }
 
   findChat(chatId: number): Promise<ChatSession | null> {

@@ -16,6 +16,7 @@ import {
   ChatMembership,
   ChatRoom,
   ChatsRepository,
+  MembershipExport,
   participantCondition,
   SenderMembership,
   Unarchived,
@@ -145,6 +146,11 @@ export class ChatsService {
     if (!chat) return { chat: null, recipients: [] };
     const recipients = await this.repository.unreadRecipients(chatId, seq, senderId, mentioned);
     return { chat: { id: chat.id, type: chat.type, name: chat.name }, recipients };
+  }
+
+  /** The chats the user is in, with their role and settings, for their export. */
+  membershipsOf(userId: number): Promise<MembershipExport[]> {
+    return this.repository.membershipsOf(userId);
   }
 
   /** Which of the users are in the chat now (a deleted chat has nobody). */

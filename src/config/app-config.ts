@@ -36,6 +36,8 @@ export interface AppConfig {
     accessTokenSecret: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
+    /** The app's identity provider, whose access tokens are accepted too; null when not trusted. */
+    external: ExternalIdentityProvider | null;
   };
   rateLimits: {
     loginPerIp: RateLimitRule | null;
@@ -144,6 +146,20 @@ export interface AppConfig {
   metrics: { port: number | null; host: string };
   log: { level: string };
   shutdownTimeoutMs: number;
+}
+
+/** An OIDC provider (Keycloak, Auth0, Cognito...) whose access tokens the chat accepts. */
+export interface ExternalIdentityProvider {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** Signing algorithms accepted (asymmetric only). */
+  algorithms: string[];
+  clockToleranceSeconds: number;
+  /** The claim a user created on first use takes their username from. */
+  usernameClaim: string;
+  /** The least time between two fetches of the key set (a token with an unknown key refetches it). */
+  jwksCooldownMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

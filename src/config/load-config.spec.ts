@@ -307,6 +307,48 @@ describe('loadConfig', () => {
     expect(problemsOf(env).join('\n')).toContain(problem);
   });
 
+  it('trusts no identity provider unless told, and then one with its issuer and audience', () => {
+    expect(loadConfig({}).config.auth.external).toBeNull();
+    const { config } = loadConfig({
+      AUTH_JWKS_URL: 'https://idp.example.com/certs',
+      AUTH_ISSUER: 'https://idp.example.com',
+      AUTH_AUDIENCE: 'chat',
+    });
+    expect(config.auth.external).toEqual({
+      jwksUrl: 'https://idp.example.com/certs',
+      issuer: 'https://idp.example.com',
+      audience: 'chat',
+      algorithms: ['RS256', 'ES256'],
+      clockToleranceSeconds: 30,
+      usernameClaim: 'preferred_username',
+      jwksCooldownMs: 30_000,
+    });
+  });
+
+  it.each([
+    [{ AUTH_JWKS_URL: 'https://idp.example.com/certs' }, 'needs AUTH_ISSUER'],
+    [
+      {
+        AUTH_JWKS_URL: 'https://i/c',
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+        AUTH_ALGORITHMS: 'HS256',
+      },
+      'AUTH_ALGORITHMS must list some of',
+    ],
+    [
+      {
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'http://idp/certs',
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+      },
+      'AUTH_JWKS_URL must be a https:// URL',
+    ],
+  ])('refuses the identity provider settings %j', (env, problem) => {
+    expect(problemsOf(env).join('\n')).toContain(problem);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: ' ' }).config.http.port).toBe(3000);
   });

@@ -75,6 +75,7 @@ export function loadConfig(env: Env): LoadedConfig {
         60,
         365 * 86400,
       ),
+      external: externalIdentityProvider(read, production),
     },
     rateLimits: {
       loginPerIp: read.rateLimit('RATE_LIMIT_LOGIN_PER_IP', '30/60'),
@@ -127,6 +128,55 @@ export function loadConfig(env: Env): LoadedConfig {
 }
 
 const MIB = 1024 * 1024;
+
+/** Asymmetric algorithms only: a shared secret (HS*) or none is never trusted from outside. */
+const EXTERNAL_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+function externalIdentityProvider(
+  read: EnvReader,
+  production: boolean,
+): AppConfig['auth']['external'] {
+  const jwksUrl = read.url('AUTH_JWKS_URL', production ? ['https:'] : ['https:', 'http:']);
+  if (jwksUrl === null) return null;
+  const issuer = read.string('AUTH_ISSUER', '');
+  const audience = read.string('AUTH_AUDIENCE', '');
+  if (!issuer || !audience) {
+    read.problem(
+      "AUTH_JWKS_URL needs AUTH_ISSUER (the iss of the provider's tokens) and AUTH_AUDIENCE (their aud for this API)",
+    );
+  }
+  const algorithms = read
+    .string('AUTH_ALGORITHMS', 'RS256,ES256')
+    .split(',')
+    .map((algorithm) => algorithm.trim())
+    .filter(Boolean);
+  const refused = algorithms.filter((algorithm) => !EXTERNAL_ALGORITHMS.includes(algorithm));
+  if (algorithms.length === 0 || refused.length > 0) {
+    read.problem(
+      `AUTH_ALGORITHMS must list some of ${EXTERNAL_ALGORITHMS.join(', ')}${refused.length ? ` (not ${refused.join(', ')})` : ''}`,
+    );
+  }
+  return {
+    jwksUrl,
+    issuer,
+    audience,
+    algorithms,
+    clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    usernameClaim: read.string('AUTH_USERNAME_CLAIM', 'preferred_username'),
+    jwksCooldownMs: read.integer('AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 600_000),
+  };
+}
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h. */
 const DEFAULT_WEBHOOK_RETRY_DELAYS = '5,30,120,600,1800,3600,7200,14400,28800,28800';

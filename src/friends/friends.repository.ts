@@ -19,6 +19,21 @@ export interface RelationCursor {
   userId: number;
 }
 
+export interface FriendsExport {
+  friends: { userId: number; since: Date }[];
+  /** A received request's message is its sender's words: left out. */
+  friendRequests: {
+    id: number;
+    direction: 'sent' | 'received';
+    otherUserId: number;
+    status: string;
+    sentAt: Date;
+    respondedAt: Date | null;
+    message: string | null;
+  }[];
+  blocks: { userId: number; blockedAt: Date }[];
+}
+
 /** The only code that touches the friends module's tables; it joins the ambient transaction. */
 @Injectable()
 export class FriendsRepository {
@@ -192,6 +207,30 @@ export class FriendsRepository {
       [blockedId, userIds],
     );
     return rows.map((row) => row.blocker_id);
+  }
+
+  /** Everything of the user's in this module, for their export: never another user's words. */
+  async exportOf(userId: number): Promise<FriendsExport> {
+    const friends: FriendsExport['friends'] = await this.manager.query(
+      `SELECT CASE WHEN user_low_id = $1 THEN user_high_id ELSE user_low_id END AS "userId",
+              created_at AS since
+         FROM friendships WHERE user_low_id = $1 OR user_high_id = $1 ORDER BY created_at`,
+      [userId],
+    );
+    const friendRequests: FriendsExport['friendRequests'] = await this.manager.query(
+      `SELECT id, CASE WHEN from_user_id = $1 THEN 'sent' ELSE 'received' END AS direction,
+              CASE WHEN from_user_id = $1 THEN to_user_id ELSE from_user_id END AS "otherUserId",
+              status, sent_at AS "sentAt", responded_at AS "respondedAt",
+              CASE WHEN from_user_id = $1 THEN message END AS message
+         FROM friend_requests WHERE from_user_id = $1 OR to_user_id = $1 ORDER BY id`,
+      [userId],
+    );
+    const blocks: FriendsExport['blocks'] = await this.manager.query(
+      `SELECT blocked_id AS "userId", created_at AS "blockedAt"
+         FROM user_blocks WHERE blocker_id = $1 ORDER BY created_at`,
+      [userId],
+    );
+    return { friends, friendRequests, blocks };
   }
 
   /** Records the block (idempotent) and returns when it began. */

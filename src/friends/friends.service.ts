@@ -7,7 +7,7 @@ import { FriendResponseDto } from './dto/friend-response.dto';
 import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
 import { friendPair } from './friend-pair';
 import { FriendsError, FriendsErrorCode } from './friends.errors';
-import { FriendsRepository, mayMessageCondition } from './friends.repository';
+import { FriendsExport, FriendsRepository, mayMessageCondition } from './friends.repository';
 import { decodeRelationCursor, relationCursorOf } from './relation-cursor';
 
 /** Friendships; the module's public face for other modules. */
@@ -53,6 +53,11 @@ export class FriendsService {
    */
   mayMessageCondition(lowColumn: string, highColumn: string): string {
     return mayMessageCondition(lowColumn, highColumn);
+  }
+
+  /** The user's friendships, requests (their own words only) and blocks, for their export. */
+  exportOf(userId: number): Promise<FriendsExport> {
+    return this.repository.exportOf(userId);
   }
 
   friendIdsOf(userId: number): Promise<number[]> {

@@ -5,6 +5,17 @@ import { Message } from './entities/message.entity';
 import { MessageView, ReactionSummary, ReplyPreview } from './message-view';
 import { ReactedMessage } from './reaction-plan';
 
+export interface OwnMessageExport {
+  id: number;
+  chatId: number;
+  seq: number;
+  body: string | null;
+  replyToId: number | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+}
+
 export interface NewMessage {
   chatId: number;
   seq: number;
@@ -208,6 +219,16 @@ export class MessagesRepository {
       body: row.body,
       deletedAt: row.deleted_at,
     }));
+  }
+
+  /** A page of the user's own messages after `afterId`, oldest first, for their export. */
+  ownMessages(senderId: number, afterId: number, limit: number): Promise<OwnMessageExport[]> {
+    return this.manager.query(
+      `SELECT id, chat_id AS "chatId", seq, body, reply_to_id AS "replyToId",
+              created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt"
+         FROM messages WHERE sender_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [senderId, afterId, limit],
+    );
   }
 
   async findInChat(chatId: number, id: number): Promise<Message | null> {

@@ -18,7 +18,7 @@ import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { MessageFiles } from './message-files';
 import { forEveryone } from './messages.mapper';
 import { MentionsRepository } from './mentions.repository';
-import { HistoryBound, MessagesRepository } from './messages.repository';
+import { HistoryBound, MessagesRepository, OwnMessageExport } from './messages.repository';
 
 export interface SyncPoint {
   afterSeq?: number;
@@ -144,6 +144,16 @@ export class MessagesService {
       (row) => (forward ? { after: row.id } : { before: row.id }),
       (_row, i) => responses[i],
     );
+  }
+
+  /** The user's own messages, oldest first, in pages: their export streams them. */
+  async *ownMessages(userId: number, pageSize: number): AsyncGenerator<OwnMessageExport[]> {
+    for (let afterId = 0; ;) {
+      const page = await this.repository.ownMessages(userId, afterId, pageSize);
+      if (page.length > 0) yield page;
+      if (page.length < pageSize) return;
+      afterId = page[page.length - 1].id;
+    }
   }
 
   /** The message as stored now, for a notification about it; null when it is not there. */

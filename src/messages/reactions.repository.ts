@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transaction-host';
 import { EmojiState, ReactionRow } from './reaction-plan';
 
+export interface OwnReactionExport {
+  chatId: number;
+  messageId: number;
+  emoji: string;
+  reactedAt: Date;
+}
+
 export interface Reactor {
   userId: number;
   reactedAt: Date;
@@ -25,6 +32,15 @@ export class ReactionsRepository {
    * The emoji on these messages: each one's count, and which of `userIds` reacted with it (only
    * those, so a message with thousands of reactions costs no more).
    */
+  /** The user's own reactions, for their export. */
+  ownReactions(userId: number): Promise<OwnReactionExport[]> {
+    return this.manager.query(
+      `SELECT chat_id AS "chatId", message_id AS "messageId", emoji, created_at AS "reactedAt"
+         FROM message_reactions WHERE user_id = $1 ORDER BY created_at`,
+      [userId],
+    );
+  }
+
   async emojiStates(messageIds: number[], userIds: number[]): Promise<EmojiState[]> {
     const rows: { message_id: number; emoji: string; count: number; users: number[] }[] =
       await this.manager.query(

@@ -11,7 +11,7 @@ import { ReactionResponseDto } from './dto/reaction-response.dto';
 import { ReactorResponseDto } from './dto/reactor-response.dto';
 import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { MessagesRepository } from './messages.repository';
-import { ReactionsRepository, ReactorCursor } from './reactions.repository';
+import { OwnReactionExport, ReactionsRepository, ReactorCursor } from './reactions.repository';
 
 const isReactorCursor = (value: unknown): value is ReactorCursor => {
   const cursor = value as ReactorCursor | null;
@@ -34,6 +34,11 @@ export class ReactionsService {
     private readonly rateLimiter: RateLimiterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The user's own reactions, for their export. */
+  ownReactions(userId: number): Promise<OwnReactionExport[]> {
+    return this.reactions.ownReactions(userId);
+  }
 
   /**
    * Puts my reaction on (the gate of sending applies) or takes it off (as a delete, taking one's

@@ -79,6 +79,26 @@ export class UsersRepository {
     return { user: (await this.findById(rows[0].id))!, created: rows[0].created };
   }
 
+  findByExternalId(externalId: string): Promise<User | null> {
+    return this.users.findOneBy({ externalId });
+  }
+
+  /**
+   * Creates the user of that externalId unless one exists (created meanwhile by a concurrent first
+   * request): answers it either way.
+   */
+  async insertExternal(user: ProvisionedUser): Promise<User> {
+    await this.refusingTakenUsernames(() =>
+      this.users.query(
+        `INSERT INTO users (external_id, username, username_skeleton, display_name)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (external_id) DO NOTHING`,
+        [user.externalId, user.username, usernameSkeleton(user.username), user.displayName],
+      ),
+    );
+    return (await this.findByExternalId(user.externalId))!;
+  }
+
   async standing(id: number): Promise<Standing> {
     const rows: { suspended: boolean }[] = await this.users.query(
       `SELECT suspended_at IS NOT NULL AND (suspended_until IS NULL OR suspended_until > now())

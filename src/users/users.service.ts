@@ -43,6 +43,12 @@ interface SearchCursor {
   u: string;
 }
 
+const isValidUsername = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length >= 3 &&
+  value.length <= 32 &&
+  USERNAME_PATTERN.test(value);
+
 const isSearchCursor = (value: unknown): value is SearchCursor => {
   const key = (value as SearchCursor | null)?.u;
   return typeof key === 'string' && key.length <= 32 && USERNAME_PATTERN.test(key);
@@ -64,6 +70,29 @@ export class UsersService {
   async provision(user: ProvisionedUser): Promise<{ user: UserResponseDto; created: boolean }> {
     const { user: stored, created } = await this.users.upsertByExternalId(user);
     return { user: this.profile(stored), created };
+  }
+
+  /**
+   * The user an identity provider knows by `externalId` (its subject), created on first use with
+   * the username the provider suggests when it is valid and free, else one derived from the id.
+   */
+  async externalUser(externalId: string, suggested: unknown): Promise<UserResponseDto> {
+    const existing = await this.users.findByExternalId(externalId);
+    if (existing) return this.profile(existing);
+    const create = async (username: string) =>
+      this.profile(
+        await this.users.insertExternal({ externalId, username, displayName: username }),
+      );
+    if (isValidUsername(suggested)) {
+      try {
+        return await create(suggested);
+      } catch (error) {
+        if (!(error instanceof UsersError && error.code === UsersErrorCode.USERNAME_TAKEN)) {
+          throw error;
+        }
+      }
+    }
+    return create(`u_${createHash('sha256').update(externalId).digest('hex').slice(0, 16)}`);
   }
 
   /** Whether the user may act now: there, and not suspended. */

@@ -414,6 +414,14 @@ const MATRIX: Record<string, RouteCase> = {
     outsiders: [],
     noOutsider: "names no resource: it is always the caller's own profile",
   }),
+  'GET /api/v1/users/me/export': route<PairFixture>({
+    build: () => freshPair(true),
+    actor: (f) => f.a,
+    request: () => ({ path: '/api/v1/users/me/export' }),
+    success: [200],
+    outsiders: [],
+    noOutsider: "names no resource: it is always the caller's own data",
+  }),
   'PATCH /api/v1/users/me': route<PairFixture>({
     build: () => freshPair(false),
     actor: (f) => f.a,

@@ -100,6 +100,7 @@ const OPERATION_IDS: Record<string, string> = {
   'post /api/v1/admin/users/{userId}/suspension': 'suspendUser',
   'delete /api/v1/admin/users/{userId}/suspension': 'liftSuspension',
   'put /api/v1/admin/friendships': 'befriendUsers',
+  'get /api/v1/users/me/export': 'exportMyData',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

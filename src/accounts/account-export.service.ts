@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { UploadsService } from '../attachments/uploads.service';
+import { ChatsService } from '../chats/chats.service';
+import { FriendsService } from '../friends/friends.service';
+import { MessagesService } from '../messages/messages.service';
+import { ReactionsService } from '../messages/reactions.service';
+import { UsersService } from '../users/users.service';
+
+/** Messages read per statement: the export streams them, whatever their number. */
+const MESSAGE_PAGE = 500;
+
+/**
+ * A person's own data as one JSON document (AccountExportDto), written as it is read: the messages,
+ * the part that grows, page by page. Of other people it holds only ids, never their words.
+ */
+@Injectable()
+export class AccountExportService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly friends: FriendsService,
+    private readonly chats: ChatsService,
+    private readonly messages: MessagesService,
+    private readonly reactions: ReactionsService,
+    private readonly uploads: UploadsService,
+  ) {}
+
+  async *document(userId: number): AsyncGenerator<string> {
+    const profile = await this.users.getMe(userId);
+    const { friends, friendRequests, blocks } = await this.friends.exportOf(userId);
+    const head = {
+      exportedAt: new Date(),
+      profile,
+      friends,
+      friendRequests,
+      blocks,
+      memberships: await this.chats.membershipsOf(userId),
+      reactions: await this.reactions.ownReactions(userId),
+      uploads: await this.uploads.ownedBy(userId),
+    };
+    yield `${JSON.stringify(head).slice(0, -1)},"messages":[`;
+    let separator = '';
+    for await (const page of this.messages.ownMessages(userId, MESSAGE_PAGE)) {
+      yield separator + page.map((message) => JSON.stringify(message)).join(',');
+      separator = ',';
+    }
+    yield ']}';
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, decodeJwt, errors, JWTPayload, jwtVerify } from 'jose';
+import { AuthUser } from '../common/auth/auth-user';
+import { APP_CONFIG, AppConfig, ExternalIdentityProvider } from '../config/app-config';
+import { UsersService } from '../users/users.service';
+import { AuthError, AuthErrorCode } from './auth.errors';
+
+/** An app's id of a person: what `sub` may be (the same rule as the admin API's externalId). */
+const EXTERNAL_ID = /^[\x21-\x7e]{1,255}$/;
+/** How long a fetched key set is trusted without a refetch. */
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+const JWKS_TIMEOUT_MS = 5000;
+
+/**
+ * Access tokens of the app's own identity provider (AUTH_JWKS_URL): checked against its key set
+ * (fetched and cached by jose, refetched when a token names a key it does not hold, so rotation
+ * needs nothing), its issuer, our audience, an allow-list of asymmetric algorithms and a bounded
+ * clock skew. The token's `sub` is the user's externalId; a user is created on first use.
+ */
+@Injectable()
+export class ExternalTokenVerifier {
+  private readonly provider: ExternalIdentityProvider | null;
+  private readonly keys: ReturnType<typeof createRemoteJWKSet> | null;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UsersService,
+  ) {
+    this.provider = config.auth.external;
+    this.keys =
+      this.provider &&
+      createRemoteJWKSet(new URL(this.provider.jwksUrl), {
+        cooldownDuration: this.provider.jwksCooldownMs,
+        cacheMaxAge: JWKS_MAX_AGE_MS,
+        timeoutDuration: JWKS_TIMEOUT_MS,
+      });
+  }
+
+  /**
+   * Whether the token says it comes from the trusted provider: then only the provider's keys may
+   * vouch for it. Read without checking anything; the check is verify's.
+   */
+  claimsProvider(token: string): boolean {
+    if (!this.provider) return false;
+    try {
+      return decodeJwt(token).iss === this.provider.issuer;
+    } catch {
+      return false;
+    }
+  }
+
+  async verify(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
+    const provider = this.provider!;
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.keys!, {
+        issuer: provider.issuer,
+        audience: provider.audience,
+        algorithms: provider.algorithms,
+        clockTolerance: provider.clockToleranceSeconds,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) {
+        throw new AuthError(
+          AuthErrorCode.TOKEN_EXPIRED,
+          'The access token has expired; refresh it',
+        );
+      }
+      throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
+    }
+    if (!EXTERNAL_ID.test(claims.sub!)) {
+      throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token names no valid subject');
+    }
+    const user = await this.users.externalUser(claims.sub!, claims[provider.usernameClaim]);
+    if ((await this.users.standing(user.id)) === 'suspended') throw AuthError.suspended();
+    return { user: { id: user.id, username: user.username }, expiresAt: claims.exp! * 1000 };
+  }
+}
