@@ -119,13 +119,15 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     if (!this.config.jobs.workers) return;
     const ids: string[] = [];
     for (let i = 0; i < spec.workers; i++) {
-      const id = await this.boss.work<object>(
+      const id: string = await this.boss.work<object>(
         spec.name,
         { batchSize: spec.batchSize, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS },
-        (jobs) =>
-          this.stopping
-            ? Promise.reject(new Error('This replica is shutting down'))
-            : this.track(handler(jobs)),
+        async (jobs) => {
+          if (this.stopping) throw new Error('This replica is shutting down');
+          await this.track(handler(jobs));
+          // A full batch means more may wait: fetch again at once rather than at the next poll.
+          if (jobs.length === spec.batchSize) this.boss.notifyWorker(id);
+        },
       );
       ids.push(id);
     }

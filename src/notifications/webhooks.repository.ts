@@ -100,6 +100,13 @@ export class WebhooksRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  async hasEnabledEndpoints(): Promise<boolean> {
+    const rows: { exists: boolean }[] = await this.manager.query(
+      'SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled) AS exists',
+    );
+    return rows[0].exists;
+  }
+
   /** Endpoints that take new events, with what they subscribed to. */
   enabledEndpoints(): Promise<Pick<WebhookEndpoint, 'id' | 'events'>[]> {
     return this.manager.query('SELECT id, events FROM webhook_endpoints WHERE enabled');
