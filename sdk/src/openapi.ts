@@ -2056,7 +2056,7 @@ export interface components {
        */
       username: string;
       /**
-       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character. Defaults to the username
+       * @description Trimmed; no control, bidirectional or invisible characters (a zero-width joiner only between two emoji), and at least one visible character. Left out: the username for a new user, unchanged for an existing one
        * @example Shivam
        */
       displayName?: string;

@@ -24,8 +24,9 @@ export class AccountExportController {
       'their ids, never their messages. Streamed: large accounts download as they are read.',
   })
   @ApiOkResponse({ type: AccountExportDto })
-  export(@CurrentUser() user: AuthUser): StreamableFile {
-    return new StreamableFile(Readable.from(this.exports.document(user.id)), {
+  async export(@CurrentUser() user: AuthUser): Promise<StreamableFile> {
+    const document = await this.exports.document(user.id);
+    return new StreamableFile(Readable.from(document, { objectMode: false }), {
       type: 'application/json; charset=utf-8',
       disposition: `attachment; filename="chat-export-${user.id}.json"`,
     });

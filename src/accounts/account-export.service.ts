@@ -24,7 +24,11 @@ export class AccountExportService {
     private readonly uploads: UploadsService,
   ) {}
 
-  async *document(userId: number): AsyncGenerator<string> {
+  /**
+   * Reads everything but the messages first, so a failure there is an ordinary error answer; then
+   * the document streams, its messages page by page.
+   */
+  async document(userId: number): Promise<AsyncGenerator<string>> {
     const profile = await this.users.getMe(userId);
     const { friends, friendRequests, blocks } = await this.friends.exportOf(userId);
     const head = {
@@ -37,6 +41,10 @@ export class AccountExportService {
       reactions: await this.reactions.ownReactions(userId),
       uploads: await this.uploads.ownedBy(userId),
     };
+    return this.stream(head, userId);
+  }
+
+  private async *stream(head: object, userId: number): AsyncGenerator<string> {
     yield `${JSON.stringify(head).slice(0, -1)},"messages":[`;
     let separator = '';
     for await (const page of this.messages.ownMessages(userId, MESSAGE_PAGE)) {

@@ -1,7 +1,6 @@
-import { Body, Controller, Put, Res } from '@nestjs/common';
+import { Body, Controller, HttpStatus, Put, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { HttpStatus } from '@nestjs/common';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AdminRoute } from './admin-route.decorator';
 import { AdminUsersService } from './admin-users.service';

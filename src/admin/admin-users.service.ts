@@ -31,7 +31,7 @@ export class AdminUsersService {
     const { user, created } = await this.users.provision({
       externalId,
       username,
-      displayName: displayName ?? username,
+      displayName: displayName ?? null,
     });
     return { user: { ...user, externalId }, created };
   }

@@ -69,10 +69,10 @@ export class ExternalTokenVerifier {
       }
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
     }
-    if (!EXTERNAL_ID.test(claims.sub!)) {
+    if (typeof claims.sub !== 'string' || !EXTERNAL_ID.test(claims.sub)) {
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token names no valid subject');
     }
-    const user = await this.users.externalUser(claims.sub!, claims[provider.usernameClaim]);
+    const user = await this.users.externalUser(claims.sub, claims[provider.usernameClaim]);
     if ((await this.users.standing(user.id)) === 'suspended') throw AuthError.suspended();
     return { user: { id: user.id, username: user.username }, expiresAt: claims.exp! * 1000 };
   }

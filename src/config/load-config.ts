@@ -129,6 +129,13 @@ export function loadConfig(env: Env): LoadedConfig {
 
 const MIB = 1024 * 1024;
 
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 /** Asymmetric algorithms only: a shared secret (HS*) or none is never trusted from outside. */
 const EXTERNAL_ALGORITHMS = [
   'RS256',
@@ -156,11 +163,7 @@ function externalIdentityProvider(
       "AUTH_JWKS_URL needs AUTH_ISSUER (the iss of the provider's tokens) and AUTH_AUDIENCE (their aud for this API)",
     );
   }
-  const algorithms = read
-    .string('AUTH_ALGORITHMS', 'RS256,ES256')
-    .split(',')
-    .map((algorithm) => algorithm.trim())
-    .filter(Boolean);
+  const algorithms = splitList(read.string('AUTH_ALGORITHMS', 'RS256,ES256'));
   const refused = algorithms.filter((algorithm) => !EXTERNAL_ALGORITHMS.includes(algorithm));
   if (algorithms.length === 0 || refused.length > 0) {
     read.problem(

@@ -28,10 +28,6 @@ export class ReactionsRepository {
     return this.db.manager;
   }
 
-  /**
-   * The emoji on these messages: each one's count, and which of `userIds` reacted with it (only
-   * those, so a message with thousands of reactions costs no more).
-   */
   /** The user's own reactions, for their export. */
   ownReactions(userId: number): Promise<OwnReactionExport[]> {
     return this.manager.query(
@@ -41,6 +37,10 @@ export class ReactionsRepository {
     );
   }
 
+  /**
+   * The emoji on these messages: each one's count, and which of `userIds` reacted with it (only
+   * those, so a message with thousands of reactions costs no more).
+   */
   async emojiStates(messageIds: number[], userIds: number[]): Promise<EmojiState[]> {
     const rows: { message_id: number; emoji: string; count: number; users: number[] }[] =
       await this.manager.query(

@@ -1,4 +1,4 @@
-import { Inject, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -8,6 +8,7 @@ import {
 import { Socket } from 'socket.io';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { ChatsService } from '../chats/chats.service';
+import { UsersService } from '../users/users.service';
 import { ValidationFailedError } from '../common/errors/common-error';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -45,6 +46,7 @@ import { TypingService } from './typing.service';
 export class ChatGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
 {
+  private readonly logger = new Logger(ChatGateway.name);
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Chats never change type or topic, so a group's topic can be remembered. */
   private readonly groupTopics = new Map<number, string>();
@@ -64,6 +66,7 @@ export class ChatGateway
     private readonly readers: ReaderMessages,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
+    private readonly users: UsersService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -103,6 +106,20 @@ export class ChatGateway
     this.scheduleExpiry(socket);
     this.router.listen(socket, this.routes);
     void this.presence.connected(socket);
+    void this.closeIfNoLongerActive(socket);
+  }
+
+  /**
+   * A suspension that commits while a socket is mid-handshake closes the user's connected sockets,
+   * which this one is not yet: asked again once it is connected, it closes itself.
+   */
+  private async closeIfNoLongerActive(socket: Socket): Promise<void> {
+    try {
+      const { userId } = socket.data as SocketData;
+      if ((await this.users.standing(userId)) !== 'active') socket.disconnect(true);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not check a new socket’s account');
+    }
   }
 
   handleDisconnect(socket: Socket): void {

@@ -16,7 +16,8 @@ export interface NewUser {
 export interface ProvisionedUser {
   externalId: string;
   username: string;
-  displayName: string;
+  /** Null: the username on creation, unchanged on update. */
+  displayName: string | null;
 }
 
 /** Whether a user may act: there, and not suspended now. */
@@ -68,10 +69,10 @@ export class UsersRepository {
     const rows: { id: number; created: boolean }[] = await this.refusingTakenUsernames(() =>
       this.users.query(
         `INSERT INTO users (external_id, username, username_skeleton, display_name)
-         VALUES ($1, $2, $3, $4)
+         VALUES ($1, $2, $3, coalesce($4::varchar, $2::varchar))
          ON CONFLICT (external_id) DO UPDATE
            SET username = excluded.username, username_skeleton = excluded.username_skeleton,
-               display_name = excluded.display_name
+               display_name = coalesce($4::varchar, users.display_name)
          RETURNING id, xmax = 0 AS created`,
         [user.externalId, user.username, usernameSkeleton(user.username), user.displayName],
       ),

@@ -68,7 +68,13 @@ describe("an app's own accounts", () => {
     const renamed = username();
     const updated = await provision(id, renamed);
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ id: created.body.id, externalId: id, username: renamed });
+    // Left out, the display name stays what it was.
+    expect(updated.body).toMatchObject({
+      id: created.body.id,
+      externalId: id,
+      username: renamed,
+      displayName: 'First Name',
+    });
     const rows = await one.db.query(
       'SELECT username, password_hash FROM users WHERE external_id = $1',
       [id],

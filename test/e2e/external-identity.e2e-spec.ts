@@ -165,6 +165,7 @@ describe("the app's identity provider", () => {
       ],
       ['no subject', await idp.token({}), 'TOKEN_INVALID'],
       ['a subject that is no id', await idp.token({ sub: 'has space' }), 'TOKEN_INVALID'],
+      ['a subject that is no string', await idp.token({ sub: ['x'] }), 'TOKEN_INVALID'],
     ];
     for (const [name, token, code] of cases) {
       const res = await t.http.get('/api/v1/users/me', { token });

@@ -15,7 +15,7 @@ export class ProvisionUserDto {
 
   @ApiPropertyOptional({
     ...DISPLAY_NAME_SCHEMA,
-    description: `${DISPLAY_NAME_SCHEMA.description}. Defaults to the username`,
+    description: `${DISPLAY_NAME_SCHEMA.description}. Left out: the username for a new user, unchanged for an existing one`,
     example: 'Shivam',
   })
   @IsOptionalNotNull()
