@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, decodeJwt, errors, JWTPayload, jwtVerify } from 'jose';
 import { AuthUser } from '../common/auth/auth-user';
 import { APP_CONFIG, AppConfig, ExternalIdentityProvider } from '../config/app-config';
+import { isExternalId } from '../users/external-id';
 import { UsersService } from '../users/users.service';
 import { AuthError, AuthErrorCode } from './auth.errors';
 
-/** An app's id of a person: what `sub` may be (the same rule as the admin API's externalId). */
-const EXTERNAL_ID = /^[\x21-\x7e]{1,255}$/;
 /** How long a fetched key set is trusted without a refetch. */
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 const JWKS_TIMEOUT_MS = 5000;
@@ -69,7 +68,7 @@ export class ExternalTokenVerifier {
       }
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
     }
-    if (typeof claims.sub !== 'string' || !EXTERNAL_ID.test(claims.sub)) {
+    if (!isExternalId(claims.sub)) {
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token names no valid subject');
     }
     const user = await this.users.externalUser(claims.sub, claims[provider.usernameClaim]);

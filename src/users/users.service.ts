@@ -4,7 +4,7 @@ import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { toAvatarImage } from './avatar-image';
 import { UserResponseDto } from './dto/user-response.dto';
 import { USERNAME_PATTERN } from './dto/username.validator';
-import { usernameKey } from './username';
+import { isPossibleUsername, usernameKey } from './username';
 import { AvatarLinks } from './avatar-links';
 import { User } from './entities/user.entity';
 import { toMeResponse, toUserResponse } from './users.mapper';
@@ -43,12 +43,6 @@ interface SearchCursor {
   u: string;
 }
 
-const isValidUsername = (value: unknown): value is string =>
-  typeof value === 'string' &&
-  value.length >= 3 &&
-  value.length <= 32 &&
-  USERNAME_PATTERN.test(value);
-
 const isSearchCursor = (value: unknown): value is SearchCursor => {
   const key = (value as SearchCursor | null)?.u;
   return typeof key === 'string' && key.length <= 32 && USERNAME_PATTERN.test(key);
@@ -83,7 +77,7 @@ export class UsersService {
       this.profile(
         await this.users.insertExternal({ externalId, username, displayName: username }),
       );
-    if (isValidUsername(suggested)) {
+    if (typeof suggested === 'string' && isPossibleUsername(suggested)) {
       try {
         return await create(suggested);
       } catch (error) {
