@@ -31,7 +31,7 @@ describe('a frozen database under load', () => {
   let postgres: DisposablePostgres;
   let server: ServerProcess;
   let databaseUrl: string;
-  let frozen: number[] = [];
+  const frozen: number[] = [];
   let clients: RecipeClient[] = [];
   let load: MessageLoad | undefined;
 
@@ -62,7 +62,7 @@ describe('a frozen database under load', () => {
 
     load.start();
     await load.acks(200);
-    frozen = freeze(await postgresProcesses(databaseUrl));
+    freeze(await postgresProcesses(databaseUrl), frozen);
     const from = Date.now();
     const frozenProcesses = frozen.length;
     const live: string[] = [];
@@ -73,8 +73,7 @@ describe('a frozen database under load', () => {
       await delay(500);
     }
     const to = Date.now();
-    thaw(frozen);
-    frozen = [];
+    thaw(frozen.splice(0));
     await load.acks(200, 30_000);
     await load.finish(30_000);
 
@@ -107,18 +106,22 @@ describe('a frozen database under load', () => {
   }, 90_000);
 });
 
-/** The postmaster serving this URL and its children (backends and helpers). */
+/**
+ * The postmaster serving this URL and its children (backends and helpers), without the backend
+ * of the probe itself, which is exiting.
+ */
 async function postgresProcesses(url: string): Promise<number[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const postmaster = parentOf(rows[0].pid);
+  const probeBackend = rows[0].pid;
+  const postmaster = parentOf(probeBackend);
   await client.end();
   if (postmaster === null) throw new Error('cannot find the postmaster');
   const children = readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
-    .filter((pid) => parentOf(pid) === postmaster);
+    .filter((pid) => pid !== probeBackend && parentOf(pid) === postmaster);
   return [postmaster, ...children];
 }
 
@@ -131,9 +134,20 @@ function parentOf(pid: number): number | null {
   }
 }
 
-function freeze(pids: number[]): number[] {
-  for (const pid of pids) process.kill(pid, 'SIGSTOP');
-  return pids;
+/**
+ * Stops each process and records it in `frozen` at once, so that a failure half-way still thaws
+ * the ones stopped (a frozen postmaster left behind hangs the whole run). A backend may end
+ * between the listing and its signal (a pool closing an idle connection): it needs no freezing.
+ */
+function freeze(pids: number[], frozen: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGSTOP');
+      frozen.push(pid);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
 }
 
 function thaw(pids: number[]): void {
