@@ -16,7 +16,11 @@ export interface paths {
     get: operations['getMe'];
     put?: never;
     post?: never;
-    delete?: never;
+    /**
+     * Delete my account, for good
+     * @description Confirmed with my password. At once: my sessions end and my sockets close on every replica, my friendships, friend requests and blocks go, I leave my groups (an owner hands them over as when leaving), my avatar and push subscriptions go. Then, in the background: my reactions go and my messages become tombstones (unless the operator keeps them), and my uploads are purged. Others see my profile as a deleted user; my username stays taken for a grace period. Wrong passwords count against the account like failed logins (429). An account without a password (the app's own users) is deleted by the app: `DELETE /api/v1/admin/users/:userId`.
+     */
+    delete: operations['deleteMyAccount'];
     options?: never;
     head?: never;
     /**
@@ -987,12 +991,32 @@ export interface paths {
     };
     /**
      * Download everything the service holds of mine, as JSON
-     * @description My profile, friends, friend requests (the words of those I sent), blocks, memberships, my own messages and reactions, and the metadata of my uploads. Of other people it holds only their ids, never their messages. Streamed: large accounts download as they are read.
+     * @description My profile, friends, friend requests (the words of those I sent), blocks, memberships, my own messages and reactions, and the metadata of my uploads. Of other people it holds only their ids, never their messages. Streamed: large accounts download as they are read. Limited per user (429 with Retry-After): each one reads every message I sent.
      */
     get: operations['exportMyData'];
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a user's account, for good
+     * @description What `DELETE /api/v1/users/me` does, without a password: for the app whose users sign in through it. An account already deleted is 404 `USER_NOT_FOUND`.
+     */
+    delete: operations['deleteUser'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1064,7 +1088,10 @@ export interface components {
     MeResponseDto: {
       /** @example 1 */
       id: number;
-      /** @example shivam */
+      /**
+       * @description Letters, digits, `_`, `.` and `-`. A deleted account keeps its username for a grace period (nobody can take it meanwhile), then shows `deleted#<id>`.
+       * @example shivam
+       */
       username: string;
       /** @example Shivam */
       displayName: string;
@@ -1078,6 +1105,11 @@ export interface components {
        * @example 2022-11-16T12:00:00.000Z
        */
       joinedAt: string;
+      /**
+       * @description True once the account is deleted: its display name reads "Deleted user", it has no picture, and nobody can befriend it or chat with it any more; its messages stay in history (as tombstones unless the operator keeps them).
+       * @example false
+       */
+      deleted: boolean;
       /**
        * @description Whether others may send me friend requests
        * @example true
@@ -1109,7 +1141,10 @@ export interface components {
     UserResponseDto: {
       /** @example 1 */
       id: number;
-      /** @example shivam */
+      /**
+       * @description Letters, digits, `_`, `.` and `-`. A deleted account keeps its username for a grace period (nobody can take it meanwhile), then shows `deleted#<id>`.
+       * @example shivam
+       */
       username: string;
       /** @example Shivam */
       displayName: string;
@@ -1123,6 +1158,11 @@ export interface components {
        * @example 2022-11-16T12:00:00.000Z
        */
       joinedAt: string;
+      /**
+       * @description True once the account is deleted: its display name reads "Deleted user", it has no picture, and nobody can befriend it or chat with it any more; its messages stay in history (as tombstones unless the operator keeps them).
+       * @example false
+       */
+      deleted: boolean;
     };
     UserResponsePageDto: {
       items: components['schemas']['UserResponseDto'][];
@@ -2064,7 +2104,10 @@ export interface components {
     ProvisionedUserResponseDto: {
       /** @example 1 */
       id: number;
-      /** @example shivam */
+      /**
+       * @description Letters, digits, `_`, `.` and `-`. A deleted account keeps its username for a grace period (nobody can take it meanwhile), then shows `deleted#<id>`.
+       * @example shivam
+       */
       username: string;
       /** @example Shivam */
       displayName: string;
@@ -2078,6 +2121,11 @@ export interface components {
        * @example 2022-11-16T12:00:00.000Z
        */
       joinedAt: string;
+      /**
+       * @description True once the account is deleted: its display name reads "Deleted user", it has no picture, and nobody can befriend it or chat with it any more; its messages stay in history (as tombstones unless the operator keeps them).
+       * @example false
+       */
+      deleted: boolean;
       /**
        * @description The app's own id of this person
        * @example app-user-8d41
@@ -2248,6 +2296,13 @@ export interface components {
       /** @description Every message I sent, oldest first; never anyone else’s */
       messages: components['schemas']['ExportedMessageDto'][];
     };
+    DeleteAccountDto: {
+      /**
+       * @description My password, to confirm that it is me
+       * @example correct horse battery staple
+       */
+      password: string;
+    };
     HealthStatusDto: {
       /**
        * @example ok
@@ -2293,6 +2348,153 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "TOKEN_EXPIRED",
            *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  deleteMyAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeleteAccountDto'];
+      };
+    };
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "TOKEN_EXPIRED",
+           *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The password is wrong (`WRONG_PASSWORD`), or the account has none (`NO_PASSWORD`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "WRONG_PASSWORD",
+           *       "message": "The password is wrong"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Payload too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "error": "Payload Too Large",
+           *       "code": "PAYLOAD_TOO_LARGE",
+           *       "message": "Request body is too large"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "error": "Unsupported Media Type",
+           *       "code": "UNSUPPORTED_MEDIA_TYPE",
+           *       "message": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Rate limited: retry after the number of seconds in the Retry-After header */
+      429: {
+        headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -3120,6 +3322,23 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The account is suspended (`ACCOUNT_SUSPENDED`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ACCOUNT_SUSPENDED",
+           *       "message": "This account is suspended"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Payload too large */
       413: {
         headers: {
@@ -3246,6 +3465,23 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "INVALID_REFRESH_TOKEN",
            *       "message": "The refresh token is invalid, expired or revoked"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The account is suspended (`ACCOUNT_SUSPENDED`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ACCOUNT_SUSPENDED",
+           *       "message": "This account is suspended"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];
@@ -9434,6 +9670,134 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "TOKEN_EXPIRED",
            *       "message": "The access token has expired; refresh it"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Rate limited: retry after the number of seconds in the Retry-After header */
+      429: {
+        headers: {
+          /** @description Seconds until the limit lets a request through again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "error": "Too Many Requests",
+           *       "code": "RATE_LIMITED",
+           *       "message": "Too many requests; retry in 12 s"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Temporarily unavailable (the database is unreachable, or this instance is shutting down): retry after the number of seconds in the Retry-After header, another instance may answer at once */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying here */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "error": "Service Unavailable",
+           *       "code": "SHUTTING_DOWN",
+           *       "message": "This instance is shutting down; retry"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  deleteUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: each problem is listed in `message` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "VALIDATION_FAILED",
+           *       "message": [
+           *         "body must be shorter than or equal to 4000 characters"
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token: send Authorization: Bearer <ADMIN_API_TOKEN> */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "ADMIN_TOKEN_MISSING",
+           *       "message": "The admin API needs Authorization: Bearer <ADMIN_API_TOKEN>"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not the admin token (a user's access token is not one either) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "ADMIN_TOKEN_INVALID",
+           *       "message": "This is not the admin token"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or the admin API is off (the server has no ADMIN_API_TOKEN) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "ADMIN_API_DISABLED",
+           *       "message": "The admin API is off: the server has no ADMIN_API_TOKEN"
            *     }
            */
           'application/json': components['schemas']['ErrorResponseDto'];

@@ -21,9 +21,11 @@ export class AccountExportController {
     description:
       'My profile, friends, friend requests (the words of those I sent), blocks, memberships, my ' +
       'own messages and reactions, and the metadata of my uploads. Of other people it holds only ' +
-      'their ids, never their messages. Streamed: large accounts download as they are read.',
+      'their ids, never their messages. Streamed: large accounts download as they are read. ' +
+      'Limited per user (429 with Retry-After): each one reads every message I sent.',
   })
   @ApiOkResponse({ type: AccountExportDto })
+  @ApiErrors(429)
   async export(@CurrentUser() user: AuthUser): Promise<StreamableFile> {
     const document = await this.exports.document(user.id);
     return new StreamableFile(Readable.from(document, { objectMode: false }), {

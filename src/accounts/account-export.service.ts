@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UploadsService } from '../attachments/uploads.service';
 import { ChatsService } from '../chats/chats.service';
 import { FriendsService } from '../friends/friends.service';
@@ -22,6 +24,8 @@ export class AccountExportService {
     private readonly messages: MessagesService,
     private readonly reactions: ReactionsService,
     private readonly uploads: UploadsService,
+    private readonly rateLimiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -29,6 +33,8 @@ export class AccountExportService {
    * the document streams, its messages page by page.
    */
   async document(userId: number): Promise<AsyncGenerator<string>> {
+    const rule = this.config.rateLimits.exportsPerUser;
+    await this.rateLimiter.consume('exports-user', rule, String(userId));
     const profile = await this.users.getMe(userId);
     const { friends, friendRequests, blocks } = await this.friends.exportOf(userId);
     const head = {

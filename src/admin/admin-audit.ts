@@ -10,6 +10,26 @@ export interface AuditedRequest {
   ip: string;
   id: string;
   params: Record<string, string>;
+  body?: unknown;
+}
+
+/** Bodies larger than this (as JSON) are recorded as their size only. */
+const MAX_AUDITED_BODY = 4096;
+/** Keys whose values never reach the log, at any depth: a webhook's secret, say. */
+const SECRET_KEY = /secret|password|token/i;
+
+/**
+ * What the audit log keeps of a body: the JSON as sent, with the value of every key that names a
+ * secret replaced, or, past MAX_AUDITED_BODY, only its size. Null without a JSON body.
+ */
+export function auditedBody(body: unknown): object | null {
+  if (body === undefined || body === null || typeof body !== 'object') return null;
+  const json = JSON.stringify(body, (key, value: unknown) =>
+    key !== '' && SECRET_KEY.test(key) ? '[redacted]' : value,
+  );
+  return json.length > MAX_AUDITED_BODY
+    ? { omittedBytes: json.length }
+    : (JSON.parse(json) as object);
 }
 
 /**
@@ -30,6 +50,7 @@ export class AdminAudit {
       method: request.method.slice(0, 8),
       route: request.url.split('?')[0].slice(0, 200),
       params: request.params,
+      body: auditedBody(request.body),
       status,
       clientIp: request.ip.slice(0, 64),
       requestId: String(request.id).slice(0, 128),

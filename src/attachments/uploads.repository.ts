@@ -268,6 +268,19 @@ export class UploadsRepository {
    * Before a chat is deleted: its files belong to no message any more and expire at once, so the
    * purge removes their bytes.
    */
+  /**
+   * Makes the owner's uploads that no live message shows (never attached, or of deleted messages)
+   * due for purging now: their account is deleted.
+   */
+  async releaseOwnedBy(ownerId: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE uploads SET chat_id = NULL, message_id = NULL, position = NULL, detached_at = NULL,
+              expires_at = now()
+        WHERE owner_id = $1 AND (message_id IS NULL OR detached_at IS NOT NULL)`,
+      [ownerId],
+    );
+  }
+
   async releaseChat(chatId: number): Promise<void> {
     await this.manager.query(
       `UPDATE uploads SET chat_id = NULL, message_id = NULL, position = NULL, detached_at = NULL,

@@ -95,6 +95,14 @@ export class UploadsService {
   }
 
   /** Removes an upload not attached yet, with its files (a request refused after storing it). */
+  /**
+   * Makes the uploads of a deleted account that no live message shows due for purging now (those
+   * a kept message shows stay with it); AttachmentsCleanup.purge removes them and their files.
+   */
+  releaseOwnedBy(ownerId: number): Promise<void> {
+    return this.repository.releaseOwnedBy(ownerId);
+  }
+
   async withdraw(ownerId: number, uploadId: number): Promise<void> {
     const files = await this.repository.deleteUnattached(uploadId, ownerId);
     if (files) await this.discard(files);

@@ -61,6 +61,12 @@ export class AuthController {
       code: AuthErrorCode.INVALID_CREDENTIALS,
       message: 'Wrong username or password',
     },
+    {
+      status: 403,
+      description: 'The account is suspended (`ACCOUNT_SUSPENDED`)',
+      code: AuthErrorCode.ACCOUNT_SUSPENDED,
+      message: 'This account is suspended',
+    },
     429,
   )
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<AuthResponseDto> {
@@ -80,14 +86,23 @@ export class AuthController {
     security: [],
   })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, {
-    status: 401,
-    description:
-      'The refresh token is unknown, expired or revoked (`INVALID_REFRESH_TOKEN`), or was already ' +
-      'used (`REFRESH_TOKEN_REUSED`)',
-    code: AuthErrorCode.INVALID_REFRESH_TOKEN,
-    message: 'The refresh token is invalid, expired or revoked',
-  })
+  @ApiErrors(
+    400,
+    {
+      status: 401,
+      description:
+        'The refresh token is unknown, expired or revoked (`INVALID_REFRESH_TOKEN`), or was ' +
+        'already used (`REFRESH_TOKEN_REUSED`)',
+      code: AuthErrorCode.INVALID_REFRESH_TOKEN,
+      message: 'The refresh token is invalid, expired or revoked',
+    },
+    {
+      status: 403,
+      description: 'The account is suspended (`ACCOUNT_SUSPENDED`)',
+      code: AuthErrorCode.ACCOUNT_SUSPENDED,
+      message: 'This account is suspended',
+    },
+  )
   refresh(@Body() body: RefreshTokenDto): Promise<AuthResponseDto> {
     return this.auth.refresh(body.refreshToken);
   }

@@ -9,6 +9,9 @@ export enum AuthErrorCode {
   TOKEN_INVALID = 'TOKEN_INVALID',
   TOKEN_EXPIRED = 'TOKEN_EXPIRED',
   ACCOUNT_SUSPENDED = 'ACCOUNT_SUSPENDED',
+  IDENTITY_PROVIDER_UNAVAILABLE = 'IDENTITY_PROVIDER_UNAVAILABLE',
+  WRONG_PASSWORD = 'WRONG_PASSWORD',
+  NO_PASSWORD = 'NO_PASSWORD',
 }
 
 const STATUS: Record<AuthErrorCode, HttpStatus> = {
@@ -19,6 +22,10 @@ const STATUS: Record<AuthErrorCode, HttpStatus> = {
   [AuthErrorCode.TOKEN_INVALID]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.TOKEN_EXPIRED]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.ACCOUNT_SUSPENDED]: HttpStatus.FORBIDDEN,
+  [AuthErrorCode.IDENTITY_PROVIDER_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  // The session is fine (not 401): the confirmation of a sensitive action failed.
+  [AuthErrorCode.WRONG_PASSWORD]: HttpStatus.FORBIDDEN,
+  [AuthErrorCode.NO_PASSWORD]: HttpStatus.FORBIDDEN,
 };
 
 export class AuthError extends DomainError {

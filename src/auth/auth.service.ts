@@ -4,7 +4,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
+import { TransactionHost } from '../database/transaction-host';
 import { usernameKey } from '../users/username';
+import { UsersError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import { AccessTokenClaims } from './access-token';
 import { AuthError, AuthErrorCode } from './auth.errors';
@@ -23,6 +25,7 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly rateLimiter: RateLimiterService,
+    private readonly transactions: TransactionHost,
   ) {}
 
   async register(input: RegisterDto, ip: string): Promise<AuthResponseDto> {
@@ -46,21 +49,39 @@ export class AuthService {
     const valid = await this.passwords.verify(credentials?.passwordHash ?? null, input.password);
     if (!credentials || !valid) {
       await this.rateLimiter.consume('login-account', loginPerAccount, account);
-      throw new AuthError(AuthErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
+      throw invalidCredentials();
     }
     // The owner got in: guesses made before do not count against their next typo.
     await this.rateLimiter.reset('login-account', loginPerAccount, account);
-    if ((await this.users.standing(credentials.user.id)) === 'suspended') {
-      throw AuthError.suspended();
+    return this.startSession(credentials.user, invalidCredentials);
+  }
+
+  /**
+   * The password again, for an action that needs more than a session (deleting the account).
+   * Wrong guesses count against the account as failed logins do, so this is no way round their
+   * limit. A user with no password (the app's, signed in through it) is told who can act instead.
+   */
+  async confirmPassword(userId: number, password: string): Promise<void> {
+    const { loginPerAccount } = this.config.rateLimits;
+    const { username, passwordHash } = await this.users.credentialsOf(userId);
+    if (passwordHash === null) {
+      throw new AuthError(
+        AuthErrorCode.NO_PASSWORD,
+        'This account has no password: the app it belongs to does this for it',
+      );
     }
-    return this.startSession(credentials.user);
+    const account = usernameKey(username);
+    await this.rateLimiter.assertAvailable('login-account', loginPerAccount, account);
+    if (!(await this.passwords.verify(passwordHash, password))) {
+      await this.rateLimiter.consume('login-account', loginPerAccount, account);
+      throw new AuthError(AuthErrorCode.WRONG_PASSWORD, 'The password is wrong');
+    }
   }
 
   /** A session for the user, as a login would start it, minted for the app that runs the server. */
   async issueSession(userId: number): Promise<AuthResponseDto> {
-    const user = await this.users.getOrThrow(userId);
-    if ((await this.users.standing(userId)) === 'suspended') throw AuthError.suspended();
-    return this.startSession(user);
+    const user = await this.users.getActiveOrThrow(userId);
+    return this.startSession(user, UsersError.notFound);
   }
 
   /** Ends every session of the user: their refresh tokens stop working. */
@@ -71,11 +92,15 @@ export class AuthService {
   /** Rotates the refresh token. Presenting one that was already used revokes its whole family. */
   async refresh(refreshToken: string): Promise<AuthResponseDto> {
     const tokenHash = hashToken(refreshToken);
+    const holder = await this.refreshTokens.findByHash(tokenHash);
+    if (!holder) throw invalidRefreshToken();
     const next = this.newRefreshToken();
-    const userId = await this.refreshTokens.rotate(tokenHash, next);
-    if (userId === null) throw await this.refreshFailure(tokenHash);
-    if ((await this.users.standing(userId)) === 'suspended') throw AuthError.suspended();
-    const user = await this.users.getOrThrow(userId);
+    // The profile is read under the same lock: a deletion cannot slip in between.
+    const user = await this.whileActive(holder.userId, invalidRefreshToken, async () => {
+      const userId = await this.refreshTokens.rotate(tokenHash, next);
+      return userId === null ? null : this.users.getOrThrow(userId);
+    });
+    if (user === null) throw await this.refreshFailure(tokenHash);
     return this.tokensFor(user, next.token);
   }
 
@@ -85,16 +110,30 @@ export class AuthService {
     if (token?.userId === userId) await this.refreshTokens.revokeFamily(token.familyId);
   }
 
-  private async startSession(user: UserResponseDto): Promise<AuthResponseDto> {
+  private async startSession(
+    user: UserResponseDto,
+    missing: () => Error = invalidCredentials,
+  ): Promise<AuthResponseDto> {
     const next = this.newRefreshToken();
     const { tokenHash, expiresAt } = next;
-    await this.refreshTokens.insert({
-      userId: user.id,
-      familyId: randomUUID(),
-      tokenHash,
-      expiresAt,
-    });
+    await this.whileActive(user.id, missing, () =>
+      this.refreshTokens.insert({ userId: user.id, familyId: randomUUID(), tokenHash, expiresAt }),
+    );
     return this.tokensFor(user, next.token);
+  }
+
+  /**
+   * Writes a session token while holding the user's row: a suspension or deletion (which locks
+   * the row, then revokes every token) either comes first and is refused here, or comes after and
+   * revokes this token too. The row is locked before any token row, in the order they take.
+   */
+  private whileActive<T>(userId: number, missing: () => Error, write: () => Promise<T>) {
+    return this.transactions.run(async () => {
+      const standing = await this.users.lockStanding(userId);
+      if (standing === 'suspended') throw AuthError.suspended();
+      if (standing === 'missing') throw missing();
+      return write();
+    });
   }
 
   private async tokensFor(user: UserResponseDto, refreshToken: string): Promise<AuthResponseDto> {
@@ -113,6 +152,7 @@ export class AuthService {
     return { token, tokenHash: hashToken(token), expiresAt };
   }
 
+  /** Read again after the rotation failed: a concurrent refresh may have just used the token. */
   private async refreshFailure(tokenHash: Buffer): Promise<AuthError> {
     const token = await this.refreshTokens.findByHash(tokenHash);
     if (token?.usedAt) {
@@ -122,11 +162,19 @@ export class AuthService {
         'This refresh token was already used; the session is revoked, log in again',
       );
     }
-    return new AuthError(
-      AuthErrorCode.INVALID_REFRESH_TOKEN,
-      'The refresh token is invalid, expired or revoked',
-    );
+    return invalidRefreshToken();
   }
+}
+
+function invalidCredentials(): AuthError {
+  return new AuthError(AuthErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
+}
+
+function invalidRefreshToken(): AuthError {
+  return new AuthError(
+    AuthErrorCode.INVALID_REFRESH_TOKEN,
+    'The refresh token is invalid, expired or revoked',
+  );
 }
 
 function hashToken(token: string): Buffer {

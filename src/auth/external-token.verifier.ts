@@ -60,19 +60,48 @@ export class ExternalTokenVerifier {
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) {
-        throw new AuthError(
-          AuthErrorCode.TOKEN_EXPIRED,
-          'The access token has expired; refresh it',
-        );
-      }
-      throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
+      throw verificationError(error);
     }
     if (!isExternalId(claims.sub)) {
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token names no valid subject');
     }
-    const user = await this.users.externalUser(claims.sub, claims[provider.usernameClaim]);
-    if ((await this.users.standing(user.id)) === 'suspended') throw AuthError.suspended();
+    const issuedAt = typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : null;
+    const user = await this.users.externalUser(
+      claims.sub,
+      claims[provider.usernameClaim],
+      issuedAt,
+    );
+    const standing = user ? await this.users.standing(user.id) : 'missing';
+    if (standing === 'suspended') throw AuthError.suspended();
+    if (!user || standing === 'missing') {
+      throw new AuthError(
+        AuthErrorCode.TOKEN_INVALID,
+        'The access token does not name a current user',
+      );
+    }
     return { user: { id: user.id, username: user.username }, expiresAt: claims.exp! * 1000 };
   }
+}
+
+/**
+ * What a failed check means for the caller: an expired or bad token is theirs to fix (401); a key
+ * set that could not be fetched or read is the provider's outage (503), never a reason to log
+ * everyone out.
+ */
+function verificationError(error: unknown): AuthError {
+  if (error instanceof errors.JWTExpired) {
+    return new AuthError(AuthErrorCode.TOKEN_EXPIRED, 'The access token has expired; refresh it');
+  }
+  const providerFault =
+    !(error instanceof errors.JOSEError) ||
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    error.code === errors.JOSEError.code;
+  if (providerFault) {
+    return new AuthError(
+      AuthErrorCode.IDENTITY_PROVIDER_UNAVAILABLE,
+      "The identity provider's keys cannot be fetched now; retry later",
+    );
+  }
+  return new AuthError(AuthErrorCode.TOKEN_INVALID, 'The access token is invalid');
 }

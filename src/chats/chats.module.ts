@@ -16,6 +16,6 @@ import { UnreadController } from './unread.controller';
   imports: [UsersModule, FriendsModule, TypeOrmModule.forFeature([ChatSession, ChatParticipant])],
   controllers: [ChatsController, UnreadController],
   providers: [ChatsRepository, ChatsService, ChatMembersService, ChatDeletionHooks, UnreadMentions],
-  exports: [ChatsService, ChatDeletionHooks, UnreadMentions],
+  exports: [ChatsService, ChatMembersService, ChatDeletionHooks, UnreadMentions],
 })
 export class ChatsModule {}

@@ -63,7 +63,7 @@ export class ChatsService {
    */
   async openDirect(userId: number, otherId: number): Promise<DirectChatOutcome> {
     if (userId === otherId) throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_WITH_SELF);
-    await this.users.getOrThrow(otherId);
+    await this.users.getActiveOrThrow(otherId);
     if (!(await this.friends.canMessageDirectly(userId, otherId))) {
       throw new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
     }
@@ -224,7 +224,9 @@ export class ChatsService {
       },
       refusal: (chatId, userId, kind = 'send') => {
         const chat = chats.get(chatId);
-        if (!chat || !chat.members.has(userId)) return ChatsError.notFound();
+        if (!chat) return ChatsError.notFound();
+        if (kind === 'erasure') return null;
+        if (!chat.members.has(userId)) return ChatsError.notFound();
         if (kind === 'send' && chat.type === 'direct' && !chat.mayMessage) {
           return new ChatsError(ChatsErrorCode.DIRECT_CHAT_NOT_ALLOWED);
         }

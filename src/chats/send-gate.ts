@@ -11,9 +11,11 @@ export interface ChatForSend {
 
 /**
  * What a change must pass: `send` as for sending (a member, and in a direct chat a pair who may
- * message), `participant` for taking one's own words or reaction back (membership alone).
+ * message), `participant` for taking one's own words or reaction back (membership alone), `erasure`
+ * for taking back the words and reactions of a deleted account (who has left its groups): the chat
+ * must only exist.
  */
-export type GateKind = 'send' | 'participant';
+export type GateKind = 'send' | 'participant' | 'erasure';
 
 /** The outcome of locking a batch's chats: each chat's state, and why a user may not change it. */
 export interface SendGate {

@@ -49,6 +49,8 @@ export interface AppConfig {
     messageChangesPerUser: RateLimitRule | null;
     reactionsPerUser: RateLimitRule | null;
     searchPerUser: RateLimitRule | null;
+    /** Downloads of one's whole data (GET /users/me/export): each reads every message they sent. */
+    exportsPerUser: RateLimitRule | null;
     friendRequestsPerUser: RateLimitRule | null;
     typing: RateLimitRule | null;
   };
@@ -111,6 +113,13 @@ export interface AppConfig {
     slowConsumerBytes: number;
   };
   /** The PostgreSQL job queue (pg-boss) behind webhooks and push. */
+  /** What deleting an account does beyond the account itself. */
+  accounts: {
+    /** `tombstone`: the person's messages lose their bodies as their own deletes would; `keep`: they stay. */
+    eraseMessages: 'tombstone' | 'keep';
+    /** How long a deleted account's username stays taken, so nobody can pose as the person at once. */
+    usernameGraceDays: number;
+  };
   jobs: {
     /** Whether this replica takes jobs; they are written either way. */
     workers: boolean;

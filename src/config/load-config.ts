@@ -87,6 +87,7 @@ export function loadConfig(env: Env): LoadedConfig {
       messageChangesPerUser: read.rateLimit('RATE_LIMIT_MESSAGE_CHANGES_PER_USER', '30/10'),
       reactionsPerUser: read.rateLimit('RATE_LIMIT_REACTIONS_PER_USER', '60/10'),
       searchPerUser: read.rateLimit('RATE_LIMIT_SEARCH_PER_USER', '30/60'),
+      exportsPerUser: read.rateLimit('RATE_LIMIT_EXPORTS_PER_USER', '5/3600'),
       friendRequestsPerUser: read.rateLimit('RATE_LIMIT_FRIEND_REQUESTS_PER_USER', '20/600'),
       typing: read.rateLimit('RATE_LIMIT_TYPING', '20/10'),
     },
@@ -101,6 +102,10 @@ export function loadConfig(env: Env): LoadedConfig {
       statementTimeoutMs: read.integer('SEARCH_STATEMENT_TIMEOUT_MS', 2000, 50, 60_000),
     },
     attachments: attachmentsConfig(read, accessTokenSecret),
+    accounts: {
+      eraseMessages: read.oneOf('ACCOUNT_ERASE_MESSAGES', ERASE_MODES, 'tombstone'),
+      usernameGraceDays: read.integer('ACCOUNT_USERNAME_GRACE_DAYS', 30, 0, 3650),
+    },
     jobs: {
       workers: read.boolean('JOB_WORKERS', true),
       maintenanceIntervalSeconds: read.integer('JOB_MAINTENANCE_INTERVAL_SECONDS', 30, 1, 3600),
@@ -182,6 +187,7 @@ function externalIdentityProvider(
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h. */
+const ERASE_MODES = ['tombstone', 'keep'] as const;
 const DEFAULT_WEBHOOK_RETRY_DELAYS = '5,30,120,600,1800,3600,7200,14400,28800,28800';
 
 function adminToken(read: EnvReader, production: boolean, warnings: string[]): string | null {

@@ -27,7 +27,7 @@ export class BlocksService {
 
   async block(blockerId: number, blockedId: number): Promise<BlockResponseDto> {
     if (blockerId === blockedId) throw new FriendsError(FriendsErrorCode.BLOCK_SELF);
-    const user = await this.users.getOrThrow(blockedId);
+    const user = await this.users.getActiveOrThrow(blockedId);
     const blockedAt = await this.repository.inPairTransaction(
       blockerId,
       blockedId,

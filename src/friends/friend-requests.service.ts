@@ -141,7 +141,7 @@ export class FriendRequestsService {
    */
   async befriend(a: number, b: number): Promise<boolean> {
     if (a === b) throw new FriendsError(FriendsErrorCode.FRIENDSHIP_WITH_SELF);
-    await Promise.all([this.users.getOrThrow(a), this.users.getOrThrow(b)]);
+    await Promise.all([this.users.getActiveOrThrow(a), this.users.getActiveOrThrow(b)]);
     return this.repository.inPairTransaction(a, b, async (lockedAt) => {
       if ((await this.repository.blockExists(a, b)) || (await this.repository.blockExists(b, a))) {
         throw new FriendsError(FriendsErrorCode.USERS_BLOCKED);

@@ -34,6 +34,17 @@ export interface FriendsExport {
   blocks: { userId: number; blockedAt: Date }[];
 }
 
+export interface PendingTie {
+  id: number;
+  fromUserId: number;
+  toUserId: number;
+}
+
+export interface ForgottenTies {
+  friendIds: number[];
+  pending: PendingTie[];
+}
+
 /** The only code that touches the friends module's tables; it joins the ambient transaction. */
 @Injectable()
 export class FriendsRepository {
@@ -161,6 +172,31 @@ export class FriendsRepository {
       .returning('*')
       .execute();
     return result.affected ? this.manager.create(FriendRequest, toRequest(result.raw[0])) : null;
+  }
+
+  /**
+   * Deletes every friendship, friend request and block the user is part of, either side: what ties
+   * a deleted account to others. Answers the friends and the requests that were pending.
+   */
+  async deleteAllOf(userId: number): Promise<ForgottenTies> {
+    const [row]: { friend_ids: number[]; pending: PendingTie[] }[] = await this.manager.query(
+      `WITH friendships AS (
+         DELETE FROM friendships WHERE user_low_id = $1 OR user_high_id = $1
+         RETURNING CASE WHEN user_low_id = $1 THEN user_high_id ELSE user_low_id END AS friend_id
+       ), requests AS (
+         DELETE FROM friend_requests WHERE from_user_id = $1 OR to_user_id = $1
+         RETURNING id, from_user_id, to_user_id, status
+       ), blocks AS (
+         DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1
+       )
+       SELECT coalesce((SELECT array_agg(friend_id ORDER BY friend_id) FROM friendships), '{}')
+                AS friend_ids,
+              coalesce((SELECT json_agg(json_build_object(
+                         'id', id, 'fromUserId', from_user_id, 'toUserId', to_user_id) ORDER BY id)
+                          FROM requests WHERE status = 'pending'), '[]') AS pending`,
+      [userId],
+    );
+    return { friendIds: row.friend_ids, pending: row.pending };
   }
 
   /** Deletes a pending request; false when it is no longer pending (or gone). */

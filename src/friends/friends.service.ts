@@ -4,7 +4,11 @@ import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { TransactionHost } from '../database/transaction-host';
 import { UsersService } from '../users/users.service';
 import { FriendResponseDto } from './dto/friend-response.dto';
-import { FriendsEvents, FriendshipRemovedEvent } from './events/friends.events';
+import {
+  FriendRequestWithdrawnEvent,
+  FriendsEvents,
+  FriendshipRemovedEvent,
+} from './events/friends.events';
 import { friendPair } from './friend-pair';
 import { FriendsError, FriendsErrorCode } from './friends.errors';
 import { FriendsExport, FriendsRepository, mayMessageCondition } from './friends.repository';
@@ -38,6 +42,27 @@ export class FriendsService {
         new FriendshipRemovedEvent([userId, friendId]),
       );
     });
+  }
+
+  /**
+   * Ends everything that ties the user to others (friendships, requests, blocks, either side), in
+   * the ambient transaction: their account is being deleted. Former friends hear that the
+   * friendship ended, and the other side of each pending request that it is gone.
+   */
+  async forget(userId: number): Promise<void> {
+    const { friendIds, pending } = await this.repository.deleteAllOf(userId);
+    for (const friendId of friendIds) {
+      this.transactions.publish(
+        FriendsEvents.friendshipRemoved,
+        new FriendshipRemovedEvent([userId, friendId]),
+      );
+    }
+    for (const { id, fromUserId, toUserId } of pending) {
+      this.transactions.publish(
+        FriendsEvents.requestWithdrawn,
+        new FriendRequestWithdrawnEvent(id, fromUserId, toUserId),
+      );
+    }
   }
 
   /** Whether the two may talk in a direct chat: friends who do not block each other. */

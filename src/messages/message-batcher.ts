@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AttachmentsError } from '../attachments/attachments.errors';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
-import { ReadMarker, SendGate } from '../chats/send-gate';
+import { GateKind, ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
@@ -327,7 +327,7 @@ export class MessageBatcher {
     if (requests.length === 0) return [];
     // Taking one's own reaction back needs only membership, like deleting one's message.
     const refusals = requests.map((request) =>
-      gate.refusal(request.chatId, request.userId, request.on ? 'send' : 'participant'),
+      gate.refusal(request.chatId, request.userId, reactionGate(request)),
     );
     const allowed = requests.filter((_, i) => refusals[i] === null);
     const messages = await this.repository.findReacted(
@@ -466,4 +466,9 @@ function idempotencyKey(send: {
   return send.clientMessageId === null
     ? null
     : `${send.chatId}:${send.senderId}:${send.clientMessageId}`;
+}
+
+function reactionGate(request: ReactionRequest): GateKind {
+  if (request.on) return 'send';
+  return request.erasure ? 'erasure' : 'participant';
 }

@@ -16,6 +16,11 @@ export interface OwnMessageExport {
   deletedAt: Date | null;
 }
 
+export interface MessageRef {
+  id: number;
+  chatId: number;
+}
+
 export interface NewMessage {
   chatId: number;
   seq: number;
@@ -227,6 +232,15 @@ export class MessagesRepository {
       `SELECT id, chat_id AS "chatId", seq, body, reply_to_id AS "replyToId",
               created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt"
          FROM messages WHERE sender_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [senderId, afterId, limit],
+    );
+  }
+
+  /** The sender's messages that are not deleted, after `afterId` in id order. */
+  liveOf(senderId: number, afterId: number, limit: number): Promise<MessageRef[]> {
+    return this.manager.query(
+      `SELECT id, chat_id AS "chatId" FROM messages
+        WHERE sender_id = $1 AND id > $2 AND deleted_at IS NULL ORDER BY id LIMIT $3`,
       [senderId, afterId, limit],
     );
   }

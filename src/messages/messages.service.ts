@@ -156,6 +156,21 @@ export class MessagesService {
     }
   }
 
+  /**
+   * Erases up to `limit` messages of the user (whose account is deleted) after `afterId`, oldest
+   * first: each becomes a tombstone as if they had deleted it, with its rev and event. Answers where
+   * to go on from, or null when none is left after `afterId`. Running it again is harmless.
+   */
+  async eraseOwn(userId: number, afterId: number, limit: number): Promise<number | null> {
+    const live = await this.repository.liveOf(userId, afterId, limit);
+    for (const { id, chatId } of live) {
+      await this.changeMessage(userId, chatId, id, 'erasure', (rev) =>
+        this.repository.tombstone(id, rev, userId),
+      );
+    }
+    return live.length === limit ? live[live.length - 1].id : null;
+  }
+
   /** The message as stored now, for a notification about it; null when it is not there. */
   current(chatId: number, messageId: number): Promise<Message | null> {
     return this.repository.findInChat(chatId, messageId);

@@ -6,6 +6,8 @@ export interface ReactionRequest {
   messageId: number;
   emoji: string;
   on: boolean;
+  /** Taken off by the erasure of the user's deleted account: the chat need only exist. */
+  erasure?: boolean;
 }
 
 /** One emoji on one message before the flush: its count, and which of the batch's users are in it. */

@@ -23,6 +23,9 @@ const isReactorCursor = (value: unknown): value is ReactorCursor => {
  * change of its message: under the chat's lock, it takes the chat's next rev when a row came or
  * went, and is announced with the emoji's count after it.
  */
+/** Reactions of a deleted account taken off at once: one flush's worth, not the whole backlog. */
+const ERASURE_BATCH = 100;
+
 @Injectable()
 export class ReactionsService {
   constructor(
@@ -38,6 +41,23 @@ export class ReactionsService {
   /** The user's own reactions, for their export. */
   ownReactions(userId: number): Promise<OwnReactionExport[]> {
     return this.reactions.ownReactions(userId);
+  }
+
+  /**
+   * Takes off every reaction of the user (whose account is deleted), each as they would take it
+   * off themselves: counts, revs and events follow.
+   */
+  async eraseOwn(userId: number): Promise<void> {
+    const own = await this.reactions.ownReactions(userId);
+    for (let i = 0; i < own.length; i += ERASURE_BATCH) {
+      await Promise.all(
+        own
+          .slice(i, i + ERASURE_BATCH)
+          .map(({ chatId, messageId, emoji }) =>
+            this.batcher.react({ userId, chatId, messageId, emoji, on: false, erasure: true }),
+          ),
+      );
+    }
   }
 
   /**

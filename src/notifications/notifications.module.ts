@@ -65,5 +65,6 @@ import { WebhooksService } from './webhooks.service';
       useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy),
     },
   ],
+  exports: [JobQueue, PushSubscriptionsService],
 })
 export class NotificationsModule {}

@@ -46,6 +46,10 @@ export class PushSubscriptionsRepository {
     });
   }
 
+  async deleteAllOf(userId: number): Promise<void> {
+    await this.manager.delete(PushSubscription, { userId });
+  }
+
   async delete(userId: number, endpoint: string): Promise<void> {
     await this.manager.delete(PushSubscription, { userId, endpoint });
   }

@@ -55,6 +55,11 @@ export class PushSubscriptionsService {
   }
 
   /** Idempotent: an endpoint that is not (or no longer) mine changes nothing. */
+  /** Ends every subscription of the user: their account is deleted. */
+  unsubscribeAll(userId: number): Promise<void> {
+    return this.repository.deleteAllOf(userId);
+  }
+
   unsubscribe(userId: number, endpoint: string): Promise<void> {
     return this.repository.delete(userId, endpoint);
   }

@@ -24,7 +24,7 @@ import {
   MessagesEvents,
   MessageUpdatedEvent,
 } from '../messages/events/messages.events';
-import { UserSuspendedEvent, UsersEvents } from '../users/events/users.events';
+import { UserDeletedEvent, UserSuspendedEvent, UsersEvents } from '../users/events/users.events';
 import { PresenceService } from './presence.service';
 import { ReaderMessages } from './reader-messages';
 import { userRoom } from './socket-events';
@@ -48,9 +48,10 @@ export class DomainEventsListener {
     private readonly readers: ReaderMessages,
   ) {}
 
-  /** A suspended user's sockets close on every replica (the adapter carries it). */
+  /** A suspended or deleted user's sockets close on every replica (the adapter carries it). */
   @OnEvent(UsersEvents.suspended, AFTER_COMMIT)
-  userSuspended({ userId }: UserSuspendedEvent): void {
+  @OnEvent(UsersEvents.deleted, AFTER_COMMIT)
+  userBarred({ userId }: UserSuspendedEvent | UserDeletedEvent): void {
     this.emit(() => this.sockets.io.in(userRoom(userId)).disconnectSockets(true));
   }
 

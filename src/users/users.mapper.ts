@@ -10,6 +10,7 @@ export function toUserResponse(user: User, displayPictureUrl: string | null): Us
     displayName: user.displayName,
     displayPictureUrl,
     joinedAt: user.joinedAt.toISOString(),
+    deleted: user.deletedAt !== null,
   };
 }
 

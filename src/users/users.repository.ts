@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { UserAvatar } from './entities/user-avatar.entity';
@@ -35,6 +35,9 @@ export interface NewAvatar {
   etag: string;
 }
 
+/** What a deleted account shows as its display name. */
+export const DELETED_DISPLAY_NAME = 'Deleted user';
+
 /** usernameKey() in SQL: what the unique index holds, compared in byte order. */
 const USERNAME_KEY = `lower(u.username COLLATE "C")`;
 
@@ -66,6 +69,7 @@ export class UsersRepository {
    * so two calls for one id at once make one user. Answers whether it was created.
    */
   async upsertByExternalId(user: ProvisionedUser): Promise<{ user: User; created: boolean }> {
+    await this.releaseExternalId(user.externalId);
     const rows: { id: number; created: boolean }[] = await this.refusingTakenUsernames(() =>
       this.users.query(
         `INSERT INTO users (external_id, username, username_skeleton, display_name)
@@ -100,11 +104,15 @@ export class UsersRepository {
     return (await this.findByExternalId(user.externalId))!;
   }
 
-  async standing(id: number): Promise<Standing> {
+  /**
+   * With `lock`, holds the row (FOR SHARE) until the ambient transaction ends: a suspension or
+   * deletion of the user waits for it, and one already under way is waited for and then seen.
+   */
+  async standing(id: number, lock = false): Promise<Standing> {
     const rows: { suspended: boolean }[] = await this.users.query(
       `SELECT suspended_at IS NOT NULL AND (suspended_until IS NULL OR suspended_until > now())
                 AS suspended
-         FROM users WHERE id = $1`,
+         FROM users WHERE id = $1 AND deleted_at IS NULL ${lock ? 'FOR SHARE' : ''}`,
       [id],
     );
     if (rows.length === 0) return 'missing';
@@ -114,15 +122,64 @@ export class UsersRepository {
   /** Suspends the user (again: the new terms replace the old); false when there is no such user. */
   async suspend(id: number, until: Date | null, reason: string | null): Promise<boolean> {
     const result = await this.users.update(
-      { id },
+      { id, deletedAt: IsNull() },
       { suspendedAt: new Date(), suspendedUntil: until, suspensionReason: reason },
     );
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Turns the account into a tombstone: nothing of the person stays but their username (until
+   * freeUsernames) and their app's id (until the app or its identity provider brings the person
+   * back: releaseExternalId). Taking the row lock first, it waits for any session being written
+   * (see standing's lock) and makes the ones after it fail. It changes no column a unique index
+   * holds, so its lock (FOR NO KEY UPDATE) never waits for, nor blocks, rows being written that
+   * refer to the user (a message in flight). False when there is no such account (any more).
+   */
+  async markDeleted(id: number): Promise<boolean> {
+    const rows: unknown[] = await this.users.query(
+      `WITH deleted AS (
+         UPDATE users
+            SET deleted_at = now(), display_name = $2, password_hash = NULL, avatar_etag = NULL,
+                suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL,
+                allow_friend_requests = false, share_read_receipts = false, last_seen_at = NULL
+          WHERE id = $1 AND deleted_at IS NULL
+          RETURNING id
+       ), avatar AS (DELETE FROM user_avatars WHERE user_id IN (SELECT id FROM deleted))
+       SELECT id FROM deleted`,
+      [id, DELETED_DISPLAY_NAME],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The deleted account of this app id, if any, lets go of it: the person comes back as a new
+   * user.
+   */
+  async releaseExternalId(externalId: string): Promise<void> {
+    await this.users.query(
+      'UPDATE users SET external_id = NULL WHERE external_id = $1 AND deleted_at IS NOT NULL',
+      [externalId],
+    );
+  }
+
+  /** Frees the usernames of accounts deleted more than `graceDays` ago; answers how many. */
+  async freeUsernames(graceDays: number): Promise<number> {
+    const rows: unknown[] = await this.users.query(
+      `WITH freed AS (
+         UPDATE users SET username = 'deleted#' || id, username_skeleton = NULL
+          WHERE deleted_at <= now() - make_interval(days => $1) AND username NOT LIKE 'deleted#%'
+          RETURNING id
+       )
+       SELECT id FROM freed`,
+      [graceDays],
+    );
+    return rows.length;
+  }
+
   async lift(id: number): Promise<boolean> {
     const result = await this.users.update(
-      { id },
+      { id, deletedAt: IsNull() },
       { suspendedAt: null, suspendedUntil: null, suspensionReason: null },
     );
     return (result.affected ?? 0) > 0;
@@ -154,6 +211,7 @@ export class UsersRepository {
     return this.users
       .createQueryBuilder('u')
       .where(`${USERNAME_KEY} = :key`, { key: usernameKey(username) })
+      .andWhere('u.deleted_at IS NULL')
       .getOne();
   }
 
@@ -165,14 +223,17 @@ export class UsersRepository {
     const set = Object.fromEntries(
       Object.entries(changes).filter(([, value]) => value !== undefined),
     );
-    if (Object.keys(set).length > 0) await this.users.update({ id }, set);
+    if (Object.keys(set).length > 0) await this.users.update({ id, deletedAt: IsNull() }, set);
     return this.findById(id);
   }
 
   async touchLastSeen(id: number): Promise<Date> {
     // Stamped here in whole milliseconds, so the value stored is exactly the value returned.
     const now = new Date();
-    await this.users.query('UPDATE users SET last_seen_at = $2 WHERE id = $1', [id, now]);
+    await this.users.query(
+      'UPDATE users SET last_seen_at = $2 WHERE id = $1 AND deleted_at IS NULL',
+      [id, now],
+    );
     return now;
   }
 
@@ -181,17 +242,25 @@ export class UsersRepository {
     const query = this.users
       .createQueryBuilder('u')
       .where(`${USERNAME_KEY} LIKE :pattern`, { pattern: `${escapeLike(usernameKey(prefix))}%` })
+      .andWhere('u.deleted_at IS NULL')
       .orderBy(USERNAME_KEY)
       .limit(limit);
     if (afterKey !== null) query.andWhere(`${USERNAME_KEY} > :afterKey`, { afterKey });
     return query.getMany();
   }
 
-  /** Stores the avatar and points the user at it in one transaction. */
+  /**
+   * Stores the avatar and points the user at it in one transaction; null once the account is
+   * deleted. The user row first, as a deletion takes it, so the two never wait for each other.
+   */
   async saveAvatar(userId: number, avatar: NewAvatar): Promise<User | null> {
     return this.db.run(async () => {
+      const { affected } = await this.users.update(
+        { id: userId, deletedAt: IsNull() },
+        { avatarEtag: avatar.etag },
+      );
+      if (!affected) return null;
       await this.db.manager.upsert(UserAvatar, { userId, ...avatar }, ['userId']);
-      await this.users.update({ id: userId }, { avatarEtag: avatar.etag });
       return this.users.findOneBy({ id: userId });
     });
   }

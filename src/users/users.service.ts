@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
 import { toAvatarImage } from './avatar-image';
 import { UserResponseDto } from './dto/user-response.dto';
@@ -11,7 +11,7 @@ import { toMeResponse, toUserResponse } from './users.mapper';
 import { MeResponseDto } from './dto/me-response.dto';
 import { UsersError, UsersErrorCode } from './users.errors';
 import { TransactionHost } from '../database/transaction-host';
-import { UserSuspendedEvent, UsersEvents } from './events/users.events';
+import { UserDeletedEvent, UserSuspendedEvent, UsersEvents } from './events/users.events';
 import {
   NewUser,
   ProfileChanges,
@@ -69,29 +69,56 @@ export class UsersService {
   /**
    * The user an identity provider knows by `externalId` (its subject), created on first use with
    * the username the provider suggests when it is valid and free, else one derived from the id.
+   * Anyone may register the derived name first, so a taken one gets a random suffix: a person's
+   * first sign-in never fails on a name they did not choose. Null when the id names a deleted
+   * account and the token was issued before the deletion: it stays gone; a token issued after it
+   * (the person signed in again) brings them back as a new user.
    */
-  async externalUser(externalId: string, suggested: unknown): Promise<UserResponseDto> {
+  async externalUser(
+    externalId: string,
+    suggested: unknown,
+    issuedAt: Date | null,
+  ): Promise<UserResponseDto | null> {
     const existing = await this.users.findByExternalId(externalId);
-    if (existing) return this.profile(existing);
-    const create = async (username: string) =>
-      this.profile(
-        await this.users.insertExternal({ externalId, username, displayName: username }),
-      );
-    if (typeof suggested === 'string' && isPossibleUsername(suggested)) {
+    if (existing && !existing.deletedAt) return this.profile(existing);
+    if (existing) {
+      if (issuedAt === null || issuedAt <= existing.deletedAt!) return null;
+      await this.users.releaseExternalId(externalId);
+    }
+    const derived = `u_${createHash('sha256').update(externalId).digest('hex').slice(0, 16)}`;
+    const candidates = [
+      ...(typeof suggested === 'string' && isPossibleUsername(suggested) ? [suggested] : []),
+      derived,
+      ...Array.from({ length: 3 }, () => `${derived}_${randomBytes(4).toString('hex')}`),
+    ];
+    for (const username of candidates) {
       try {
-        return await create(suggested);
+        const user = await this.users.insertExternal({
+          externalId,
+          username,
+          displayName: username,
+        });
+        return this.profile(user);
       } catch (error) {
         if (!(error instanceof UsersError && error.code === UsersErrorCode.USERNAME_TAKEN)) {
           throw error;
         }
       }
     }
-    return create(`u_${createHash('sha256').update(externalId).digest('hex').slice(0, 16)}`);
+    throw new UsersError(UsersErrorCode.USERNAME_TAKEN, 'No free username for this identity');
   }
 
   /** Whether the user may act now: there, and not suspended. */
   standing(userId: number): Promise<Standing> {
     return this.users.standing(userId);
+  }
+
+  /**
+   * standing(), holding the user's row until the ambient transaction ends, so that a suspension
+   * or deletion commits either before (and is seen) or after what the transaction writes.
+   */
+  lockStanding(userId: number): Promise<Standing> {
+    return this.users.standing(userId, true);
   }
 
   /**
@@ -101,6 +128,20 @@ export class UsersService {
   async suspend(userId: number, until: Date | null, reason: string | null): Promise<void> {
     if (!(await this.users.suspend(userId, until, reason))) throw UsersError.notFound();
     this.transactions.publish(UsersEvents.suspended, new UserSuspendedEvent(userId));
+  }
+
+  /**
+   * Turns the account into a tombstone (see UsersRepository.markDeleted), in the ambient
+   * transaction; once it commits, their sockets close everywhere. USER_NOT_FOUND when it is gone.
+   */
+  async delete(userId: number): Promise<void> {
+    if (!(await this.users.markDeleted(userId))) throw UsersError.notFound();
+    this.transactions.publish(UsersEvents.deleted, new UserDeletedEvent(userId));
+  }
+
+  /** Frees the usernames of accounts deleted more than `graceDays` ago. */
+  freeUsernames(graceDays: number): Promise<number> {
+    return this.users.freeUsernames(graceDays);
   }
 
   async liftSuspension(userId: number): Promise<void> {
@@ -113,15 +154,30 @@ export class UsersService {
     return user && { user: this.profile(user), passwordHash: user.passwordHash };
   }
 
+  /** What confirming the user's password needs; USER_NOT_FOUND once the account is gone. */
+  async credentialsOf(userId: number): Promise<{ username: string; passwordHash: string | null }> {
+    const user = await this.users.findById(userId);
+    if (!user || user.deletedAt) throw UsersError.notFound();
+    return { username: user.username, passwordHash: user.passwordHash };
+  }
+
+  /** The profile, a deleted account's too (it renders as one). */
   async getOrThrow(userId: number): Promise<UserResponseDto> {
     const user = await this.users.findById(userId);
     if (!user) throw UsersError.notFound();
     return this.profile(user);
   }
 
+  /** The profile of someone others can still befriend, block or chat with: not deleted. */
+  async getActiveOrThrow(userId: number): Promise<UserResponseDto> {
+    const user = await this.users.findById(userId);
+    if (!user || user.deletedAt) throw UsersError.notFound();
+    return this.profile(user);
+  }
+
   async getMe(userId: number): Promise<MeResponseDto> {
     const user = await this.users.findById(userId);
-    if (!user) throw UsersError.notFound();
+    if (!user || user.deletedAt) throw UsersError.notFound();
     return toMeResponse(user, this.pictureOf(user));
   }
 
@@ -159,7 +215,7 @@ export class UsersService {
   /** Whether the user takes friend requests; USER_NOT_FOUND when there is no such user. */
   async acceptsFriendRequests(userId: number): Promise<boolean> {
     const user = await this.users.findById(userId);
-    if (!user) throw UsersError.notFound();
+    if (!user || user.deletedAt) throw UsersError.notFound();
     return user.allowFriendRequests;
   }
 

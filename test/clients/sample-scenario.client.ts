@@ -15,6 +15,7 @@ export interface User {
   displayName: string;
   displayPictureUrl: string | null;
   joinedAt: string;
+  deleted: boolean;
 }
 
 export interface AuthSession {

@@ -195,10 +195,11 @@ describe("an app's own accounts", () => {
       403,
       'ACCOUNT_SUSPENDED',
     );
-    const refresh = await one.http.post('/api/v1/auth/refresh', {
-      body: { refreshToken: minted.refreshToken },
-    });
-    expect(refresh.status).toBe(401);
+    expectError(
+      await one.http.post('/api/v1/auth/refresh', { body: { refreshToken: minted.refreshToken } }),
+      403,
+      'ACCOUNT_SUSPENDED',
+    );
     await expect(connectSocket(two.baseUrl, { token: minted.accessToken })).rejects.toMatchObject({
       data: { code: 'ACCOUNT_SUSPENDED' },
     });
@@ -214,6 +215,25 @@ describe("an app's own accounts", () => {
     const back = await session(user.id);
     expect((await two.http.get('/api/v1/users/me', { token: back.accessToken })).status).toBe(200);
     sockets.push(await connectSocket(two.baseUrl, { token: back.accessToken }));
+  });
+
+  it('leaves no live session behind when sessions are minted while the user is suspended', async () => {
+    const user = (await provision()).body;
+    const mints = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 ? one : two).http.post(`/api/v1/admin/users/${user.id}/sessions`, admin),
+    );
+    const suspension = one.http.post(`/api/v1/admin/users/${user.id}/suspension`, {
+      ...admin,
+      body: {},
+    });
+    const [suspended, ...minted] = await Promise.all([suspension, ...mints]);
+    expect(suspended.status).toBe(200);
+    for (const res of minted) expect([201, 403]).toContain(res.status);
+    const live = await one.db.query(
+      'SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+      [user.id],
+    );
+    expect(live.rows).toEqual([{ n: 0 }]);
   });
 
   it('suspends a password user too: login is refused until the suspension ends by itself', async () => {
@@ -246,11 +266,12 @@ describe("an app's own accounts", () => {
 
   it('audits every admin call, refused ones included, and never stores the token', async () => {
     const id = externalId();
-    await provision(id);
+    const name = username();
+    await provision(id, name);
     await one.http.put(`/api/v1/admin/users/by-external-id/${id}`, { token: 'wrong', body: {} });
     await new Promise((resolve) => setTimeout(resolve, 200)); // the audit row is written after the answer
     const rows = await one.db.query(
-      `SELECT operation, method, route, params, status FROM admin_audit_log
+      `SELECT operation, method, route, params, body, status FROM admin_audit_log
         WHERE route = $1 ORDER BY id`,
       [`/api/v1/admin/users/by-external-id/${id}`],
     );
@@ -260,6 +281,7 @@ describe("an app's own accounts", () => {
         method: 'PUT',
         route: `/api/v1/admin/users/by-external-id/${id}`,
         params: { externalId: id },
+        body: { username: name },
         status: 201,
       },
       {
@@ -267,10 +289,25 @@ describe("an app's own accounts", () => {
         method: 'PUT',
         route: `/api/v1/admin/users/by-external-id/${id}`,
         params: { externalId: id },
+        body: {},
         status: 403,
       },
     ]);
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    await one.http.post('/api/v1/admin/webhooks', {
+      ...admin,
+      body: { url: 'http://127.0.0.1:9/hook', events: ['message.created'], secret },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const webhook = await one.db.query(
+      `SELECT body FROM admin_audit_log WHERE operation = 'createWebhook' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(webhook.rows[0].body).toMatchObject({
+      secret: '[redacted]',
+      events: ['message.created'],
+    });
     const everything = await one.db.query('SELECT * FROM admin_audit_log');
     expect(JSON.stringify(everything.rows)).not.toContain(ADMIN_TOKEN);
+    expect(JSON.stringify(everything.rows)).not.toContain(secret);
   });
 });

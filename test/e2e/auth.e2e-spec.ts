@@ -26,6 +26,7 @@ describe('auth', () => {
           displayName: 'Shivam K',
           displayPictureUrl: null,
           joinedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          deleted: false,
         },
         accessToken: expect.any(String),
         refreshToken: expect.any(String),

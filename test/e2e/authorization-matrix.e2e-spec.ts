@@ -3,7 +3,7 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { generateVAPIDKeys } from 'web-push';
 import { ClientEvents } from '../../src/realtime/socket-events';
-import { Session, TestContext } from '../utils/context';
+import { PASSWORD, Session, TestContext } from '../utils/context';
 import { HttpResponse } from '../utils/http-client';
 import { fileForm, solidPng } from '../utils/images';
 import { barrier, ClientSocket, connectSocket, nextEvent, send } from '../utils/sockets';
@@ -421,6 +421,14 @@ const MATRIX: Record<string, RouteCase> = {
     success: [200],
     outsiders: [],
     noOutsider: "names no resource: it is always the caller's own data",
+  }),
+  'DELETE /api/v1/users/me': route<PairFixture>({
+    build: () => freshPair(false),
+    actor: (f) => f.a,
+    request: () => ({ path: '/api/v1/users/me', body: { password: PASSWORD } }),
+    success: [204],
+    outsiders: [],
+    noOutsider: "names no resource: it is always the caller's own account",
   }),
   'PATCH /api/v1/users/me': route<PairFixture>({
     build: () => freshPair(false),
@@ -1060,6 +1068,11 @@ const ADMIN_MATRIX: Record<string, AdminCase> = {
   'DELETE /api/v1/admin/users/{userId}/suspension': adminRoute<PairFixture>({
     build: () => freshPair(false),
     request: (f) => ({ path: `/api/v1/admin/users/${f.a.id}/suspension` }),
+    success: [204],
+  }),
+  'DELETE /api/v1/admin/users/{userId}': adminRoute<PairFixture>({
+    build: () => freshPair(false),
+    request: (f) => ({ path: `/api/v1/admin/users/${f.a.id}` }),
     success: [204],
   }),
   'PUT /api/v1/admin/friendships': adminRoute<PairFixture>({

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, JWK, SignJWT } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { expectError } from '../utils/expect-error';
 import { connectSocket } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -16,6 +16,8 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 class IdentityProvider {
   keys: { kid: string; pair: KeyPair; alg: string }[] = [];
   fetches = 0;
+  /** While true the key set answers 500, as a provider in an outage does. */
+  down = false;
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<IdentityProvider> {
@@ -23,6 +25,7 @@ class IdentityProvider {
     const idp = new IdentityProvider(server);
     server.on('request', async (_req, res) => {
       idp.fetches += 1;
+      if (idp.down) return void res.writeHead(500).end();
       const keys: JWK[] = await Promise.all(
         idp.keys.map(async ({ kid, pair, alg }) => ({
           ...(await exportJWK(pair.publicKey)),
@@ -56,6 +59,8 @@ class IdentityProvider {
       expiresIn?: string;
       issuer?: string;
       audience?: string;
+      /** Seconds since the epoch; now when left out. */
+      issuedAt?: number;
     } = {},
   ): Promise<string> {
     const key = this.keys.find((k) => k.kid === overrides.kid) ?? this.keys[this.keys.length - 1];
@@ -63,7 +68,7 @@ class IdentityProvider {
       .setProtectedHeader({ alg: key.alg, kid: overrides.kid ?? key.kid })
       .setIssuer(overrides.issuer ?? ISSUER)
       .setAudience(overrides.audience ?? AUDIENCE)
-      .setIssuedAt()
+      .setIssuedAt(overrides.issuedAt)
       .setExpirationTime(overrides.expiresIn ?? '5m')
       .sign((overrides.pair ?? key.pair).privateKey);
   }
@@ -140,6 +145,37 @@ describe("the app's identity provider", () => {
     }
   });
 
+  it('signs a person in even when someone registered their derived username first', async () => {
+    const sub = subject();
+    const derived = `u_${createHash('sha256').update(sub).digest('hex').slice(0, 16)}`;
+    const squatter = await t.http.post('/api/v1/auth/register', {
+      body: { username: derived, password: 'correct horse battery' },
+    });
+    expect(squatter.status).toBe(201);
+    const res = await t.http.get('/api/v1/users/me', { token: await idp.token({ sub }) });
+    expect(res.status).toBe(200);
+    expect(res.body.username).toMatch(new RegExp(`^${derived}_[0-9a-f]{8}$`));
+  });
+
+  it('answers 503, not 401, while the key set cannot be fetched, and recovers', async () => {
+    const kid = await idp.addKey();
+    const token = await idp.token({ sub: subject() }, { kid });
+    idp.down = true;
+    try {
+      expectError(
+        await t.http.get('/api/v1/users/me', { token }),
+        503,
+        'IDENTITY_PROVIDER_UNAVAILABLE',
+      );
+      await expect(connectSocket(t.baseUrl, { token })).rejects.toMatchObject({
+        data: { code: 'IDENTITY_PROVIDER_UNAVAILABLE' },
+      });
+    } finally {
+      idp.down = false;
+    }
+    expect((await t.http.get('/api/v1/users/me', { token })).status).toBe(200);
+  });
+
   it('refuses every bad token with the usual codes', async () => {
     const sub = subject();
     const stranger = await generateKeyPair('RS256');
@@ -189,6 +225,28 @@ describe("the app's identity provider", () => {
     });
     expect(res.status).toBe(200);
     expect(idp.fetches).toBeGreaterThan(before);
+  });
+
+  it('keeps a deleted person out with their old tokens, and lets a new sign-in start afresh', async () => {
+    const sub = subject();
+    const old = await idp.token({ sub });
+    const me = await t.http.get('/api/v1/users/me', { token: old });
+    const deleted = await t.http.delete(`/api/v1/admin/users/${me.body.id}`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(deleted.status).toBe(204);
+    expectError(await t.http.get('/api/v1/users/me', { token: old }), 401, 'TOKEN_INVALID');
+    await expect(connectSocket(t.baseUrl, { token: old })).rejects.toMatchObject({
+      data: { code: 'TOKEN_INVALID' },
+    });
+
+    // A token the provider issued after the deletion: the person signed in again.
+    const fresh = await idp.token({ sub }, { issuedAt: Math.floor(Date.now() / 1000) + 2 });
+    const again = await t.http.get('/api/v1/users/me', { token: fresh });
+    expect(again.status).toBe(200);
+    expect(again.body.id).not.toBe(me.body.id);
+    const rows = await t.db.query('SELECT id FROM users WHERE external_id = $1', [sub]);
+    expect(rows.rows).toEqual([{ id: again.body.id }]);
   });
 
   it('refuses a suspended user, whatever the provider says', async () => {

@@ -100,6 +100,7 @@ describe('friends', () => {
     displayName: session.username,
     displayPictureUrl: null,
     joinedAt: expect.stringMatching(ISO_MS),
+    deleted: false,
   });
 
   /** Makes two users friends through the API: a asks, b accepts. */

@@ -101,6 +101,8 @@ const OPERATION_IDS: Record<string, string> = {
   'delete /api/v1/admin/users/{userId}/suspension': 'liftSuspension',
   'put /api/v1/admin/friendships': 'befriendUsers',
   'get /api/v1/users/me/export': 'exportMyData',
+  'delete /api/v1/users/me': 'deleteMyAccount',
+  'delete /api/v1/admin/users/{userId}': 'deleteUser',
   'get /health/live': 'checkLiveness',
   'get /health/ready': 'checkReadiness',
 };

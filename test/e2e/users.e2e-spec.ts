@@ -24,6 +24,7 @@ function expectUser(body: unknown, session: Session, extra: Record<string, unkno
     displayName: expect.any(String),
     displayPictureUrl: null,
     joinedAt: expect.stringMatching(ISO_MS),
+    deleted: false,
     ...extra,
   });
 }
@@ -65,6 +66,7 @@ describe('users', () => {
           'id',
           'joinedAt',
           'username',
+          'deleted',
         ].sort(),
       );
       expect(res.text).not.toMatch(/argon2|password/i);
@@ -339,6 +341,7 @@ describe('users', () => {
           displayName: item.username,
           displayPictureUrl: null,
           joinedAt: expect.stringMatching(ISO_MS),
+          deleted: false,
         });
       }
       expect(pages.map((page) => page.text).join('')).not.toMatch(/argon2|password/i);

@@ -2,7 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 /**
  * One call of the admin API, answered or refused: who (the admin token, from which address), what
- * (the operation and its parameters, never a body's secrets) and when, with the answer's status.
+ * (the operation, its parameters and body, never a body's secrets) and when, with the answer's
+ * status.
  */
 @Entity({ name: 'admin_audit_log' })
 @Index('admin_audit_log_created_idx', ['createdAt'])
@@ -27,6 +28,10 @@ export class AdminAuditEntry {
 
   @Column({ type: 'jsonb' })
   params!: Record<string, string>;
+
+  /** The JSON body sent, secrets redacted (see auditedBody); null without one. */
+  @Column({ type: 'jsonb', nullable: true })
+  body!: object | null;
 
   @Column({ type: 'smallint' })
   status!: number;

@@ -13,6 +13,8 @@ import { Moderation1796398252795 } from './1796398252795-moderation';
 import { Notifications1796402711021 } from './1796402711021-notifications';
 import { JobQueue1796402711022 } from './1796402711022-job-queue';
 import { AccountProvisioning1796404980343 } from './1796404980343-account-provisioning';
+import { AccountDeletion1796418412049 } from './1796418412049-account-deletion';
+import { AdminAuditBody1796418412050 } from './1796418412050-admin-audit-body';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -31,4 +33,6 @@ export const MIGRATIONS = [
   Notifications1796402711021,
   JobQueue1796402711022,
   AccountProvisioning1796404980343,
+  AccountDeletion1796418412049,
+  AdminAuditBody1796418412050,
 ];

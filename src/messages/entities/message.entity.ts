@@ -33,7 +33,8 @@ import { schemaSearchTextConfig, searchVectorSql } from '../search-text-config';
   onDelete: 'SET NULL',
 })
 @Index('messages_reply_to_idx', ['chatId', 'replyToId'], { where: '"reply_to_id" IS NOT NULL' })
-@Index('messages_sender_id_idx', ['senderId'])
+// A person's own messages in id order: their export, and the erasure of a deleted account.
+@Index('messages_sender_id_id_idx', ['senderId', 'id'])
 // Search: a GIN index of search_vector (the migration says `USING gin`, which TypeORM cannot spell).
 @Index('messages_search_idx', { synchronize: false })
 // Idempotent sends: (chat_id, sender_id, client_message_id) is unique where client_message_id is set.

@@ -15,7 +15,16 @@ import {
   'users_username_skeleton_matches',
   `"username_skeleton" IS NULL OR "username_skeleton" = translate(replace(replace(lower("username" COLLATE "C"), 'rn', 'm'), 'vv', 'w'), 'i10', 'llo')`,
 )
-@Check('users_username_format', `"username" ~ '^[A-Za-z0-9_.-]{3,32}$'`)
+@Check(
+  'users_username_format',
+  `"username" ~ '^[A-Za-z0-9_.-]{3,32}$' OR ("deleted_at" IS NOT NULL AND "username" ~ '^deleted#[0-9]+$')`,
+)
+@Check(
+  'users_deleted_holds_nothing',
+  `"deleted_at" IS NULL OR ("password_hash" IS NULL AND "avatar_etag" IS NULL)`,
+)
+// The accounts whose usernames the sweep may free (src/accounts/account-erasure.ts).
+@Index('users_deleted_at_idx', ['deletedAt'], { where: '"deleted_at" IS NOT NULL' })
 @Check('users_display_name_length', `char_length("display_name") BETWEEN 1 AND 64`)
 @Check('users_external_id_length', `char_length("external_id") BETWEEN 1 AND 255`)
 @Check(
@@ -77,6 +86,14 @@ export class User {
   /** Privacy: when false the user's read marker is shown to no one else and not broadcast. */
   @Column({ name: 'share_read_receipts', type: 'boolean', default: true })
   shareReadReceipts!: boolean;
+
+  /**
+   * When the account was deleted: the row stays as a tombstone (messages and direct chats refer to
+   * it) that holds nothing of the person but their username, for the grace period, and their app's
+   * id, until the app brings the person back as a new user.
+   */
+  @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  deletedAt!: Date | null;
 
   /** When the user's last socket disconnected. */
   @Column({ name: 'last_seen_at', type: 'timestamptz', precision: 3, nullable: true })
