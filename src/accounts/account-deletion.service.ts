@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service';
 import { ChatMembersService } from '../chats/chat-members.service';
 import { ChatsError, ChatsErrorCode } from '../chats/chats.errors';
@@ -20,6 +20,8 @@ import { ERASURE_QUEUE, erasureJob } from './account-erasure-queue';
  */
 @Injectable()
 export class AccountDeletionService {
+  private readonly logger = new Logger(AccountDeletionService.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly auth: AuthService,
@@ -48,15 +50,22 @@ export class AccountDeletionService {
       await this.queue.insert(ERASURE_QUEUE, [erasureJob({ userId, afterId: 0, final: false })]);
     });
     this.queue.nudge(ERASURE_QUEUE);
-    await this.leaveGroups(userId);
+    // The deletion has committed: a failure here is the erasure's to repair (it leaves the groups
+    // again), not the caller's, who would find the account gone if they tried again.
+    await this.leaveGroups(userId).catch((error: unknown) =>
+      this.logger.warn({ err: error, userId }, 'Leaving groups failed; the erasure retries'),
+    );
   }
 
   /**
    * Ends what ties the deleted account to others and was made while its deletion ran (a request
-   * accepted, a group joined at that moment): the erasure runs it again.
+   * accepted, a group joined, a push subscription made at that moment): the erasure runs it again.
    */
   async untie(userId: number): Promise<void> {
-    await this.transactions.run(() => this.friends.forget(userId));
+    await this.transactions.run(async () => {
+      await this.friends.forget(userId);
+      await this.pushSubscriptions.unsubscribeAll(userId);
+    });
     await this.leaveGroups(userId);
   }
 

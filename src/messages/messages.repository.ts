@@ -19,6 +19,7 @@ export interface OwnMessageExport {
 export interface MessageRef {
   id: number;
   chatId: number;
+  deleted: boolean;
 }
 
 export interface NewMessage {
@@ -236,11 +237,11 @@ export class MessagesRepository {
     );
   }
 
-  /** The sender's messages that are not deleted, after `afterId` in id order. */
-  liveOf(senderId: number, afterId: number, limit: number): Promise<MessageRef[]> {
+  /** The sender's messages after `afterId` in id order, deleted ones included. */
+  pageOf(senderId: number, afterId: number, limit: number): Promise<MessageRef[]> {
     return this.manager.query(
-      `SELECT id, chat_id AS "chatId" FROM messages
-        WHERE sender_id = $1 AND id > $2 AND deleted_at IS NULL ORDER BY id LIMIT $3`,
+      `SELECT id, chat_id AS "chatId", deleted_at IS NOT NULL AS deleted FROM messages
+        WHERE sender_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
       [senderId, afterId, limit],
     );
   }

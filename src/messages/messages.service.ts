@@ -157,18 +157,19 @@ export class MessagesService {
   }
 
   /**
-   * Erases up to `limit` messages of the user (whose account is deleted) after `afterId`, oldest
-   * first: each becomes a tombstone as if they had deleted it, with its rev and event. Answers where
-   * to go on from, or null when none is left after `afterId`. Running it again is harmless.
+   * Erases the messages of the user (whose account is deleted) among the next `limit` they sent
+   * after `afterId`, oldest first: each becomes a tombstone as if they had deleted it, with its rev
+   * and event. Answers where to go on from, or null at the end. The page is the same whether or
+   * not it was erased before, so running a step again answers the same and changes nothing.
    */
   async eraseOwn(userId: number, afterId: number, limit: number): Promise<number | null> {
-    const live = await this.repository.liveOf(userId, afterId, limit);
-    for (const { id, chatId } of live) {
+    const page = await this.repository.pageOf(userId, afterId, limit);
+    for (const { id, chatId } of page.filter((message) => !message.deleted)) {
       await this.changeMessage(userId, chatId, id, 'erasure', (rev) =>
         this.repository.tombstone(id, rev, userId),
       );
     }
-    return live.length === limit ? live[live.length - 1].id : null;
+    return page.length === limit ? page[page.length - 1].id : null;
   }
 
   /** The message as stored now, for a notification about it; null when it is not there. */

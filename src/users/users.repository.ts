@@ -69,7 +69,13 @@ export class UsersRepository {
    * so two calls for one id at once make one user. Answers whether it was created.
    */
   async upsertByExternalId(user: ProvisionedUser): Promise<{ user: User; created: boolean }> {
-    await this.releaseExternalId(user.externalId);
+    return this.db.run(async () => {
+      await this.releaseExternalId(user.externalId);
+      return this.upsert(user);
+    });
+  }
+
+  private async upsert(user: ProvisionedUser): Promise<{ user: User; created: boolean }> {
     const rows: { id: number; created: boolean }[] = await this.refusingTakenUsernames(() =>
       this.users.query(
         `INSERT INTO users (external_id, username, username_skeleton, display_name)
@@ -145,20 +151,25 @@ export class UsersRepository {
                 allow_friend_requests = false, share_read_receipts = false, last_seen_at = NULL
           WHERE id = $1 AND deleted_at IS NULL
           RETURNING id
-       ), avatar AS (DELETE FROM user_avatars WHERE user_id IN (SELECT id FROM deleted))
+       )
        SELECT id FROM deleted`,
       [id, DELETED_DISPLAY_NAME],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    // A statement of its own, after the row lock: an avatar stored by an upload that held the lock
+    // first is seen (a part of the statement above would read the table as it was before the wait).
+    await this.db.manager.delete(UserAvatar, { userId: id });
+    return true;
   }
 
   /**
-   * The deleted account of this app id, if any, lets go of it: the person comes back as a new
-   * user.
+   * The deleted account of this app id, if any, lets go of it and of its username: the person
+   * comes back as a new user, and may have their name again at once (it was kept from others).
    */
   async releaseExternalId(externalId: string): Promise<void> {
     await this.users.query(
-      'UPDATE users SET external_id = NULL WHERE external_id = $1 AND deleted_at IS NOT NULL',
+      `UPDATE users SET external_id = NULL, username = 'deleted#' || id, username_skeleton = NULL
+        WHERE external_id = $1 AND deleted_at IS NOT NULL`,
       [externalId],
     );
   }

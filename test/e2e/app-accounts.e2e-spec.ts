@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PASSWORD, Session, TestContext } from '../utils/context';
+import { eventually } from '../utils/eventually';
 import { expectError } from '../utils/expect-error';
 import { ClientSocket, connectSocket, nextDisconnect } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -269,11 +270,16 @@ describe("an app's own accounts", () => {
     const name = username();
     await provision(id, name);
     await one.http.put(`/api/v1/admin/users/by-external-id/${id}`, { token: 'wrong', body: {} });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the audit row is written after the answer
-    const rows = await one.db.query(
-      `SELECT operation, method, route, params, body, status FROM admin_audit_log
-        WHERE route = $1 ORDER BY id`,
-      [`/api/v1/admin/users/by-external-id/${id}`],
+    // The audit rows are written after the answers.
+    const rows = await eventually(
+      () =>
+        one.db.query(
+          // By status: each row is written after its answer, so they may land in either order.
+          `SELECT operation, method, route, params, body, status FROM admin_audit_log
+            WHERE route = $1 ORDER BY status`,
+          [`/api/v1/admin/users/by-external-id/${id}`],
+        ),
+      (result) => result.rows.length >= 2,
     );
     expect(rows.rows).toEqual([
       {
@@ -298,9 +304,12 @@ describe("an app's own accounts", () => {
       ...admin,
       body: { url: 'http://127.0.0.1:9/hook', events: ['message.created'], secret },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const webhook = await one.db.query(
-      `SELECT body FROM admin_audit_log WHERE operation = 'createWebhook' ORDER BY id DESC LIMIT 1`,
+    const webhook = await eventually(
+      () =>
+        one.db.query(
+          `SELECT body FROM admin_audit_log WHERE operation = 'createWebhook' ORDER BY id DESC LIMIT 1`,
+        ),
+      (result) => result.rows.length > 0,
     );
     expect(webhook.rows[0].body).toMatchObject({
       secret: '[redacted]',

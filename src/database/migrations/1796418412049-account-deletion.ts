@@ -13,14 +13,42 @@ const USERNAME_FORMAT = `"username" ~ '^[A-Za-z0-9_.-]{3,32}$'`;
  *
  * No transaction around it, so that each statement holds its lock only as long as it runs: the
  * indexes are built CONCURRENTLY (messages keep being written meanwhile), and the checks are added
- * NOT VALID, then validated under a lock that lets the table be used. Every statement can run again,
- * so a migration stopped half-way is finished by running it again.
+ * NOT VALID, then validated under a lock that lets the table be used. Every step can run again, so
+ * a migration stopped half-way is finished by running it again; the old index goes only once the
+ * new one is built.
  */
 export class AccountDeletion1796418412049 implements MigrationInterface {
   name = 'AccountDeletion1796418412049';
   transaction = false as const;
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // An index build on a large table outlasts the statement timeout of the app's connections.
+    await queryRunner.query('SET statement_timeout = 0');
+    try {
+      await this.changeUsers(queryRunner);
+      await this.createIndex(
+        queryRunner,
+        'users_deleted_at_idx',
+        `ON "users" ("deleted_at") WHERE "deleted_at" IS NOT NULL`,
+      );
+      await this.createIndex(
+        queryRunner,
+        'messages_sender_id_id_idx',
+        `ON "messages" ("sender_id", "id")`,
+      );
+      await queryRunner.query(
+        `DROP INDEX CONCURRENTLY IF EXISTS "public"."messages_sender_id_idx"`,
+      );
+      await queryRunner.query(`SELECT "${JOB_QUEUE_SCHEMA}".create_queue($1, $2)`, [
+        ERASURE_QUEUE,
+        JSON.stringify({ policy: 'standard' }),
+      ]);
+    } finally {
+      await queryRunner.query('RESET statement_timeout');
+    }
+  }
+
+  private async changeUsers(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "deleted_at" TIMESTAMP(3) WITH TIME ZONE`,
     );
@@ -34,17 +62,22 @@ export class AccountDeletion1796418412049 implements MigrationInterface {
       'users_username_format',
       `${USERNAME_FORMAT} OR ("deleted_at" IS NOT NULL AND "username" ~ '^deleted#[0-9]+$')`,
     );
-    await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_deleted_at_idx" ON "users" ("deleted_at") WHERE "deleted_at" IS NOT NULL`,
+  }
+
+  /**
+   * Builds the index CONCURRENTLY. A build that failed before (cancelled, or the process gone)
+   * leaves an invalid index of that name, which IF NOT EXISTS would take for done: it is dropped
+   * and built again.
+   */
+  private async createIndex(queryRunner: QueryRunner, name: string, definition: string) {
+    const rows: { valid: boolean }[] = await queryRunner.query(
+      `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relname = $1`,
+      [name],
     );
-    await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "messages_sender_id_id_idx" ON "messages" ("sender_id", "id")`,
-    );
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "public"."messages_sender_id_idx"`);
-    await queryRunner.query(`SELECT "${JOB_QUEUE_SCHEMA}".create_queue($1, $2)`, [
-      ERASURE_QUEUE,
-      JSON.stringify({ policy: 'standard' }),
-    ]);
+    if (rows.length > 0 && rows[0].valid) return;
+    if (rows.length > 0) await queryRunner.query(`DROP INDEX CONCURRENTLY "public"."${name}"`);
+    await queryRunner.query(`CREATE INDEX CONCURRENTLY "${name}" ${definition}`);
   }
 
   /** TypeORM reverts inside a transaction whatever `transaction` says: no CONCURRENTLY here. */
