@@ -45,8 +45,7 @@ export class AccountDeletionService {
       // The user row first: sessions being written wait for it, and later ones are refused.
       await this.users.delete(userId);
       await this.auth.revokeSessions(userId);
-      await this.friends.forget(userId);
-      await this.pushSubscriptions.unsubscribeAll(userId);
+      await this.cutTies(userId);
       await this.queue.insert(ERASURE_QUEUE, [erasureJob({ userId, afterId: 0, final: false })]);
     });
     this.queue.nudge(ERASURE_QUEUE);
@@ -62,11 +61,14 @@ export class AccountDeletionService {
    * accepted, a group joined, a push subscription made at that moment): the erasure runs it again.
    */
   async untie(userId: number): Promise<void> {
-    await this.transactions.run(async () => {
-      await this.friends.forget(userId);
-      await this.pushSubscriptions.unsubscribeAll(userId);
-    });
+    await this.transactions.run(() => this.cutTies(userId));
     await this.leaveGroups(userId);
+  }
+
+  /** Friendships, friend requests and blocks (either side), and push subscriptions. */
+  private async cutTies(userId: number): Promise<void> {
+    await this.friends.forget(userId);
+    await this.pushSubscriptions.unsubscribeAll(userId);
   }
 
   /**

@@ -32,15 +32,11 @@ export function erasureQueue(): QueueSpec {
  * its worker died) writes its successor twice, and the second one changes nothing.
  */
 export function erasureJob(job: ErasureJob, startAfter?: Date): NewJob {
-  const digest = createHash('sha256')
+  // 128 bits of a hash, in the form a uuid column takes.
+  const id = createHash('sha256')
     .update(`account-erasure:${job.userId}:${job.afterId}:${job.final}`)
-    .digest('hex');
-  const id = [
-    digest.slice(0, 8),
-    digest.slice(8, 12),
-    `5${digest.slice(13, 16)}`,
-    `${((parseInt(digest[16], 16) & 0x3) | 0x8).toString(16)}${digest.slice(17, 20)}`,
-    digest.slice(20, 32),
-  ].join('-');
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
   return { id, data: job, startAfter };
 }

@@ -16,12 +16,6 @@ export interface OwnMessageExport {
   deletedAt: Date | null;
 }
 
-export interface MessageRef {
-  id: number;
-  chatId: number;
-  deleted: boolean;
-}
-
 export interface NewMessage {
   chatId: number;
   seq: number;
@@ -233,15 +227,6 @@ export class MessagesRepository {
       `SELECT id, chat_id AS "chatId", seq, body, reply_to_id AS "replyToId",
               created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt"
          FROM messages WHERE sender_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [senderId, afterId, limit],
-    );
-  }
-
-  /** The sender's messages after `afterId` in id order, deleted ones included. */
-  pageOf(senderId: number, afterId: number, limit: number): Promise<MessageRef[]> {
-    return this.manager.query(
-      `SELECT id, chat_id AS "chatId", deleted_at IS NOT NULL AS deleted FROM messages
-        WHERE sender_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
       [senderId, afterId, limit],
     );
   }

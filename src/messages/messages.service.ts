@@ -163,8 +163,8 @@ export class MessagesService {
    * not it was erased before, so running a step again answers the same and changes nothing.
    */
   async eraseOwn(userId: number, afterId: number, limit: number): Promise<number | null> {
-    const page = await this.repository.pageOf(userId, afterId, limit);
-    for (const { id, chatId } of page.filter((message) => !message.deleted)) {
+    const page = await this.repository.ownMessages(userId, afterId, limit);
+    for (const { id, chatId } of page.filter((message) => message.deletedAt === null)) {
       await this.changeMessage(userId, chatId, id, 'erasure', (rev) =>
         this.repository.tombstone(id, rev, userId),
       );

@@ -156,8 +156,7 @@ export class UsersService {
 
   /** What confirming the user's password needs; USER_NOT_FOUND once the account is gone. */
   async credentialsOf(userId: number): Promise<{ username: string; passwordHash: string | null }> {
-    const user = await this.users.findById(userId);
-    if (!user || user.deletedAt) throw UsersError.notFound();
+    const user = await this.findActive(userId);
     return { username: user.username, passwordHash: user.passwordHash };
   }
 
@@ -170,14 +169,12 @@ export class UsersService {
 
   /** The profile of someone others can still befriend, block or chat with: not deleted. */
   async getActiveOrThrow(userId: number): Promise<UserResponseDto> {
-    const user = await this.users.findById(userId);
-    if (!user || user.deletedAt) throw UsersError.notFound();
+    const user = await this.findActive(userId);
     return this.profile(user);
   }
 
   async getMe(userId: number): Promise<MeResponseDto> {
-    const user = await this.users.findById(userId);
-    if (!user || user.deletedAt) throw UsersError.notFound();
+    const user = await this.findActive(userId);
     return toMeResponse(user, this.pictureOf(user));
   }
 
@@ -214,8 +211,7 @@ export class UsersService {
 
   /** Whether the user takes friend requests; USER_NOT_FOUND when there is no such user. */
   async acceptsFriendRequests(userId: number): Promise<boolean> {
-    const user = await this.users.findById(userId);
-    if (!user || user.deletedAt) throw UsersError.notFound();
+    const user = await this.findActive(userId);
     return user.allowFriendRequests;
   }
 
@@ -262,6 +258,13 @@ export class UsersService {
     if (!avatar) throw new UsersError(UsersErrorCode.AVATAR_NOT_FOUND, 'This user has no avatar');
     const { contentType, data, etag, updatedAt } = avatar;
     return { contentType, data, etag, updatedAt };
+  }
+
+  /** The user unless they do not exist or their account is deleted (USER_NOT_FOUND). */
+  private async findActive(userId: number): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user || user.deletedAt) throw UsersError.notFound();
+    return user;
   }
 
   private profile(user: User): UserResponseDto {
