@@ -118,9 +118,11 @@ describe('account deletion', () => {
     expect(withFile.status).toBe(201);
     await upload(gone, Buffer.from('never attached'), 'b.txt');
     const inGroup = await ctx.send(gone, group.id, 'hello group');
-    await ctx.send(member, group.id, 'hi all');
+    const memberSaid = await ctx.send(member, group.id, 'hi all');
     expect((await react(friend, direct.id, mine1.id, '👍')).status).toBe(200);
     expect((await react(gone, direct.id, theirs.id, '🎉')).status).toBe(200);
+    // Taken off after they left the group: the erasure needs no membership.
+    expect((await react(gone, group.id, memberSaid.id, '🔥')).status).toBe(200);
     const last = await ctx.send(gone, direct.id, 'my last words');
 
     const here = await connect(one, gone);
@@ -227,6 +229,8 @@ describe('account deletion', () => {
     });
     const groupGone = groupHistory.body.items.find((m: any) => m.id === inGroup.id);
     expect(groupGone).toMatchObject({ body: null, deletedBy: gone.id });
+    const reactedTo = groupHistory.body.items.find((m: any) => m.id === memberSaid.id);
+    expect(reactedTo).toMatchObject({ body: 'hi all', reactions: [] });
 
     const left = await one.db.query(
       `SELECT (SELECT count(*)::int FROM user_avatars WHERE user_id = $1) AS avatars,

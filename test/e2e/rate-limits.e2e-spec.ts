@@ -84,11 +84,38 @@ describe('rate limits', () => {
       expect((await attempt(PASSWORD)).status).toBe(200);
     });
 
+    it('counts wrong passwords given to delete the account as failed logins', async () => {
+      const user = await ctx.newUser();
+      const deleteMe = (password: string) =>
+        t.http.delete('/api/v1/users/me', { token: user.accessToken, body: { password } });
+      for (let i = 0; i < 3; i += 1) expect((await deleteMe('a guess')).status).toBe(403);
+      expectRateLimited(await deleteMe(PASSWORD), 60);
+      expectRateLimited(await login(user.username, PASSWORD), 60);
+    });
+
     it('throttles all attempts from one IP', async () => {
       let last = await login('nobody_here', 'x');
       for (let i = 0; i < 20 && last.status !== 429; i += 1)
         last = await login(uniqueUsername(), 'x');
       expectRateLimited(last, 60);
+    });
+  });
+
+  describe('exports, per user', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ RATE_LIMIT_EXPORTS_PER_USER: '2/3600' });
+    });
+    afterAll(() => t.close());
+
+    it('answers 429 with Retry-After once a user has used their exports, and only theirs', async () => {
+      const ctx = new TestContext(t);
+      const [user, other] = await Promise.all([ctx.newUser(), ctx.newUser()]);
+      const exportOf = (session: Session) =>
+        t.http.get('/api/v1/users/me/export', { token: session.accessToken });
+      for (let i = 0; i < 2; i += 1) expect((await exportOf(user)).status).toBe(200);
+      expectRateLimited(await exportOf(user), 3600);
+      expect((await exportOf(other)).status).toBe(200);
     });
   });
 
