@@ -1,6 +1,8 @@
 /**
  * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6] [-- --pairs=3]`
- * `[-- --webhook]` (the product with one webhook endpoint for every event, on a local receiver).
+ * `[-- --webhook]` (the product with one webhook endpoint for every event, on a local receiver)
+ * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
+ * reflects the whole CPU cost of a message, the database's included).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -41,6 +43,8 @@ const SECRET = randomBytes(48).toString('base64url');
 const canPin = hasTaskset();
 /** With --webhook, the product delivers every event to a receiver in this process. */
 const WEBHOOK = args.has('webhook');
+const SHARED_CORE = args.has('shared-core');
+const EMBEDDED_DIR = join(ROOT, '.data', `bench-${process.pid}`);
 
 interface Server {
   kind: Kind;
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
   const { adminUrl, stop } = await database();
   if (canPin) execSync(`taskset -pc 1 ${process.pid}`, { stdio: 'ignore' });
   log(`load generator ${canPin ? 'pinned to CPU 1, servers to CPU 0' : 'not pinned (no taskset)'}`);
+  if (SHARED_CORE) pinPostgres();
   const template = await migratedTemplate(adminUrl);
   const receiver = WEBHOOK ? await webhookReceiver() : null;
   const records: RunRecord[] = [];
@@ -261,7 +266,7 @@ async function database(): Promise<{ adminUrl: string; stop: () => Promise<void>
   if (process.env.BENCH_DATABASE_URL)
     return { adminUrl: process.env.BENCH_DATABASE_URL, stop: async () => {} };
   const embedded = await startEmbeddedDatabase({
-    dir: join(ROOT, '.data', `bench-${process.pid}`),
+    dir: EMBEDDED_DIR,
     port: await freePort(),
     ephemeral: true,
     postgresFlags: [
@@ -274,6 +279,22 @@ async function database(): Promise<{ adminUrl: string; stop: () => Promise<void>
     ],
   });
   return { adminUrl: embedded.adminUrl, stop: embedded.stop };
+}
+
+/**
+ * The shared-core layout: every PostgreSQL process on CPU 0 with the servers. Backends forked later
+ * inherit the postmaster's affinity.
+ */
+function pinPostgres(): void {
+  if (!canPin || process.env.BENCH_DATABASE_URL) {
+    throw new Error('--shared-core needs taskset, two CPUs and the embedded PostgreSQL');
+  }
+  const postmaster = readFileSync(join(EMBEDDED_DIR, 'postmaster.pid'), 'utf8').split('\n')[0];
+  const children = execSync(`pgrep -P ${postmaster} || true`).toString().split('\n');
+  for (const pid of [postmaster, ...children].filter(Boolean)) {
+    execSync(`taskset -pc 0 ${pid}`, { stdio: 'ignore' });
+  }
+  log('PostgreSQL pinned to CPU 0 with the servers');
 }
 
 async function migratedTemplate(adminUrl: string): Promise<string> {
