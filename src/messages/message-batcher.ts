@@ -16,7 +16,7 @@ import {
   MessagesEvents,
 } from './events/messages.events';
 import { MentionsRepository, NewMention } from './mentions.repository';
-import { MessagesRepository, NewMessage } from './messages.repository';
+import { InsertedMessage, MessagesRepository, NewMessage } from './messages.repository';
 import { PlannedReaction, planReactions, ReactionRequest } from './reaction-plan';
 import { ReactionsRepository } from './reactions.repository';
 
@@ -55,9 +55,9 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-type PendingSend = SendRequest & Waiting & { kind: 'send' };
-type PendingReaction = ReactionRequest & Waiting & { kind: 'reaction' };
-type Pending = PendingSend | PendingReaction;
+/** A request and its caller; the request is held as given (no copy per send). */
+type Pending = Waiting &
+  ({ kind: 'send'; send: SendRequest } | { kind: 'reaction'; reaction: ReactionRequest });
 type Outcome = StoredSend | StoredReaction | Error;
 
 /** Big enough to amortise a flush; small enough to keep one flush's statements quick. */
@@ -95,25 +95,24 @@ export class MessageBatcher {
     private readonly mentions: MentionsRepository,
   ) {}
 
-  send(request: SendRequest): Promise<StoredSend> {
-    return this.enqueue<StoredSend>((waiting) => ({ ...request, ...waiting, kind: 'send' }));
+  send(send: SendRequest): Promise<StoredSend> {
+    if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
+    return new Promise<StoredSend>((resolve, reject) =>
+      this.enqueue({ kind: 'send', send, resolve: resolve as Waiting['resolve'], reject }),
+    );
   }
 
   /** Reactions ride the same flushes: their chat's lock is taken once for sends and reactions. */
-  react(request: ReactionRequest): Promise<StoredReaction> {
-    return this.enqueue<StoredReaction>((waiting) => ({
-      ...request,
-      ...waiting,
-      kind: 'reaction',
-    }));
+  react(reaction: ReactionRequest): Promise<StoredReaction> {
+    if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
+    return new Promise<StoredReaction>((resolve, reject) =>
+      this.enqueue({ kind: 'reaction', reaction, resolve: resolve as Waiting['resolve'], reject }),
+    );
   }
 
-  private enqueue<T>(pending: (waiting: Waiting) => Pending): Promise<T> {
-    if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push(pending({ resolve: resolve as (outcome: unknown) => void, reject }));
-      if (!this.flushing) void this.drain();
-    });
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    if (!this.flushing) void this.drain();
   }
 
   /** Resolves once every send handed over so far is stored and answered. */
@@ -186,11 +185,11 @@ export class MessageBatcher {
     const gate = await this.chats.lockForSends(
       batch.map((item) =>
         item.kind === 'send'
-          ? { chatId: item.chatId, senderId: item.senderId, mentions: item.mentions }
-          : { chatId: item.chatId, senderId: item.userId },
+          ? { chatId: item.send.chatId, senderId: item.send.senderId, mentions: item.send.mentions }
+          : { chatId: item.reaction.chatId, senderId: item.reaction.userId },
       ),
     );
-    const sends = batch.filter((item): item is PendingSend => item.kind === 'send');
+    const sends = sendsOf(batch);
     const allowed = sends.filter((send) => !gate.refusal(send.chatId, send.senderId));
     const targets = await this.replyTargets(allowed);
     const earlier = lookUpResends
@@ -245,25 +244,34 @@ export class MessageBatcher {
       const last = numbersOf(send.chatId);
       const numbers = { seq: last.seq + 1, rev: last.rev + 1 };
       next.set(send.chatId, numbers);
-      const { chatId, senderId, body, clientMessageId, replyToId, attachmentIds } = send;
-      const attachmentCount = attachmentIds.length;
       fresh.push({
-        chatId,
-        senderId,
-        body,
-        clientMessageId,
-        replyToId,
-        attachmentCount,
-        ...numbers,
+        chatId: send.chatId,
+        senderId: send.senderId,
+        body: send.body,
+        clientMessageId: send.clientMessageId,
+        replyToId: send.replyToId,
+        attachmentCount: send.attachmentIds.length,
+        seq: numbers.seq,
+        rev: numbers.rev,
       });
-      attaching.push(attachmentIds);
-      mentionsOf.push([...send.mentions].sort((a, b) => a - b));
+      attaching.push(send.attachmentIds);
+      mentionsOf.push(
+        send.mentions.length < 2 ? send.mentions : [...send.mentions].sort((a, b) => a - b),
+      );
       if (key !== null) freshByKey.set(key, fresh.length - 1);
       return { fresh: fresh.length - 1, resend: false };
     });
 
-    const stored = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
-    if (stored === null) throw new ResendInBatch();
+    const inserted = fresh.length > 0 ? await this.repository.insertMany(fresh) : [];
+    if (inserted === null) throw new ResendInBatch();
+    const stored = fresh.map((message, i) =>
+      freshView(
+        message,
+        inserted[i],
+        message.replyToId === null ? null : targets.get(`${message.chatId}:${message.replyToId}`)!,
+        mentionsOf[i],
+      ),
+    );
     await this.storeMentions(stored, mentionsOf);
     await this.attachments.attach(
       stored.flatMap((message, i) =>
@@ -277,15 +285,7 @@ export class MessageBatcher {
     );
     const responses = stored.map((message, i) =>
       this.files.response(
-        {
-          ...message,
-          replyTo:
-            message.replyToId === null
-              ? null
-              : targets.get(`${message.chatId}:${message.replyToId}`)!,
-          reactions: [],
-          mentions: mentionsOf[i],
-        },
+        message,
         attaching[i].map((id) => uploads.get(id)!.file),
         message.senderId,
       ),
@@ -323,7 +323,7 @@ export class MessageBatcher {
     gate: SendGate,
     takeRev: (chatId: number) => number,
   ): Promise<(StoredReaction | Error)[]> {
-    const requests = batch.filter((item): item is PendingReaction => item.kind === 'reaction');
+    const requests = reactionsOf(batch);
     if (requests.length === 0) return [];
     // Taking one's own reaction back needs only membership, like deleting one's message.
     const refusals = requests.map((request) =>
@@ -375,7 +375,7 @@ export class MessageBatcher {
   }
 
   /** The messages the batch's replies answer, keyed `chatId:id`: one query, only for replies. */
-  private async replyTargets(sends: PendingSend[]): Promise<Map<string, ReplyPreview>> {
+  private async replyTargets(sends: SendRequest[]): Promise<Map<string, ReplyPreview>> {
     const replies = sends.filter((send) => send.replyToId !== null);
     if (replies.length === 0) return new Map();
     const targets = await this.repository.findReplyTargets(
@@ -445,6 +445,45 @@ export class MessageBatcher {
     }));
     await this.chats.recordFlush(chats, [...markers.values()]);
   }
+}
+
+/** A message just inserted, as its sender sees it: no reactions yet. */
+function freshView(
+  message: NewMessage,
+  inserted: InsertedMessage,
+  replyTo: ReplyPreview | null,
+  mentions: number[],
+): MessageView {
+  return {
+    id: inserted.id,
+    chatId: message.chatId,
+    seq: message.seq,
+    rev: message.rev,
+    senderId: message.senderId,
+    body: message.body,
+    clientMessageId: message.clientMessageId,
+    replyToId: message.replyToId,
+    attachmentCount: message.attachmentCount,
+    createdAt: inserted.createdAt,
+    editedAt: null,
+    deletedAt: null,
+    deletedBy: null,
+    replyTo,
+    reactions: [],
+    mentions,
+  };
+}
+
+function sendsOf(batch: Pending[]): SendRequest[] {
+  const sends: SendRequest[] = [];
+  for (const item of batch) if (item.kind === 'send') sends.push(item.send);
+  return sends;
+}
+
+function reactionsOf(batch: Pending[]): ReactionRequest[] {
+  const reactions: ReactionRequest[] = [];
+  for (const item of batch) if (item.kind === 'reaction') reactions.push(item.reaction);
+  return reactions;
 }
 
 /** The outcomes of a batch's sends and reactions, back in the batch's order. */

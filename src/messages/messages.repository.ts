@@ -27,6 +27,12 @@ export interface NewMessage {
   attachmentCount: number;
 }
 
+/** What the database assigns to a new message. */
+export interface InsertedMessage {
+  id: number;
+  createdAt: Date;
+}
+
 export interface ClientMessageKey {
   chatId: number;
   senderId: number;
@@ -152,16 +158,16 @@ export class MessagesRepository {
 
   /**
    * The send path: one INSERT for a whole batch, from arrays (a fixed statement, whatever the batch
-   * size), RETURNING what the database assigns; no re-select. Rows go in in array order, so within a
-   * chat ids grow with seq. Null, with nothing inserted worth keeping, when a row collided with a
-   * stored one (a resend): the caller rolls back and looks the resends up first.
+   * size), RETURNING what the database assigns, in array order; no re-select. Rows go in in array
+   * order, so within a chat ids grow with seq. Null, with nothing inserted worth keeping, when a row
+   * collided with a stored one (a resend): the caller rolls back and looks the resends up first.
    */
-  async insertMany(messages: NewMessage[]): Promise<Message[] | null> {
-    const rows: { id: number; created_at: Date }[] = await this.manager.query(
+  async insertMany(messages: NewMessage[]): Promise<InsertedMessage[] | null> {
+    const rows: InsertedMessage[] = await this.manager.query(
       `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id, attachment_count)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[], $8::smallint[])
        ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING id, created_at`,
+       RETURNING id, created_at AS "createdAt"`,
       [
         messages.map((m) => m.chatId),
         messages.map((m) => m.seq),
@@ -173,15 +179,7 @@ export class MessagesRepository {
         messages.map((m) => m.attachmentCount),
       ],
     );
-    if (rows.length < messages.length) return null;
-    return messages.map((message, i) => ({
-      ...message,
-      id: rows[i].id,
-      createdAt: rows[i].created_at,
-      editedAt: null,
-      deletedAt: null,
-      deletedBy: null,
-    }));
+    return rows.length < messages.length ? null : rows;
   }
 
   /**

@@ -73,11 +73,9 @@ export class MessagesService {
    * does not multiply it.
    */
   async send(request: SendRequest): Promise<SendOutcome> {
-    await this.rateLimiter.consume(
-      'messages-user',
-      this.config.rateLimits.messagesPerUser,
-      String(request.senderId),
-    );
+    const limit = this.config.rateLimits.messagesPerUser;
+    // Checked here as well as in the limiter: even a resolved await costs every message a turn.
+    if (limit) await this.rateLimiter.consume('messages-user', limit, String(request.senderId));
     const { message, created } = await this.batcher.send(request);
     return { message, created };
   }

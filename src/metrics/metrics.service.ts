@@ -18,12 +18,34 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Socket events answered since the last scrape, by event then result. Counted here and added to
+   * socketEvents when it is collected: prom-client hashes the labels on every `inc`, once per message.
+   */
+  private readonly uncollectedSocketEvents = new Map<string, Map<string, number>>();
+
   readonly socketEvents = new Counter({
     name: 'socket_events_total',
     help: 'Socket events from clients, by event and result (ok or the error code)',
     labelNames: ['event', 'result'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [event, results] of this.uncollectedSocketEvents) {
+        for (const [result, count] of results) this.socketEvents.inc({ event, result }, count);
+      }
+      this.uncollectedSocketEvents.clear();
+    },
   });
+
+  /** Counts one answered event (`event` is a known route's name, `result` ok or an error code). */
+  socketEvent(event: string, result: string): void {
+    let results = this.uncollectedSocketEvents.get(event);
+    if (!results) {
+      results = new Map();
+      this.uncollectedSocketEvents.set(event, results);
+    }
+    results.set(result, (results.get(result) ?? 0) + 1);
+  }
 
   readonly sendToAck = new Histogram({
     name: 'message_send_ack_seconds',

@@ -30,12 +30,13 @@ import { ReaderMessages } from './reader-messages';
 import { userRoom } from './socket-events';
 import { SocketServer } from './socket-server';
 
-/** Listeners run after the request that caused them has answered; a failure here is only logged. */
-const AFTER_COMMIT = { async: true, promisify: true } as const;
-
 /**
  * Turns the domain events of the other modules into socket emits, so a change made over REST
  * reaches live clients exactly like one made over a socket. Rooms follow membership on every replica.
+ *
+ * The listeners run synchronously as the change's transaction commits (TransactionHost emits its
+ * events right after the COMMIT answers), in the order the changes were published: deferring each
+ * would cost a timer and a promise per message on the send path. A failure here is only logged.
  */
 @Injectable()
 export class DomainEventsListener {
@@ -49,23 +50,23 @@ export class DomainEventsListener {
   ) {}
 
   /** A suspended or deleted user's sockets close on every replica (the adapter carries it). */
-  @OnEvent(UsersEvents.suspended, AFTER_COMMIT)
-  @OnEvent(UsersEvents.deleted, AFTER_COMMIT)
+  @OnEvent(UsersEvents.suspended)
+  @OnEvent(UsersEvents.deleted)
   userBarred({ userId }: UserSuspendedEvent | UserDeletedEvent): void {
     this.emit(() => this.sockets.io.in(userRoom(userId)).disconnectSockets(true));
   }
 
-  @OnEvent(MessagesEvents.created, AFTER_COMMIT)
+  @OnEvent(MessagesEvents.created)
   messageCreated({ message, topic }: MessageCreatedEvent): void {
     this.emit(() => this.readers.emit(this.sockets.io, topic, 'message:new', message));
   }
 
-  @OnEvent(MessagesEvents.updated, AFTER_COMMIT)
+  @OnEvent(MessagesEvents.updated)
   messageUpdated({ message, topic }: MessageUpdatedEvent): void {
     this.emit(() => this.readers.emit(this.sockets.io, topic, 'message:updated', message));
   }
 
-  @OnEvent(MessagesEvents.deleted, AFTER_COMMIT)
+  @OnEvent(MessagesEvents.deleted)
   messageDeleted({
     chatId,
     messageId,
@@ -81,12 +82,12 @@ export class DomainEventsListener {
     );
   }
 
-  @OnEvent(MessagesEvents.reactions, AFTER_COMMIT)
+  @OnEvent(MessagesEvents.reactions)
   messageReactions({ change, topic }: MessageReactionsEvent): void {
     this.emit(() => this.sockets.io.to(topic).emit('message:reactions', change));
   }
 
-  @OnEvent(ChatsEvents.created, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.created)
   async chatCreated({ chat }: ChatCreatedEvent): Promise<void> {
     const memberIds = chat.participants.map((participant) => participant.userId);
     this.emit(() => {
@@ -97,13 +98,13 @@ export class DomainEventsListener {
     await this.followRows(chat.id, chat.topic, memberIds, true);
   }
 
-  @OnEvent(ChatsEvents.updated, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.updated)
   chatUpdated({ chat }: ChatUpdatedEvent): void {
     this.emit(() => this.sockets.io.to(chat.topic).emit('chat:updated', chat));
   }
 
   /** The newcomer's sockets join the room and get the chat; the others hear who joined. */
-  @OnEvent(ChatsEvents.memberAdded, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.memberAdded)
   async memberAdded({ chat, userId, rev }: ChatMemberAddedEvent): Promise<void> {
     this.emit(() => {
       this.sockets.io.to(chat.topic).emit('chat:member-added', { chatId: chat.id, userId, rev });
@@ -114,7 +115,7 @@ export class DomainEventsListener {
   }
 
   /** Everyone in the room, the removed member included, hears it; then the member's sockets leave. */
-  @OnEvent(ChatsEvents.memberRemoved, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.memberRemoved)
   async memberRemoved({
     chatId,
     topic,
@@ -130,19 +131,19 @@ export class DomainEventsListener {
     if (!chatDeleted) await this.followRows(chatId, topic, [userId], false);
   }
 
-  @OnEvent(ChatsEvents.read, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.read)
   chatRead({ chatId, topic, userId, messageId, shared }: ChatReadEvent): void {
     const to = shared ? topic : userRoom(userId);
     this.emit(() => this.sockets.io.to(to).emit('chat:read', { chatId, userId, messageId }));
   }
 
   /** Settings are the user's own: their devices hear of them, on every replica, and nobody else. */
-  @OnEvent(ChatsEvents.settings, AFTER_COMMIT)
+  @OnEvent(ChatsEvents.settings)
   chatSettings({ userId, settings }: ChatSettingsEvent): void {
     this.emit(() => this.sockets.io.to(userRoom(userId)).emit('chat:settings', settings));
   }
 
-  @OnEvent(FriendsEvents.requestCreated, AFTER_COMMIT)
+  @OnEvent(FriendsEvents.requestCreated)
   friendRequestCreated({ request }: FriendRequestCreatedEvent): void {
     this.emit(() =>
       this.sockets.io
@@ -151,7 +152,7 @@ export class DomainEventsListener {
     );
   }
 
-  @OnEvent(FriendsEvents.requestUpdated, AFTER_COMMIT)
+  @OnEvent(FriendsEvents.requestUpdated)
   friendRequestUpdated({ request }: FriendRequestUpdatedEvent): void {
     this.emit(() =>
       this.sockets.io
@@ -160,7 +161,7 @@ export class DomainEventsListener {
     );
   }
 
-  @OnEvent(FriendsEvents.requestWithdrawn, AFTER_COMMIT)
+  @OnEvent(FriendsEvents.requestWithdrawn)
   friendRequestWithdrawn({ requestId, fromUserId, toUserId }: FriendRequestWithdrawnEvent): void {
     this.emit(() =>
       this.sockets.io
@@ -169,7 +170,7 @@ export class DomainEventsListener {
     );
   }
 
-  @OnEvent(FriendsEvents.friendshipCreated, AFTER_COMMIT)
+  @OnEvent(FriendsEvents.friendshipCreated)
   async friendshipCreated({ userIds }: FriendshipCreatedEvent): Promise<void> {
     if (!this.sockets.ready) return;
     try {
