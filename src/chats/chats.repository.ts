@@ -115,6 +115,12 @@ export function participantCondition(chat: string, user: string): string {
 }
 
 /** The only code that touches chat_sessions and chat_participants; it joins the ambient transaction. */
+/** (chat, user) pairs as two arrays of the same length. */
+export interface ChatUserPairs {
+  chatIds: number[];
+  userIds: number[];
+}
+
 @Injectable()
 export class ChatsRepository {
   constructor(
@@ -247,18 +253,27 @@ export class ChatsRepository {
 
   /**
    * Locks the chats of a batch of sends in id order (so concurrent batches cannot deadlock) and, in
-   * the same statement, tells which of the users (senders, the mentioned) are participants of each and, for direct chats,
-   * whether the pair may message: `mayMessage` is the friends module's condition over
-   * `c.user_1_id` and `c.user_2_id`.
+   * the same statement, tells which of the (chat, user) pairs asked about (senders, the mentioned)
+   * are participants, one index probe per pair, and, for direct chats, whether the pair may
+   * message: `mayMessage` is the friends module's condition over `c.user_1_id` and `c.user_2_id`.
    */
-  async lockChats(chatIds: number[], userIds: number[], mayMessage: string): Promise<LockedChat[]> {
-    const rows: LockedChatRow[] = await this.manager.query(
+  async lockChats(
+    chatIds: number[],
+    pairs: ChatUserPairs,
+    mayMessage: string,
+  ): Promise<LockedChat[]> {
+    const rows = await this.db.query<LockedChatRow>(
       `SELECT c.id, c.type, c.topic, c.last_seq, c.last_rev, c.user_1_id, c.user_2_id,
-              ARRAY(SELECT p.user_id FROM chat_participants p
-                     WHERE p.chat_id = c.id AND p.user_id = ANY($2::int[])) AS members,
+              coalesce(m.members, '{}') AS members,
               c.type = 'direct' AND ${mayMessage} AS may_message
-         FROM chat_sessions c WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
-      [chatIds, userIds],
+         FROM chat_sessions c
+         LEFT JOIN (SELECT p.chat_id, array_agg(p.user_id) AS members
+                      FROM unnest($2::int[], $3::int[]) AS k(chat_id, user_id)
+                      JOIN chat_participants p ON p.chat_id = k.chat_id AND p.user_id = k.user_id
+                     GROUP BY p.chat_id) m ON m.chat_id = c.id
+        WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
+      [chatIds, pairs.chatIds, pairs.userIds],
+      'chats-lock-for-flush',
     );
     return rows.map((row) => ({
       id: row.id,
@@ -282,7 +297,7 @@ export class ChatsRepository {
     activities: (ChatActivity & { chatId: number })[],
     markers: ReadMarker[],
   ): Promise<void> {
-    await this.manager.query(
+    await this.db.query(
       `WITH chats AS (
          UPDATE chat_sessions c
             SET last_seq = v.last_seq, last_rev = v.last_rev,
@@ -307,6 +322,7 @@ export class ChatsRepository {
         markers.map((m) => m.seq),
         activities.map((a) => a.lastRev),
       ],
+      'chats-record-flush',
     );
   }
 

@@ -16,6 +16,7 @@ import {
   ChatMembership,
   ChatRoom,
   ChatsRepository,
+  ChatUserPairs,
   MembershipExport,
   participantCondition,
   SenderMembership,
@@ -204,16 +205,24 @@ export class ChatsService {
   async lockForSends(
     sends: { chatId: number; senderId: number; mentions?: number[] }[],
   ): Promise<SendGate> {
-    const chatIds = [...new Set(sends.map((send) => send.chatId))].sort((a, b) => a - b);
-    const userIds = new Set<number>();
+    const usersOf = new Map<number, Set<number>>();
     for (const send of sends) {
-      userIds.add(send.senderId);
-      for (const id of send.mentions ?? []) userIds.add(id);
+      let users = usersOf.get(send.chatId);
+      if (!users) usersOf.set(send.chatId, (users = new Set()));
+      users.add(send.senderId);
+      for (const id of send.mentions ?? []) users.add(id);
+    }
+    const pairs: ChatUserPairs = { chatIds: [], userIds: [] };
+    for (const [chatId, users] of usersOf) {
+      for (const userId of users) {
+        pairs.chatIds.push(chatId);
+        pairs.userIds.push(userId);
+      }
     }
     // The friendship rule rides on the locking statement: one round trip fewer per flush.
     const locked = await this.repository.lockChats(
-      chatIds,
-      [...userIds],
+      [...usersOf.keys()].sort((a, b) => a - b),
+      pairs,
       this.friends.mayMessageCondition('c.user_1_id', 'c.user_2_id'),
     );
     const chats = new Map(locked.map((chat) => [chat.id, chat]));

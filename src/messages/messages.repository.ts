@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isPgError, PG_UNIQUE_VIOLATION } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { REPLY_PREVIEW_LENGTH } from './dto/reply-preview.dto';
 import { Message } from './entities/message.entity';
@@ -54,6 +55,9 @@ export interface SearchScope {
 export interface SearchHitView extends MessageView {
   highlight: string;
 }
+
+/** The unique index of (chat, sender, clientMessageId): a send's idempotency key. */
+const CLIENT_MESSAGE_ID_INDEX = 'messages_client_message_id_key';
 
 /** ts_headline's options: short fragments, matched words in <mark> (the text is escaped first). */
 const HEADLINE_OPTIONS =
@@ -159,27 +163,33 @@ export class MessagesRepository {
   /**
    * The send path: one INSERT for a whole batch, from arrays (a fixed statement, whatever the batch
    * size), RETURNING what the database assigns, in array order; no re-select. Rows go in in array
-   * order, so within a chat ids grow with seq. Null, with nothing inserted worth keeping, when a row
-   * collided with a stored one (a resend): the caller rolls back and looks the resends up first.
+   * order, so within a chat ids grow with seq. Null when a row collided with a stored one (a
+   * resend): the transaction is then aborted, and the caller rolls back and looks the resends up
+   * first.
    */
   async insertMany(messages: NewMessage[]): Promise<InsertedMessage[] | null> {
-    const rows: InsertedMessage[] = await this.manager.query(
-      `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id, attachment_count)
-       SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[], $8::smallint[])
-       ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING id, created_at AS "createdAt"`,
-      [
-        messages.map((m) => m.chatId),
-        messages.map((m) => m.seq),
-        messages.map((m) => m.rev),
-        messages.map((m) => m.senderId),
-        messages.map((m) => m.body),
-        messages.map((m) => m.clientMessageId),
-        messages.map((m) => m.replyToId),
-        messages.map((m) => m.attachmentCount),
-      ],
-    );
-    return rows.length < messages.length ? null : rows;
+    try {
+      return await this.db.query<InsertedMessage>(
+        `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id, attachment_count)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[], $8::smallint[])
+         RETURNING id, created_at AS "createdAt"`,
+        [
+          messages.map((m) => m.chatId),
+          messages.map((m) => m.seq),
+          messages.map((m) => m.rev),
+          messages.map((m) => m.senderId),
+          messages.map((m) => m.body),
+          messages.map((m) => m.clientMessageId),
+          messages.map((m) => m.replyToId),
+          messages.map((m) => m.attachmentCount),
+        ],
+        'messages-insert-many',
+      );
+    } catch (error) {
+      // A plain INSERT: ON CONFLICT's speculative insertion costs every row for a rare resend.
+      if (isPgError(error, PG_UNIQUE_VIOLATION, CLIENT_MESSAGE_ID_INDEX)) return null;
+      throw error;
+    }
   }
 
   /**

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainEvent, TransactionHost } from '../database/transaction-host';
 import { JobQueue } from './job-queue';
 import { EVENTS_QUEUE } from './notification-queues';
-import { outgoingEventsOf } from './webhook-events';
+import { isOutgoing, outgoingEventsOf } from './webhook-events';
 import { WebhooksRepository } from './webhooks.repository';
 
 /** Published (after the commit) by a transaction that wrote an events job. */
@@ -36,13 +36,14 @@ export class NotificationsOutbox implements OnModuleInit {
   }
 
   private async write(events: readonly DomainEvent[]): Promise<void> {
+    if (!events.some((event) => isOutgoing(event.name))) return;
+    const everyType = await this.endpointsListen();
+    // Mapped only once someone listens: an id and a copy per message otherwise wasted.
+    if (!everyType && !this.config.push.vapid) return;
     const outgoing = outgoingEventsOf(events, new Date());
-    if (outgoing.length === 0) return;
-    const wanted = (await this.endpointsListen())
+    const wanted = everyType
       ? outgoing
-      : this.config.push.vapid
-        ? outgoing.filter((event) => event.type === 'message.created')
-        : [];
+      : outgoing.filter((event) => event.type === 'message.created');
     if (wanted.length === 0) return;
     await this.queue.insert(EVENTS_QUEUE, [{ data: { events: wanted } }]);
     this.transactions.publish(ENQUEUED, {});

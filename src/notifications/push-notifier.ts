@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { generateRequestDetails } from 'web-push';
 import { ChatsService } from '../chats/chats.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BlocksService } from '../friends/blocks.service';
@@ -134,6 +133,10 @@ export class PushNotifier {
     direct: boolean,
   ): Promise<number> {
     const { publicKey, privateKey, subject } = this.config.push.vapid!;
+    // Loaded with the first push (some 10 MB resident), not at start, where push may be off; a
+    // require, not import(): jest runs import() only behind an experimental flag.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateRequestDetails } = require('web-push') as typeof import('web-push');
     const request = generateRequestDetails(
       {
         endpoint: subscription.endpoint,

@@ -98,6 +98,11 @@ const BY_DOMAIN_NAME = new Map<string, [WebhookEventType, (payload: never) => ob
   ]),
 );
 
+/** Whether the outside world hears of domain events named so. */
+export function isOutgoing(name: string): boolean {
+  return BY_DOMAIN_NAME.has(name);
+}
+
 /**
  * The outgoing events of a transaction's domain events, in their order, each with the id every
  * delivery of it will carry. Events the outside world does not hear of (reads, settings) are left out.

@@ -1,4 +1,4 @@
-import sharp, { FormatEnum, Metadata, Sharp, SharpOptions } from 'sharp';
+import type { FormatEnum, Metadata, Sharp, SharpOptions } from 'sharp';
 import { TurnsByKey } from '../concurrency/turns-by-key';
 import { RasterType } from './raster-type';
 
@@ -83,11 +83,22 @@ export function prepareImage(
   return decodes.run('image', () => prepare(upload, type, rules));
 }
 
+/** sharp (libvips, some 20 MB resident) is loaded with the first image, not at start. */
+let sharpModule: typeof import('sharp') | undefined;
+
+function loadSharp(): typeof import('sharp') {
+  // A require, not import(): jest runs import() only behind an experimental flag.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sharpModule ??= require('sharp') as typeof import('sharp');
+  return sharpModule;
+}
+
 async function prepare(
   upload: Buffer,
   type: RasterType,
   rules: ImageRules,
 ): Promise<PreparedImage> {
+  const sharp = loadSharp();
   const animated = rules.animated && type === 'image/gif';
   // The header alone, without the pixel limit, so too many pixels get their own answer.
   const header = await decoded(sharp(upload, { limitInputPixels: false, animated }).metadata());
