@@ -23,6 +23,8 @@ export interface LoadOptions {
   bodyLength: number;
   /** After every n-th acked message a user reacts to it (0: never); the reaction is awaited in its lane. */
   reactionEvery: number;
+  /** After every n-th acked message its sender edits it (0: never), awaited in its lane. */
+  editEvery: number;
 }
 
 export interface LoadResult {
@@ -45,6 +47,20 @@ export interface LoadResult {
   /** message:reactions events received, against those expected (one per member of the chat). */
   reactionDeliveries: number;
   expectedReactionDeliveries: number;
+  editsAcked: number;
+  editsPerSecond: number;
+  editAckLatencyMs: Percentiles;
+  /** message:updated events received, against those expected (one per member of the chat). */
+  editDeliveries: number;
+  expectedEditDeliveries: number;
+}
+
+/** A follow-up to acked messages (reactions, edits): its acks and the events it caused. */
+interface FollowUps {
+  acked: number;
+  latencies: number[];
+  deliveries: number;
+  expectedDeliveries: number;
 }
 
 export interface Percentiles {
@@ -102,10 +118,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let duplicated = 0;
   let outOfOrder = 0;
   let counter = 0;
-  const reactionLatencies: number[] = [];
-  let reactionsAcked = 0;
-  let reactionDeliveries = 0;
-  let expectedReactionDeliveries = 0;
+  const reactions: FollowUps = { acked: 0, latencies: [], deliveries: 0, expectedDeliveries: 0 };
+  const edits: FollowUps = { acked: 0, latencies: [], deliveries: 0, expectedDeliveries: 0 };
   const EMOJI = ['👍', '❤', '😂', 'ok'];
 
   sockets.forEach((socket) => {
@@ -127,24 +141,31 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
     );
     socket.on('message:reactions', () => {
-      reactionDeliveries += 1;
+      reactions.deliveries += 1;
+    });
+    socket.on('message:updated', () => {
+      edits.deliveries += 1;
     });
   });
 
-  const reactTo = async (userIndex: number, chatId: number, messageId: number): Promise<void> => {
+  const followUp = async (
+    stats: FollowUps,
+    userIndex: number,
+    event: 'reaction:set' | 'message:edit',
+    payload: { chatId: number; messageId: number; [field: string]: unknown },
+  ): Promise<void> => {
     const t0 = performance.now();
-    const emoji = EMOJI[counter % EMOJI.length];
     const ack = (await sockets[userIndex]
       .timeout(30_000)
-      .emitWithAck('reaction:set', { chatId, messageId, emoji, on: true })
+      .emitWithAck(event, payload)
       .catch(() => ({ ok: false }))) as { ok: boolean };
     if (!ack.ok) {
       failedAcks += 1;
       return;
     }
-    reactionLatencies.push(performance.now() - t0);
-    reactionsAcked += 1;
-    expectedReactionDeliveries += membersOf.get(chatId)!;
+    stats.latencies.push(performance.now() - t0);
+    stats.acked += 1;
+    stats.expectedDeliveries += membersOf.get(payload.chatId)!;
   };
 
   const cpuBefore = process.cpuUsage();
@@ -171,8 +192,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
         acked += 1;
         expectedDeliveries += membersOf.get(chatId)!;
+        const messageId = ack.message!.id;
         if (options.reactionEvery > 0 && acked % options.reactionEvery === 0) {
-          await reactTo(userIndex, chatId, ack.message!.id);
+          const emoji = EMOJI[counter % EMOJI.length];
+          await followUp(reactions, userIndex, 'reaction:set', {
+            chatId,
+            messageId,
+            emoji,
+            on: true,
+          });
+        }
+        if (options.editEvery > 0 && acked % options.editEvery === 0) {
+          await followUp(edits, userIndex, 'message:edit', { chatId, messageId, body: `${body}!` });
         }
       })
       .catch(() => {
@@ -210,7 +241,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await Promise.all(pending);
   const drainUntil = performance.now() + DRAIN_MS;
   while (
-    (deliveries < expectedDeliveries || reactionDeliveries < expectedReactionDeliveries) &&
+    (deliveries < expectedDeliveries ||
+      reactions.deliveries < reactions.expectedDeliveries ||
+      edits.deliveries < edits.expectedDeliveries) &&
     performance.now() < drainUntil
   ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -232,11 +265,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ackLatencyMs: percentiles(ackLatencies),
     endToEndLatencyMs: percentiles(endToEnd),
     loadGeneratorCpuSeconds: round((cpu.user + cpu.system) / 1e6),
-    reactionsAcked,
-    reactionsPerSecond: round((reactionsAcked / sendingMs) * 1000),
-    reactionAckLatencyMs: percentiles(reactionLatencies),
-    reactionDeliveries,
-    expectedReactionDeliveries,
+    reactionsAcked: reactions.acked,
+    reactionsPerSecond: round((reactions.acked / sendingMs) * 1000),
+    reactionAckLatencyMs: percentiles(reactions.latencies),
+    reactionDeliveries: reactions.deliveries,
+    expectedReactionDeliveries: reactions.expectedDeliveries,
+    editsAcked: edits.acked,
+    editsPerSecond: round((edits.acked / sendingMs) * 1000),
+    editAckLatencyMs: percentiles(edits.latencies),
+    editDeliveries: edits.deliveries,
+    expectedEditDeliveries: edits.expectedDeliveries,
   };
 }
 

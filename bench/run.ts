@@ -1,5 +1,5 @@
 /**
- * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6] [-- --pairs=3]`
+ * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6,7] [-- --pairs=3]`
  * `[-- --webhook]` (the product with one webhook endpoint for every event, on a local receiver)
  * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
  * reflects the whole CPU cost of a message, the database's included).
@@ -37,7 +37,7 @@ const args = new Map(
 const quick = args.has('quick');
 const PAIRS = Number(args.get('pairs') ?? (quick ? 1 : 3));
 const DURATION_MS = Number(args.get('duration') ?? (quick ? 4000 : 10_000));
-const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5,6').split(',').map(Number);
+const SCENARIOS = (args.get('scenarios') ?? '1,2,3,4,5,6,7').split(',').map(Number);
 const ROOT = join(__dirname, '..');
 const SECRET = randomBytes(48).toString('base64url');
 const canPin = hasTaskset();
@@ -87,6 +87,15 @@ async function main(): Promise<void> {
           6,
           groupTopology(10, 20),
           { mode: 'closed', window: 4, bodyLength: 100, reactionEvery: 4 },
+          ['product'],
+        ),
+      // Edits in one hot group of 20 (one edit of one's own message per two messages): the product
+      // only, as the reference has no edits.
+      7: () =>
+        alternate(
+          7,
+          groupTopology(1, 20),
+          { mode: 'closed', window: 4, bodyLength: 100, editEvery: 2 },
           ['product'],
         ),
     };
@@ -142,6 +151,7 @@ async function main(): Promise<void> {
         ratePerSecond: 0,
         bodyLength: 100,
         reactionEvery: 0,
+        editEvery: 0,
         ...load,
         durationMs,
       });
@@ -222,7 +232,7 @@ async function main(): Promise<void> {
           messages,
         );
         const headers = { authorization: `Bearer ${session.token}` };
-        const middle = await middleMessageId(databaseUrl(adminUrl, server.database), chatId);
+        const middle = await middleMessage(databaseUrl(adminUrl, server.database), chatId);
         const time = async (path: string) => {
           const samples: number[] = [];
           for (let i = -50; i < 200; i += 1) {
@@ -243,7 +253,10 @@ async function main(): Promise<void> {
           // A selective word: 1 message in 500.
           searchMs: round(await time('/api/v1/messages/search?q=needle&limit=20')),
           historyPageMs: round(
-            await time(`/api/v1/chats/${chatId}/messages?limit=50&before=${middle}`),
+            await time(`/api/v1/chats/${chatId}/messages?limit=50&before=${middle.id}`),
+          ),
+          changesPageMs: round(
+            await time(`/api/v1/chats/${chatId}/changes?afterRev=${middle.rev}&limit=50`),
           ),
         };
         process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -464,15 +477,15 @@ async function seedChats(
   }
 }
 
-async function middleMessageId(url: string, chatId: number): Promise<number> {
+async function middleMessage(url: string, chatId: number): Promise<{ id: number; rev: number }> {
   const client = new Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query(
-    'SELECT id FROM messages WHERE chat_id = $1 ORDER BY id OFFSET (SELECT count(*) / 2 FROM messages WHERE chat_id = $1) LIMIT 1',
+    'SELECT id, rev FROM messages WHERE chat_id = $1 ORDER BY id OFFSET (SELECT count(*) / 2 FROM messages WHERE chat_id = $1) LIMIT 1',
     [chatId],
   );
   await client.end();
-  return Number(rows[0].id);
+  return { id: Number(rows[0].id), rev: Number(rows[0].rev) };
 }
 
 interface Summary {
@@ -533,7 +546,7 @@ function summarise(records: RunRecord[]): Summary {
   add(4, 'RSS MB per 1,000 idle sockets', rss, ...atMost(1.2));
   const scale = records.filter((r) => r.scenario === 5);
   if (scale.length === 2) {
-    for (const metric of ['listChatsMs', 'unreadTotalsMs', 'historyPageMs']) {
+    for (const metric of ['listChatsMs', 'unreadTotalsMs', 'historyPageMs', 'changesPageMs']) {
       const value = round((scale[1][metric] as number) / (scale[0][metric] as number));
       targets.push({ name: `5: ${metric} 1M/1k`, value, target: '≤ 1.2', met: value <= 1.2 });
       rows.push(
@@ -558,17 +571,27 @@ function summarise(records: RunRecord[]): Summary {
       `| 6 | reaction ack p99 (ms) | ${med(6, 'product', reactionP99)} | | | | |`,
     );
   }
-  const messageRuns = records.filter((r) => r.scenario <= 3 || r.scenario === 6);
-  const lostReactions = messageRuns.reduce(
-    (sum, r) =>
-      sum +
-      (((r.expectedReactionDeliveries as number) ?? 0) - ((r.reactionDeliveries as number) ?? 0)),
-    0,
-  );
+  if (of(7, 'product').length > 0) {
+    const editP99 = (r: RunRecord) => (r.editAckLatencyMs as { p99: number }).p99;
+    const editRate = (r: RunRecord) => r.editsPerSecond as number;
+    rows.push(
+      `| 7 | acked messages/s in one group of 20, 1 edit per 2 | ${med(7, 'product', ackRate)} | | | | |`,
+      `| 7 | edits/s | ${med(7, 'product', editRate)} | | | | |`,
+      `| 7 | edit ack p99 (ms) | ${med(7, 'product', editP99)} | | | | |`,
+    );
+  }
+  const messageRuns = records.filter((r) => r.scenario !== 4 && r.scenario !== 5);
+  const missing = (expected: string, received: string) =>
+    messageRuns.reduce(
+      (sum, r) => sum + (((r[expected] as number) ?? 0) - ((r[received] as number) ?? 0)),
+      0,
+    );
+  const lostReactions = missing('expectedReactionDeliveries', 'reactionDeliveries');
+  const lostEdits = missing('expectedEditDeliveries', 'editDeliveries');
   const correctness = ['lost', 'duplicated', 'outOfOrder', 'failedAcks'].map(
     (key) => `${key} ${messageRuns.reduce((sum, r) => sum + ((r[key] as number) ?? 0), 0)}`,
   );
-  correctness.push(`reaction events lost ${lostReactions}`);
+  correctness.push(`reaction events lost ${lostReactions}`, `edit events lost ${lostEdits}`);
   rows.push('', `Every message run: ${correctness.join(', ')} (all must be 0).`);
   return { table: rows.join('\n'), targets };
 }
