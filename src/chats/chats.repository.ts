@@ -262,7 +262,7 @@ export class ChatsRepository {
     pairs: ChatUserPairs,
     mayMessage: string,
   ): Promise<LockedChat[]> {
-    const rows = await this.db.query<LockedChatRow>(
+    const rows = await this.db.prepared<LockedChatRow>(
       `SELECT c.id, c.type, c.topic, c.last_seq, c.last_rev, c.user_1_id, c.user_2_id,
               coalesce(m.members, '{}') AS members,
               c.type = 'direct' AND ${mayMessage} AS may_message
@@ -273,7 +273,6 @@ export class ChatsRepository {
                      GROUP BY p.chat_id) m ON m.chat_id = c.id
         WHERE c.id = ANY($1::int[]) ORDER BY c.id FOR UPDATE OF c`,
       [chatIds, pairs.chatIds, pairs.userIds],
-      'chats-lock-for-flush',
     );
     return rows.map((row) => ({
       id: row.id,
@@ -297,7 +296,7 @@ export class ChatsRepository {
     activities: (ChatActivity & { chatId: number })[],
     markers: ReadMarker[],
   ): Promise<void> {
-    await this.db.query(
+    await this.db.prepared(
       `WITH chats AS (
          UPDATE chat_sessions c
             SET last_seq = v.last_seq, last_rev = v.last_rev,
@@ -322,7 +321,6 @@ export class ChatsRepository {
         markers.map((m) => m.seq),
         activities.map((a) => a.lastRev),
       ],
-      'chats-record-flush',
     );
   }
 

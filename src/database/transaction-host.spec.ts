@@ -63,4 +63,24 @@ describe('TransactionHost events', () => {
     await slow;
     expect(heard).toEqual(['quick', 'slow']);
   });
+
+  it('never fails a committed transaction when a listener throws, and still runs the others', async () => {
+    const failing = () => {
+      throw new Error('listener broke');
+    };
+    events.on('breaks', failing);
+    try {
+      await expect(
+        host.run(async () => {
+          host.publish('breaks', {});
+          host.publish('after', {});
+          return 'stored';
+        }),
+      ).resolves.toBe('stored');
+      expect(committed).toEqual(['COMMIT']);
+      expect(heard).toEqual(['breaks', 'after']);
+    } finally {
+      events.off('breaks', failing);
+    }
+  });
 });

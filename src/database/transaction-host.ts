@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 export interface DomainEvent {
   name: string;
@@ -37,6 +38,9 @@ interface Transaction {
 export class TransactionHost {
   private readonly current = new AsyncLocalStorage<Transaction>();
   private readonly beforeCommitHooks: BeforeCommitHook[] = [];
+  /** Prepared statements' names by their text: one text, one name, in every connection. */
+  private readonly statementNames = new Map<string, string>();
+  private readonly logger = new Logger(TransactionHost.name);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -49,20 +53,34 @@ export class TransactionHost {
   }
 
   /**
-   * A statement of the send path, on the open transaction's connection, straight on its pg client:
-   * TypeORM's wrapper costs three awaits and a result object per statement. `name` makes it a
-   * prepared statement (parsed once per connection), for fixed SQL only. Errors are pg's own
-   * (pg-errors reads both). Outside a transaction it runs on the pool like any query.
+   * A prepared statement of the send path, straight on the pg client of the open transaction (or
+   * of the pool): TypeORM's wrapper costs three awaits and a result object per statement, and a
+   * prepared statement is parsed once per connection (under a name given to its text here). Errors
+   * are pg's own (pg-errors reads both kinds). Behind PgBouncer in transaction pooling this needs
+   * PgBouncer 1.21 or later with `max_prepared_statements` set (docs/operations.md).
    */
-  async query<T>(text: string, values: unknown[], name?: string): Promise<T[]> {
+  async prepared<T>(text: string, values: unknown[]): Promise<T[]> {
+    const statement = { text, values, name: this.statementName(text) };
     const runner = this.current.getStore()?.manager.queryRunner;
-    if (!runner) return this.dataSource.query(text, values);
+    if (!runner) return (await this.pool().query<T & object>(statement)).rows;
     // A released runner's connection may serve someone else by now.
     if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
     // The transaction's connection (connect() hands back the one it holds).
     const client = (await runner.connect()) as PoolClient;
-    const result = await client.query<T & object>({ name, text, values });
-    return result.rows;
+    return (await client.query<T & object>(statement)).rows;
+  }
+
+  private statementName(text: string): string {
+    let name = this.statementNames.get(text);
+    if (!name) {
+      name = `send-path-${this.statementNames.size + 1}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
+  }
+
+  private pool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
   /** Registers a hook that every transaction with events runs just before it commits. */
@@ -101,8 +119,20 @@ export class TransactionHost {
     const result = isolation
       ? await this.dataSource.transaction(isolation, inside)
       : await this.dataSource.transaction(inside);
-    for (const event of events) this.events.emit(event.name, event.payload);
+    for (const event of events) this.announce(event);
     return result;
+  }
+
+  /**
+   * After the COMMIT nothing may fail the caller: a listener's error is logged, never thrown into a
+   * transaction that has committed (the message batcher would take its sends for failed).
+   */
+  private announce({ name, payload }: DomainEvent): void {
+    try {
+      this.events.emit(name, payload);
+    } catch (error) {
+      this.logger.error({ err: error, event: name }, 'A listener failed on a committed change');
+    }
   }
 
   /**

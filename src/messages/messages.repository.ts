@@ -169,7 +169,7 @@ export class MessagesRepository {
    */
   async insertMany(messages: NewMessage[]): Promise<InsertedMessage[] | null> {
     try {
-      return await this.db.query<InsertedMessage>(
+      return await this.db.prepared<InsertedMessage>(
         `INSERT INTO messages (chat_id, seq, rev, sender_id, body, client_message_id, reply_to_id, attachment_count)
          SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::varchar[], $7::bigint[], $8::smallint[])
          RETURNING id, created_at AS "createdAt"`,
@@ -183,7 +183,6 @@ export class MessagesRepository {
           messages.map((m) => m.replyToId),
           messages.map((m) => m.attachmentCount),
         ],
-        'messages-insert-many',
       );
     } catch (error) {
       // A plain INSERT: ON CONFLICT's speculative insertion costs every row for a rare resend.

@@ -31,9 +31,11 @@ export class MetricsService {
     registers: [this.registry],
     collect: () => {
       for (const [event, results] of this.uncollectedSocketEvents) {
-        for (const [result, count] of results) this.socketEvents.inc({ event, result }, count);
+        for (const [result, count] of results) {
+          results.delete(result);
+          this.socketEvents.inc({ event, result }, count);
+        }
       }
-      this.uncollectedSocketEvents.clear();
     },
   });
 
