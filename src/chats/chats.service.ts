@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { groupBy } from '../common/collections/group-by';
 import { SerialByKey } from '../common/concurrency/serial-by-key';
 import { isIntId, isIsoTimestamp } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
@@ -26,7 +27,6 @@ import { ChatForSend, FlushedChat, GateKind, ReadMarker, SendGate } from './send
 import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
-import { ChatParticipant } from './entities/chat-participant.entity';
 import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
 import {
   ChatCreatedEvent,
@@ -113,8 +113,9 @@ export class ChatsService {
   async list(userId: number, query: ListChatsQueryDto): Promise<Page<ChatResponseDto>> {
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isActivityCursor);
     const rows = await this.repository.listChatsOf(userId, after, query.limit + 1, query.archived);
-    const participants = groupByChat(
+    const participants = groupBy(
       await this.repository.listParticipants(rows.map((row) => row.chat.id)),
+      (participant) => participant.chatId,
     );
     return toPage(
       rows,
@@ -382,14 +383,4 @@ export class ChatsService {
 
 function newTopic(): string {
   return `chat:${randomUUID()}`;
-}
-
-function groupByChat(participants: ChatParticipant[]): Map<number, ChatParticipant[]> {
-  const byChat = new Map<number, ChatParticipant[]>();
-  for (const participant of participants) {
-    const list = byChat.get(participant.chatId) ?? [];
-    list.push(participant);
-    byChat.set(participant.chatId, list);
-  }
-  return byChat;
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { groupBy } from '../common/collections/group-by';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from '../messages/dto/message-response.dto';
 import { JobQueue, NewJob } from './job-queue';
-import { DELIVERY_QUEUE, deliveryJob, PUSH_QUEUE } from './notification-queues';
+import { DELIVERY_QUEUE, deliveryJobs, PUSH_QUEUE } from './notification-queues';
 import { OutgoingEvent, subscribes } from './webhook-events';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -31,7 +32,7 @@ export class NotificationFanout {
   ) {}
 
   async fanOut(events: OutgoingEvent[]): Promise<void> {
-    const deliveryIds = await this.transactions.run(async () => {
+    const deliveryCount = await this.transactions.run(async () => {
       const endpoints = await this.repository.enabledEndpoints();
       const deliveries = events.flatMap((event) =>
         endpoints
@@ -39,18 +40,19 @@ export class NotificationFanout {
           .map((endpoint) => ({ endpointId: endpoint.id, eventId: event.id })),
       );
       const delivered = new Set(deliveries.map((delivery) => delivery.eventId));
-      const ids = await this.repository.insertDeliveries(
+      const inserted = await this.repository.insertDeliveries(
         events.filter((event) => delivered.has(event.id)),
         deliveries,
       );
-      await this.queue.insert(
-        DELIVERY_QUEUE,
-        ids.map((deliveryId) => ({ data: deliveryJob(deliveryId, 0) })),
+      const byEndpoint = groupBy(inserted, (delivery) => delivery.endpointId);
+      const jobs = [...byEndpoint.values()].flatMap((group) =>
+        deliveryJobs(group.map(({ id }) => ({ deliveryId: id, attempt: 0 }))),
       );
+      await this.queue.insert(DELIVERY_QUEUE, jobs);
       await this.queue.insert(PUSH_QUEUE, this.pushJobs(events));
-      return ids;
+      return inserted.length;
     });
-    if (deliveryIds.length > 0) this.queue.nudge(DELIVERY_QUEUE);
+    if (deliveryCount > 0) this.queue.nudge(DELIVERY_QUEUE);
   }
 
   /** Each keyed by its event: fanning out the same events again makes no second push. */

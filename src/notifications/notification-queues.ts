@@ -1,24 +1,45 @@
 import { AppConfig } from '../config/app-config';
-import { QueueSpec } from './job-queue';
+import { NewJob, QueueSpec } from './job-queue';
 
 /** One job per transaction that published events for the outside world: `{events}`. */
 export const EVENTS_QUEUE = 'notification-events';
-/** One job per attempt at a webhook delivery: `{deliveryId, attempt}`. */
+/** One job per attempt at a few deliveries of one endpoint: `{deliveries: [{deliveryId, attempt}]}`. */
 export const DELIVERY_QUEUE = 'webhook-delivery';
 /** One job per new message, run after the push delay: `{chatId, messageId}`. */
 export const PUSH_QUEUE = 'push-message';
 
 /**
- * Names the attempt it is for: a job run twice (it expired while its worker was slow, not dead)
- * finds its attempt already recorded and posts nothing.
+ * Deliveries one job attempts, side by side. A job's statements (taken, read, recorded, settled)
+ * are shared by its deliveries; each delivery is still one event in one request.
  */
-export interface DeliveryJob {
+export const DELIVERIES_PER_JOB = 16;
+/** Delivery jobs each replica works at once: with DELIVERIES_PER_JOB, the requests in flight. */
+const DELIVERY_WORKERS = 4;
+/** Requests in flight per receiver host: every delivery of a replica's workers, without a wait. */
+export const OUTBOUND_SOCKETS_PER_HOST = DELIVERIES_PER_JOB * DELIVERY_WORKERS;
+
+/** The attempt a job makes at one delivery. */
+export interface DueAttempt {
   deliveryId: number;
   attempt: number;
 }
 
-export function deliveryJob(deliveryId: number, attempt: number): DeliveryJob {
-  return { deliveryId, attempt };
+/**
+ * Names the attempt of each delivery it is for: a job run twice (it expired while its worker was
+ * slow, not dead) finds those attempts already recorded and posts nothing.
+ */
+export interface DeliveryJob {
+  deliveries: DueAttempt[];
+}
+
+/** Jobs for these attempts (of one endpoint, so a slow receiver holds up only its own jobs). */
+export function deliveryJobs(attempts: DueAttempt[], startAfter?: Date): NewJob[] {
+  const jobs: NewJob[] = [];
+  for (let i = 0; i < attempts.length; i += DELIVERIES_PER_JOB) {
+    const data: DeliveryJob = { deliveries: attempts.slice(i, i + DELIVERIES_PER_JOB) };
+    jobs.push({ data, startAfter });
+  }
+  return jobs;
 }
 
 export function eventsQueue(): QueueSpec {
@@ -40,10 +61,9 @@ export function deliveryQueue(config: AppConfig): QueueSpec {
     retryDelaySeconds: 5,
     // The request's deadline and a margin for the statements around it.
     expireInSeconds: Math.ceil(config.webhooks.timeoutMs / 1000) + 5,
-    // Small batches, posted side by side: a slow receiver holds up at most its batch, for at most
-    // the request's deadline.
-    batchSize: 10,
-    workers: 4,
+    // A job's deliveries are posted side by side, so a job takes at most the request's deadline.
+    batchSize: 1,
+    workers: DELIVERY_WORKERS,
   };
 }
 

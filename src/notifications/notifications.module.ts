@@ -15,6 +15,7 @@ import { WebhookEvent } from './entities/webhook-event.entity';
 import { JobQueue } from './job-queue';
 import { JobQueueMetrics } from './job-queue.metrics';
 import { NotificationFanout } from './notification-fanout';
+import { OUTBOUND_SOCKETS_PER_HOST } from './notification-queues';
 import { NotificationWorkers } from './notification-workers';
 import { NotificationsOutbox } from './notifications-outbox';
 import { OutboundHttp } from './outbound-http';
@@ -62,7 +63,7 @@ import { WebhooksService } from './webhooks.service';
     {
       provide: OutboundHttp,
       inject: [OutboundPolicy],
-      useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy),
+      useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy, OUTBOUND_SOCKETS_PER_HOST),
     },
   ],
   exports: [JobQueue, PushSubscriptionsService],

@@ -27,9 +27,12 @@ const KEPT_BODY_BYTES = 512;
 export class OutboundHttp {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
-  constructor(private readonly policy: OutboundPolicy) {
+  constructor(
+    private readonly policy: OutboundPolicy,
+    socketsPerHost: number,
+  ) {
     const lookup = this.guardedLookup();
-    const options = { keepAlive: true, maxSockets: 32, lookup };
+    const options = { keepAlive: true, maxSockets: socketsPerHost, lookup };
     this.agents = { http: new http.Agent(options), https: new https.Agent(options) };
   }
 

@@ -1,21 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { groupBy } from '../common/collections/group-by';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
 import { MetricsService } from '../metrics/metrics.service';
-import { AttemptResult, verdictOf } from './delivery-verdict';
+import { AttemptResult, Verdict, verdictOf } from './delivery-verdict';
 import { DeliveryStatus } from './entities/webhook-delivery.entity';
 import { JobQueue } from './job-queue';
-import { DELIVERY_QUEUE, DeliveryJob, deliveryJob } from './notification-queues';
+import { DELIVERY_QUEUE, DeliveryJob, deliveryJobs } from './notification-queues';
 import { OutboundError, OutboundHttp } from './outbound-http';
-import { DeliveryAttempt, WebhooksRepository } from './webhooks.repository';
+import { AttemptRecord, DeliveryAttempt, WebhooksRepository } from './webhooks.repository';
 import { signWebhook } from './webhook-signature';
 
 const USER_AGENT = 'chat-backend-webhooks/1';
 
+/** An attempt made: at what, what its answer means, and what it changes on the delivery. */
+interface Outcome {
+  attempt: DeliveryAttempt;
+  verdict: Verdict;
+  record: AttemptRecord;
+}
+
 /**
- * Makes one attempt at a delivery and records how it went. Every attempt posts the same body with
- * the same `webhook-id` (the event's id), a fresh `webhook-timestamp` and a signature over both;
- * after a retryable failure the next attempt is a job due after the next wait of the schedule.
+ * Makes a job's attempts, side by side, and records how they went in one transaction. Every attempt
+ * at a delivery posts the same body with the same `webhook-id` (the event's id), a fresh
+ * `webhook-timestamp` and a signature over both; after a retryable failure the next attempt is a
+ * job due after the next wait of the schedule.
  */
 @Injectable()
 export class WebhookDeliverer {
@@ -28,17 +37,29 @@ export class WebhookDeliverer {
     private readonly metrics: MetricsService,
   ) {}
 
-  async deliver({ deliveryId, attempt: number }: DeliveryJob): Promise<void> {
-    const attempt = await this.repository.findAttempt(deliveryId);
-    if (!attempt || attempt.delivery.status !== 'pending') return;
-    // Another run of this job recorded the attempt already: its successor job is queued.
-    if (attempt.delivery.attempts !== number) return;
-    if (!attempt.endpoint.enabled) {
-      await this.repository.abandon(deliveryId, 'the endpoint is disabled');
-      return;
+  async deliver({ deliveries }: DeliveryJob): Promise<void> {
+    const expected = new Map(deliveries.map((due) => [due.deliveryId, due.attempt]));
+    const found = await this.repository.findAttempts([...expected.keys()]);
+    // An attempt another run of this job recorded already has its successor job queued.
+    const due = found.filter(
+      ({ delivery }) =>
+        delivery.status === 'pending' && delivery.attempts === expected.get(delivery.id),
+    );
+    const abandoned = due.filter((attempt) => !attempt.endpoint.enabled);
+    if (abandoned.length > 0) {
+      const ids = abandoned.map((attempt) => attempt.delivery.id);
+      await this.repository.abandon(ids, 'the endpoint is disabled');
     }
+    const live = due.filter((attempt) => attempt.endpoint.enabled);
+    if (live.length === 0) return;
+    const outcomes = await Promise.all(live.map((attempt) => this.attempt(attempt)));
+    await this.record(outcomes);
+  }
+
+  private async attempt(attempt: DeliveryAttempt): Promise<Outcome> {
     const result = await this.post(attempt);
-    await this.record(attempt, result);
+    const verdict = verdictOf(result);
+    return { attempt, verdict, record: this.recordOf(attempt, result, verdict) };
   }
 
   private async post(attempt: DeliveryAttempt): Promise<AttemptResult & { detail: string | null }> {
@@ -75,42 +96,81 @@ export class WebhookDeliverer {
     }
   }
 
-  private async record(
-    { delivery, endpoint, event }: DeliveryAttempt,
+  private async record(outcomes: Outcome[]): Promise<void> {
+    await this.transactions.run(async () => {
+      const recorded = new Set(
+        await this.repository.recordAttempts(outcomes.map(({ record }) => record)),
+      );
+      const kept = outcomes.filter(({ record }) => recorded.has(record.deliveryId));
+      await this.scheduleRetries(kept.map(({ record }) => record));
+      await this.settleEndpoints(kept);
+    });
+    const now = Date.now();
+    for (const { attempt, verdict } of outcomes) {
+      this.metrics.webhookAttempts.inc({ result: verdict });
+      if (verdict === 'succeeded') {
+        this.metrics.webhookDeliverySeconds.observe(
+          (now - attempt.event.createdAt.getTime()) / 1000,
+        );
+      }
+    }
+  }
+
+  private recordOf(
+    { delivery }: DeliveryAttempt,
     result: AttemptResult & { detail: string | null },
-  ): Promise<void> {
-    const verdict = verdictOf(result);
-    this.metrics.webhookAttempts.inc({ result: verdict });
-    const delays = this.config.webhooks.retryDelaysMs;
-    const retryIn = verdict === 'retry' ? delays[delivery.attempts] : undefined;
+    verdict: Verdict,
+  ): AttemptRecord {
+    const retryIn =
+      verdict === 'retry' ? this.config.webhooks.retryDelaysMs[delivery.attempts] : undefined;
     const status: DeliveryStatus =
       verdict === 'succeeded' ? 'succeeded' : retryIn === undefined ? 'failed' : 'pending';
-    const nextAttemptAt = retryIn === undefined ? null : new Date(Date.now() + retryIn);
-    await this.transactions.run(async () => {
-      const recorded = await this.repository.recordAttempt(delivery, {
-        status,
-        statusCode: 'status' in result ? result.status : null,
-        error: result.detail,
-        nextAttemptAt,
-      });
-      if (!recorded) return;
-      if (nextAttemptAt) {
-        await this.queue.insert(DELIVERY_QUEUE, [
-          { data: deliveryJob(delivery.id, delivery.attempts + 1), startAfter: nextAttemptAt },
-        ]);
-      } else if (verdict === 'succeeded') {
-        await this.repository.recordEndpointSuccess(endpoint.id);
-      } else if (verdict === 'gone') {
-        await this.repository.disableEndpoint(endpoint.id, 'the receiver answered 410 Gone');
+    return {
+      deliveryId: delivery.id,
+      attempts: delivery.attempts,
+      status,
+      statusCode: 'status' in result ? result.status : null,
+      error: result.detail,
+      nextAttemptAt: retryIn === undefined ? null : new Date(Date.now() + retryIn),
+    };
+  }
+
+  /**
+   * The next attempts: a job for those that had made as many attempts (their next one is due after
+   * the same wait), due when the first of them is.
+   */
+  private async scheduleRetries(records: AttemptRecord[]): Promise<void> {
+    const retried = records.filter((record) => record.nextAttemptAt);
+    const byCount = groupBy(retried, (record) => record.attempts);
+    const jobs = [...byCount.values()].flatMap((group) =>
+      deliveryJobs(
+        group.map((record) => ({ deliveryId: record.deliveryId, attempt: record.attempts + 1 })),
+        group[0].nextAttemptAt!,
+      ),
+    );
+    await this.queue.insert(DELIVERY_QUEUE, jobs);
+  }
+
+  /**
+   * What the attempts say of each endpoint: 410 disables it; a success shows it is alive (its run of
+   * failures ends); deliveries given up on add to that run, which disables it at the limit.
+   */
+  private async settleEndpoints(outcomes: Outcome[]): Promise<void> {
+    const byEndpoint = groupBy(outcomes, ({ attempt }) => attempt.endpoint.id);
+    for (const [endpointId, seen] of byEndpoint) {
+      if (seen.some(({ verdict }) => verdict === 'gone')) {
+        await this.repository.disableEndpoint(endpointId, 'the receiver answered 410 Gone');
+      } else if (seen.some(({ verdict }) => verdict === 'succeeded')) {
+        await this.repository.recordEndpointSuccess(endpointId);
       } else {
-        await this.repository.recordEndpointFailure(
-          endpoint.id,
+        const failures = seen.filter(({ record }) => record.status === 'failed').length;
+        if (failures === 0) continue;
+        await this.repository.recordEndpointFailures(
+          endpointId,
+          failures,
           this.config.webhooks.disableAfterFailures,
         );
       }
-    });
-    if (verdict === 'succeeded') {
-      this.metrics.webhookDeliverySeconds.observe((Date.now() - event.createdAt.getTime()) / 1000);
     }
   }
 }

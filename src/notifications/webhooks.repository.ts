@@ -14,8 +14,10 @@ export interface DeliveryAttempt {
   event: { id: string; type: string; createdAt: Date; data: object };
 }
 
-/** What an attempt changes on its delivery. */
+/** What an attempt changes on its delivery, read when it had made `attempts` attempts. */
 export interface AttemptRecord {
+  deliveryId: number;
+  attempts: number;
   status: DeliveryStatus;
   statusCode: number | null;
   error: string | null;
@@ -119,7 +121,7 @@ export class WebhooksRepository {
   async insertDeliveries(
     events: OutgoingEvent[],
     deliveries: { endpointId: number; eventId: string }[],
-  ): Promise<number[]> {
+  ): Promise<{ id: number; endpointId: number }[]> {
     if (deliveries.length === 0) return [];
     await this.manager.query(
       `INSERT INTO webhook_events (id, type, created_at, data)
@@ -132,17 +134,17 @@ export class WebhooksRepository {
         events.map((event) => JSON.stringify(event.data)),
       ],
     );
-    const rows: { id: number }[] = await this.manager.query(
+    return this.manager.query(
       `INSERT INTO webhook_deliveries (endpoint_id, event_id)
        SELECT * FROM unnest($1::int[], $2::uuid[])
        ON CONFLICT (endpoint_id, event_id) DO NOTHING
-       RETURNING id`,
+       RETURNING id, endpoint_id AS "endpointId"`,
       [deliveries.map((d) => d.endpointId), deliveries.map((d) => d.eventId)],
     );
-    return rows.map((row) => row.id);
   }
 
-  async findAttempt(deliveryId: number): Promise<DeliveryAttempt | null> {
+  /** These deliveries, those still there, with what an attempt at each needs. */
+  async findAttempts(deliveryIds: number[]): Promise<DeliveryAttempt[]> {
     const rows: (DeliveryRow & {
       url: string;
       secret: string;
@@ -154,12 +156,10 @@ export class WebhooksRepository {
          FROM webhook_deliveries d
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
          JOIN webhook_events e ON e.id = d.event_id
-        WHERE d.id = $1`,
-      [deliveryId],
+        WHERE d.id = ANY($1::bigint[])`,
+      [deliveryIds],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
+    return rows.map((row) => ({
       delivery: toDelivery(row),
       endpoint: { id: row.endpoint_id, url: row.url, secret: row.secret, enabled: row.enabled },
       event: {
@@ -168,42 +168,46 @@ export class WebhooksRepository {
         createdAt: row.event_created_at,
         data: row.data,
       },
-    };
+    }));
   }
 
   /**
-   * Records an attempt, unless another one recorded since `attempts` was read (a job retried while
-   * its first worker was still at it): answers false then, and nothing changes.
+   * Records attempts, each unless another one recorded since its `attempts` was read (a job retried
+   * while its first worker was still at it). Answers the deliveries whose attempt it recorded.
    */
-  async recordAttempt(delivery: WebhookDelivery, record: AttemptRecord): Promise<boolean> {
+  async recordAttempts(records: AttemptRecord[]): Promise<number[]> {
+    if (records.length === 0) return [];
     const rows: { id: number }[] = await this.manager.query(
       `WITH recorded AS (
-         UPDATE webhook_deliveries
-            SET attempts = attempts + 1, status = $3, last_status_code = $4, last_error = $5,
-                last_attempt_at = now(), next_attempt_at = $6,
-                delivered_at = CASE WHEN $3 = 'succeeded' THEN now() END
-          WHERE id = $1 AND attempts = $2 AND status = 'pending'
-          RETURNING id
+         UPDATE webhook_deliveries d
+            SET attempts = d.attempts + 1, status = r.status, last_status_code = r.status_code,
+                last_error = r.error, last_attempt_at = now(), next_attempt_at = r.next_attempt_at,
+                delivered_at = CASE WHEN r.status = 'succeeded' THEN now() END
+           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::smallint[], $5::text[],
+                       $6::timestamptz[])
+                AS r(id, attempts, status, status_code, error, next_attempt_at)
+          WHERE d.id = r.id AND d.attempts = r.attempts AND d.status = 'pending'
+          RETURNING d.id
        )
        SELECT id FROM recorded`,
       [
-        delivery.id,
-        delivery.attempts,
-        record.status,
-        record.statusCode,
-        record.error,
-        record.nextAttemptAt,
+        records.map((r) => r.deliveryId),
+        records.map((r) => r.attempts),
+        records.map((r) => r.status),
+        records.map((r) => r.statusCode),
+        records.map((r) => r.error),
+        records.map((r) => r.nextAttemptAt),
       ],
     );
-    return rows.length > 0;
+    return rows.map((row) => row.id);
   }
 
-  /** Gives up on a delivery without an attempt (its endpoint is disabled or gone). */
-  async abandon(deliveryId: number, reason: string): Promise<void> {
+  /** Gives up on deliveries without an attempt (their endpoint is disabled). */
+  async abandon(deliveryIds: number[], reason: string): Promise<void> {
     await this.manager.query(
       `UPDATE webhook_deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL
-        WHERE id = $1 AND status = 'pending'`,
-      [deliveryId, reason],
+        WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+      [deliveryIds, reason],
     );
   }
 
@@ -215,18 +219,18 @@ export class WebhooksRepository {
     );
   }
 
-  /** Counts a delivery given up on; the endpoint is disabled at `limit` of them in a row. */
-  async recordEndpointFailure(endpointId: number, limit: number): Promise<void> {
+  /** Counts deliveries given up on; the endpoint is disabled at `limit` of them in a row. */
+  async recordEndpointFailures(endpointId: number, failures: number, limit: number): Promise<void> {
     await this.manager.query(
       `UPDATE webhook_endpoints
-          SET consecutive_failures = consecutive_failures + 1,
-              enabled = enabled AND consecutive_failures + 1 < $2,
+          SET consecutive_failures = consecutive_failures + $2,
+              enabled = enabled AND consecutive_failures + $2 < $3,
               disabled_reason = CASE
-                WHEN enabled AND consecutive_failures + 1 >= $2
-                THEN format('%s deliveries in a row failed', consecutive_failures + 1)
+                WHEN enabled AND consecutive_failures + $2 >= $3
+                THEN format('%s deliveries in a row failed', consecutive_failures + $2)
                 ELSE disabled_reason END
         WHERE id = $1`,
-      [endpointId, limit],
+      [endpointId, failures, limit],
     );
   }
 

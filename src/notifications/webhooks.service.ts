@@ -9,7 +9,7 @@ import { WebhookDeliveryResponseDto } from './dto/webhook-delivery-response.dto'
 import { CreatedWebhookResponseDto, WebhookResponseDto } from './dto/webhook-response.dto';
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity';
 import { JobQueue } from './job-queue';
-import { DELIVERY_QUEUE, deliveryJob } from './notification-queues';
+import { DELIVERY_QUEUE, deliveryJobs } from './notification-queues';
 import { NotificationsError, NotificationsErrorCode } from './notifications.errors';
 import { OutboundPolicy } from './outbound-policy';
 import { newWebhookSecret } from './webhook-signature';
@@ -81,7 +81,7 @@ export class WebhooksService {
     const replay = await this.transactions.run(async () => {
       const outcome = await this.repository.resetForReplay(id, deliveryId);
       if (outcome?.reset) {
-        await this.queue.insert(DELIVERY_QUEUE, [{ data: deliveryJob(deliveryId, 0) }]);
+        await this.queue.insert(DELIVERY_QUEUE, deliveryJobs([{ deliveryId, attempt: 0 }]));
       }
       return outcome;
     });
