@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import { Session, TestContext } from '../utils/context';
 import { expectError } from '../utils/expect-error';
 import { barrier, ClientSocket, connectSocket, nextEvent, record, send } from '../utils/sockets';
+import { statementsDuring } from '../utils/statements-during';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /**
@@ -343,23 +343,12 @@ describe('mentions, unread totals and chat settings', () => {
       const chat = await ctx.directChat(me, other);
       await sendWith(other, chat.id, 'hi', [me.id]);
     }
-    const statements: string[] = [];
-    const query = Client.prototype.query as (...args: unknown[]) => unknown;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-      this: Client,
-      ...args: unknown[]
-    ) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-      if (text && /chat_/.test(text)) statements.push(text);
-      return query.apply(this, args);
-    } as never);
-    try {
-      const items = await listChats(me);
-      expect(items).toHaveLength(5);
-      for (const item of items) expect(item.unreadMentionCount).toBe(1);
-    } finally {
-      spy.mockRestore();
-    }
+    const [items, statements] = await statementsDuring(
+      (text) => /chat_/.test(text),
+      () => listChats(me),
+    );
+    expect(items).toHaveLength(5);
+    for (const item of items) expect(item.unreadMentionCount).toBe(1);
     expect(statements).toHaveLength(2);
   });
 

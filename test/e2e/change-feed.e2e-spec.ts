@@ -1,6 +1,7 @@
 import { Session, TestContext, uniqueUsername } from '../utils/context';
 import { expectError } from '../utils/expect-error';
 import { HttpResponse } from '../utils/http-client';
+import { statementsDuring } from '../utils/statements-during';
 import { barrier, ClientSocket, connectSocket, nextEvent, record, send } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -660,7 +661,7 @@ describe('change feed and replies', () => {
 
   // ---- 3. rev order under concurrent writers --------------------------------------------------
 
-  it('revs are unique and gap-free, and announced once each in increasing order, under 20 concurrent writers', async () => {
+  it('revs are unique and gap-free, each announced once, and in commit order for every writer, under 20 concurrent writers', async () => {
     const { owner, members, chat } = await group(4);
     const people = [owner, ...members];
     const seeds: any[] = [];
@@ -673,14 +674,23 @@ describe('change feed and replies', () => {
     const startRev = (await chatRow(chat.id)).lastRev;
     expect(startRev).toBe(1 + people.length);
 
-    type Outcome = { what: string; ok: boolean; message?: any; detail?: unknown };
+    /** `rev`: the rev the answer carries (a delete's answer carries none: its event tells it). */
+    type Outcome = {
+      what: string;
+      ok: boolean;
+      message?: any;
+      detail?: unknown;
+      rev?: number;
+      deletedId?: number;
+    };
     const viaRest = async (what: string, res: Promise<HttpResponse>): Promise<Outcome> => {
       const r = await res;
-      return { what, ok: r.status < 300, message: r.body, detail: r.status };
+      return { what, ok: r.status < 300, message: r.body, detail: r.status, rev: r.body?.rev };
     };
     const viaSocket = async (what: string, ack: Promise<any>): Promise<Outcome> => {
       const answer = await ack;
-      return { what, ok: answer.ok === true, message: answer.message, detail: answer.error };
+      const rev = (answer.message ?? answer.reaction)?.rev;
+      return { what, ok: answer.ok === true, message: answer.message, detail: answer.error, rev };
     };
 
     const writer = async (i: number): Promise<Outcome[]> => {
@@ -731,23 +741,38 @@ describe('change feed and replies', () => {
       // Editing the first takes a rev for it and one for the reply to it.
       outcomes.push(await editOne(first.message?.id, `w${i} first, edited`));
       if (i % 4 === 0) {
-        outcomes.push(
-          rest
-            ? await viaRest(`w${i} delete`, remove(me, chat.id, second.message?.id))
-            : await viaSocket(
-                `w${i} delete`,
-                send(socket, 'message:delete', { chatId: chat.id, messageId: second.message?.id }),
-              ),
-        );
+        const deleted = rest
+          ? await viaRest(`w${i} delete`, remove(me, chat.id, second.message?.id))
+          : await viaSocket(
+              `w${i} delete`,
+              send(socket, 'message:delete', { chatId: chat.id, messageId: second.message?.id }),
+            );
+        outcomes.push({ ...deleted, deletedId: second.message?.id });
       }
       return outcomes;
     };
 
-    const outcomes = (await Promise.all(Array.from({ length: 20 }, (_, i) => writer(i)))).flat();
+    const byWriter = await Promise.all(Array.from({ length: 20 }, (_, i) => writer(i)));
+    const outcomes = byWriter.flat();
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
 
     // Everything announced has arrived: the listener's own round trip comes after it.
     await barrier(listener);
+
+    // Commit order: a writer sends each change only once the one before is answered, that is
+    // committed, so its changes took their revs one after another, each above the one before.
+    const deleteRevs = new Map(
+      heard.filter((e) => e.event === 'message:deleted').map((e) => [e.messageId, e.rev]),
+    );
+    for (const [i, own] of byWriter.entries()) {
+      const revs = own.map((o) =>
+        o.deletedId === undefined ? o.rev : deleteRevs.get(o.deletedId),
+      );
+      const increasing = revs.every(
+        (rev, k) => Number.isInteger(rev) && rev! > (k === 0 ? startRev : revs[k - 1]!),
+      );
+      expect({ writer: i, revs, increasing }).toEqual({ writer: i, revs, increasing: true });
+    }
     const { lastRev } = await chatRow(chat.id);
     const rows = await messageRows(chat.id);
     // sends 40, reactions 20, seed edits 20, first edits 20 (+20 replies touched), deletes 5.
@@ -1150,5 +1175,70 @@ describe('change feed and replies', () => {
       expect(feed.messages.map((m: any) => m.rev)).toEqual([5, 7]);
       expect(feed.upToRev).toBe(7);
     });
+  });
+
+  // ---- 6. what a page costs -----------------------------------------------------------------
+
+  it('reads the reactions of a whole page with it: 40 messages take the statements 2 do, in history and in the feed', async () => {
+    const { owner, members, chat: small } = await group(2);
+    const big = await ctx.group(owner, uniqueUsername('g'), members);
+    const [reader, other] = members;
+    const THUMBS = '\u{1F44D}';
+    const PARTY = '\u{1F389}';
+    // Message i: the owner's thumbs up, and the reader's thumbs up (even i) or the other's party.
+    const fill = async (chatId: number, n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        const message = await ctx.send(owner, chatId, `m${i}`);
+        const [who, emoji] = i % 2 === 0 ? [reader, THUMBS] : [other, PARTY];
+        const answers = await Promise.all([
+          react(owner, chatId, message.id, THUMBS),
+          react(who, chatId, message.id, emoji),
+        ]);
+        expect(answers.map((res) => res.status)).toEqual([200, 200]);
+      }
+    };
+    await fill(small.id, 2);
+    await fill(big.id, 40);
+    const reactionsOf = (body: string) =>
+      Number(body.slice(1)) % 2 === 0
+        ? [{ emoji: THUMBS, count: 2, me: true }]
+        : [
+            { emoji: PARTY, count: 1, me: false },
+            { emoji: THUMBS, count: 1, me: false },
+          ];
+
+    const pages: [string, (chatId: number) => string, (body: any) => any[]][] = [
+      ['history', (chatId) => `/api/v1/chats/${chatId}/messages?limit=100`, (body) => body.items],
+      [
+        'feed',
+        (chatId) => `/api/v1/chats/${chatId}/changes?afterRev=0&limit=100`,
+        (body) => body.messages,
+      ],
+    ];
+    for (const [page, pathOf, messagesOf] of pages) {
+      const cost = async (chatId: number, size: number) => {
+        const get = () => t.http.get(pathOf(chatId), { token: reader.accessToken });
+        // Once before counting, so that both counts are taken alike, whatever is cached.
+        expect((await get()).status).toBe(200);
+        const [res, statements] = await statementsDuring(
+          (text) => /message|chat_/.test(text) && !/pgboss/.test(text),
+          get,
+        );
+        expect(res.status).toBe(200);
+        const messages = messagesOf(res.body);
+        expect(messages).toHaveLength(size);
+        for (const message of messages) {
+          expect({ body: message.body, reactions: message.reactions }).toEqual({
+            body: message.body,
+            reactions: reactionsOf(message.body),
+          });
+        }
+        return statements;
+      };
+      const two = await cost(small.id, 2);
+      const forty = await cost(big.id, 40);
+      expect({ page, statements: forty }).toEqual({ page, statements: two });
+      expect(two.filter((text) => /message_reactions/.test(text))).toHaveLength(1);
+    }
   });
 });

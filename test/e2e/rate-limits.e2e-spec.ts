@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PASSWORD, Session, TestContext, uniqueUsername } from '../utils/context';
 import { freePort } from '../utils/free-port';
+import { HttpResponse } from '../utils/http-client';
 import { testRedisUrl } from '../utils/redis';
 import { ClientSocket, connectSocket, send } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -228,6 +229,103 @@ describe('rate limits', () => {
         [chat.id],
       );
       expect(rows[0].n).toBe(7);
+    });
+  });
+
+  describe('reactions, per user', () => {
+    let t: TestApp;
+    let ctx: TestContext;
+    const sockets: ClientSocket[] = [];
+    beforeAll(async () => {
+      t = await startTestApp({ RATE_LIMIT_REACTIONS_PER_USER: '3/60' });
+      ctx = new TestContext(t);
+    });
+    afterAll(async () => {
+      for (const socket of sockets) socket.close();
+      await t.close();
+    });
+
+    const THUMBS = '\u{1F44D}';
+    const GRIN = '\u{1F600}';
+    const PARTY = '\u{1F389}';
+
+    it('counts reactions put and taken back, over REST and the socket, and stores none past the limit', async () => {
+      const [flooder, friend] = [await ctx.newUser(), await ctx.newUser()];
+      await ctx.befriend(flooder, friend);
+      const chat = await ctx.directChat(flooder, friend);
+      const message = await ctx.send(friend, chat.id, 'react to me');
+      const socket = await connectSocket(t.baseUrl, { token: flooder.accessToken });
+      sockets.push(socket);
+      const path = (emoji: string) =>
+        `/api/v1/chats/${chat.id}/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`;
+      const put = (who: Session, emoji: string) =>
+        t.http.put(path(emoji), { token: who.accessToken });
+      const takeBack = (who: Session, emoji: string) =>
+        t.http.delete(path(emoji), { token: who.accessToken });
+      const viaSocket = (emoji: string, on: boolean) =>
+        send(socket, 'reaction:set', { chatId: chat.id, messageId: message.id, emoji, on });
+      const stored = async () => {
+        const reactions = await t.db.query(
+          `SELECT user_id AS "userId", emoji FROM message_reactions WHERE message_id = $1
+            ORDER BY user_id, emoji COLLATE "C"`,
+          [message.id],
+        );
+        const revs = await t.db.query(
+          `SELECT m.rev::int AS "messageRev", c.last_rev::int AS "chatLastRev"
+             FROM messages m JOIN chat_sessions c ON c.id = m.chat_id WHERE m.id = $1`,
+          [message.id],
+        );
+        return { reactions: reactions.rows, ...revs.rows[0] };
+      };
+
+      expect((await put(flooder, THUMBS)).status).toBe(200);
+      expect((await takeBack(flooder, THUMBS)).status).toBe(200);
+      expect(await viaSocket(GRIN, true)).toMatchObject({ ok: true, reaction: { count: 1 } });
+      const atLimit = await stored();
+      expect(atLimit.reactions).toEqual([{ userId: flooder.id, emoji: GRIN }]);
+
+      const refusedPut = await put(flooder, PARTY);
+      const refusedTakeBack = await takeBack(flooder, GRIN);
+      const refusedSocket = await viaSocket(PARTY, true);
+      const answer = (res: HttpResponse) => ({
+        status: res.status,
+        body: res.body,
+        retryAfter: Number(res.headers.get('retry-after')),
+      });
+      const rateLimited = {
+        status: 429,
+        body: {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          code: 'RATE_LIMITED',
+          message: expect.stringMatching(/\S/),
+        },
+        retryAfter: expect.any(Number),
+      };
+      expect({
+        put: answer(refusedPut),
+        delete: answer(refusedTakeBack),
+        socket: refusedSocket,
+      }).toEqual({
+        put: rateLimited,
+        delete: rateLimited,
+        socket: {
+          ok: false,
+          error: { code: 'RATE_LIMITED', message: expect.stringMatching(/retry after \d+ s/) },
+        },
+      });
+      for (const res of [refusedPut, refusedTakeBack]) expectRateLimited(res, 60);
+      // Nothing refused took effect: no party, the grin still there, no rev taken.
+      expect(await stored()).toEqual(atLimit);
+
+      // The limit is the flooder's own.
+      expect((await put(friend, PARTY)).status).toBe(200);
+      expect((await stored()).reactions).toEqual(
+        [
+          { userId: flooder.id, emoji: GRIN },
+          { userId: friend.id, emoji: PARTY },
+        ].sort((x, y) => x.userId - y.userId),
+      );
     });
   });
 

@@ -62,6 +62,45 @@ describe('message search', () => {
     expect(await bodiesFound(a, `LUNCH ${w.toUpperCase()}`)).toEqual([second.body, first.body]);
   });
 
+  it('shows the reactions of each hit: counts, and `me` as the one searching sees it', async () => {
+    const { users, chat } = await group(3);
+    const [sender, reactor, other] = users;
+    const THUMBS = '\u{1F44D}';
+    const PARTY = '\u{1F389}';
+    const w = word();
+    const message = await ctx.send(sender, chat.id, `react to ${w}`);
+    const react = (me: Session, emoji: string) =>
+      t.http.put(
+        `/api/v1/chats/${chat.id}/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`,
+        { token: me.accessToken },
+      );
+    for (const [me, emoji] of [
+      [reactor, THUMBS],
+      [other, THUMBS],
+      [reactor, PARTY],
+    ] as const) {
+      expect((await react(me, emoji)).status).toBe(200);
+    }
+    const reactionsFound = async (me: Session) => {
+      const { items } = await find(me, w);
+      expect(items.map((hit: any) => hit.message.id)).toEqual([message.id]);
+      return items[0].message.reactions;
+    };
+    // Most reactions first, then by emoji.
+    expect(await reactionsFound(reactor)).toEqual([
+      { emoji: THUMBS, count: 2, me: true },
+      { emoji: PARTY, count: 1, me: true },
+    ]);
+    expect(await reactionsFound(other)).toEqual([
+      { emoji: THUMBS, count: 2, me: true },
+      { emoji: PARTY, count: 1, me: false },
+    ]);
+    expect(await reactionsFound(sender)).toEqual([
+      { emoji: THUMBS, count: 2, me: false },
+      { emoji: PARTY, count: 1, me: false },
+    ]);
+  });
+
   it('takes web search syntax: phrases, or, and -word', async () => {
     const { users, chat } = await group(2);
     const [a] = users;
