@@ -603,10 +603,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function cpuSeconds(pid: number): number {
+/** CPU seconds of a process; with `reaped`, also those of its children that ended. */
+function cpuSeconds(pid: number, reaped = false): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
   } catch {
     return 0;
   }
@@ -618,7 +620,9 @@ function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.includes('(postgres)')) total += cpuSeconds(Number(entry));
+      // A backend that ends during a run (a pool's idle connection) takes its CPU time with it;
+      // the postmaster that reaps it keeps the sum, so the count never drops.
+      if (stat.includes('(postgres)')) total += cpuSeconds(Number(entry), true);
     } catch {
       // the process ended meanwhile
     }
