@@ -127,8 +127,10 @@ export class AdminWebhooksController {
     operationId: 'replayWebhookDelivery',
     summary: 'Deliver an event again',
     description:
-      'Starts a fresh series of attempts at once, whatever became of the delivery: the same body ' +
-      'and `webhook-id`. A disabled endpoint is 409 `WEBHOOK_DISABLED`.',
+      'Starts a fresh series of attempts at once for a delivery that has finished (succeeded or ' +
+      'failed): the same body and `webhook-id`. A delivery still pending is 409 `DELIVERY_PENDING` ' +
+      '(its next attempt is already due), a disabled endpoint 409 `WEBHOOK_DISABLED`, and a ' +
+      "delivery that is not the endpoint's (or was purged) 404 `DELIVERY_NOT_FOUND`.",
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
   @ApiErrors(400, 409)

@@ -262,12 +262,18 @@ export class WebhooksRepository {
 
   /**
    * Makes a finished delivery pending again with a fresh series of attempts. Null when it is not
-   * there; unchanged (still pending) when an attempt is due anyway.
+   * there; unchanged (still pending) when an attempt is due anyway. Inside a transaction: the row is
+   * locked first, so of replays at once one resets it and the others see it pending (in a single
+   * statement they would wait for the winner's lock, skip the row, and not see it at all).
    */
   async resetForReplay(
     endpointId: number,
     deliveryId: number,
   ): Promise<{ delivery: DeliveryView; reset: boolean } | null> {
+    await this.manager.query(
+      'SELECT 1 FROM webhook_deliveries WHERE id = $2 AND endpoint_id = $1 FOR UPDATE',
+      [endpointId, deliveryId],
+    );
     const rows: (DeliveryRow & { reset: boolean })[] = await this.manager.query(
       `WITH reset AS (
          UPDATE webhook_deliveries

@@ -66,8 +66,8 @@ export class WebhooksService {
   }
 
   /**
-   * Posts the event again with a fresh series of attempts, whatever became of it: same body, same
-   * webhook-id, so a receiver that already has it can tell. A delivery still pending is left to the
+   * Posts the event of a finished delivery (succeeded or failed) again with a fresh series of
+   * attempts: same body, same webhook-id, so a receiver that already has it can tell. A delivery still pending is left to the
    * attempt already due (409), so one delivery never has two series of attempts at once.
    */
   async replay(id: number, deliveryId: number): Promise<WebhookDeliveryResponseDto> {

@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import { generateVAPIDKeys } from 'web-push';
 import { Session, TestContext, uniqueUsername } from '../utils/context';
+import { eventuallyPasses } from '../utils/eventually';
 import { expectError } from '../utils/expect-error';
 import { ClientSocket, connectSocket } from '../utils/sockets';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -36,19 +37,6 @@ function pushEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retries `check` until it passes: for what the app does just after it answers the push service. */
-async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
 
 /** A browser's side of a subscription: its endpoint and the key pair that decrypts its pushes. */
 class Device {
@@ -501,7 +489,7 @@ describe('Web Push', () => {
 
         await the.send(alice, chat.id, 'first');
         await service.receiver.waitFor(2);
-        await eventually(async () => {
+        await eventuallyPasses(async () => {
           expect(await the.subscriptionRows(bob.id)).toEqual([
             expect.objectContaining({ id: keptRow.id, endpoint: kept.endpoint }),
           ]);
@@ -550,6 +538,52 @@ describe('Web Push', () => {
       const [push] = service.pushesTo(sleeperPhone);
       expect(push.payload).toMatchObject({ messageId: message.id, senderName: 'Owner' });
       expect(push.payload).not.toHaveProperty('body');
+    });
+  });
+
+  /** Sockets on one replica, which takes no jobs; pushes from the other, over a shared backplane. */
+  describe('across two replicas', () => {
+    let front: TestApp;
+    let worker: TestApp;
+    let ours: ReturnType<typeof actions>;
+
+    beforeAll(async () => {
+      const shared = pushEnv({
+        PUSH_DELAY_MS: '300',
+        SOCKET_ADAPTER: 'postgres',
+        SOCKET_ADAPTER_CHANNEL: `push-${randomBytes(4).toString('hex')}`,
+      });
+      front = await startTestApp({ ...shared, JOB_WORKERS: 'false' });
+      worker = await startTestApp(shared, { databaseUrl: front.databaseUrl });
+      ours = actions(front);
+    });
+    afterAll(async () => {
+      await worker?.close();
+      await front?.close();
+    });
+
+    it('pushes nothing to a recipient whose only socket is on the replica without the worker', async () => {
+      const [owner, online, offline] = await Promise.all([
+        ours.user('Owner'),
+        ours.user('Online'),
+        ours.user('Offline'),
+      ]);
+      const [onlinePhone, offlinePhone] = [service.device('online'), service.device('offline')];
+      await ours.subscribe(online, onlinePhone);
+      await ours.subscribe(offline, offlinePhone);
+      const chat = await ours.group(owner, [online, offline]);
+      const socket = await connectSocket(front.baseUrl, { token: online.accessToken });
+      sockets.push(socket);
+
+      const seen = await ours.send(owner, chat.id, 'read live on the other replica');
+      await service.settleAt(1);
+      expect(service.pushesTo(offlinePhone).map((p) => p.payload.messageId)).toEqual([seen.id]);
+      expect(service.pushesTo(onlinePhone)).toEqual([]);
+
+      socket.close();
+      const missed = await ours.send(owner, chat.id, 'and this one missed');
+      await service.settleAt(3);
+      expect(service.pushesTo(onlinePhone).map((p) => p.payload.messageId)).toEqual([missed.id]);
     });
   });
 });

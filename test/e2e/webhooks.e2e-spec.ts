@@ -1,25 +1,20 @@
-import { createHmac } from 'node:crypto';
 import { ChatsService } from '../../src/chats/chats.service';
 import { TransactionHost } from '../../src/database/transaction-host';
-import { Session, TestContext } from '../utils/context';
+import { TestContext } from '../utils/context';
+import { eventuallyPasses } from '../utils/eventually';
 import { expectError } from '../utils/expect-error';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { ReceivedRequest, WebhookReceiver } from '../utils/webhook-receiver';
+import { WebhookReceiver } from '../utils/webhook-receiver';
+import {
+  ADMIN_TOKEN,
+  admin,
+  deliveriesOf,
+  friendsChatOf,
+  registerAt,
+  verifies,
+} from '../utils/webhooks';
 
-const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef-0123456789';
-const admin = { token: ADMIN_TOKEN };
 const DISABLE_AFTER = 2;
-
-/** What a receiver does to trust a delivery (Standard Webhooks). */
-function verifies(request: ReceivedRequest, secret: string): boolean {
-  const id = request.headers['webhook-id'];
-  const timestamp = request.headers['webhook-timestamp'];
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${request.body}`);
-  return String(request.headers['webhook-signature'])
-    .split(' ')
-    .includes(`v1,${mac.digest('base64')}`);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,39 +46,9 @@ describe('outgoing webhooks', () => {
   });
   afterAll(() => t.close());
 
-  async function register(events: string[] = ['*'], url = receiver.url()) {
-    const created = await t.http.post('/api/v1/admin/webhooks', {
-      ...admin,
-      body: { url, events },
-    });
-    expect(created.status).toBe(201);
-    return created.body as { id: number; secret: string };
-  }
-
-  async function friendsChat(): Promise<{ a: Session; b: Session; chat: any }> {
-    const [a, b] = await Promise.all([ctx.newUser(), ctx.newUser()]);
-    await ctx.befriend(a, b);
-    return { a, b, chat: await ctx.directChat(a, b) };
-  }
-
-  async function deliveries(webhookId: number): Promise<any[]> {
-    const res = await t.http.get(`/api/v1/admin/webhooks/${webhookId}/deliveries`, admin);
-    expect(res.status).toBe(200);
-    return res.body.items;
-  }
-
-  /** Polls until `check` passes (deliveries are asynchronous), or fails with its last error. */
-  async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await check();
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(100);
-      }
-    }
-  }
+  const register = (events: string[] = ['*'], url = receiver.url()) => registerAt(t, url, events);
+  const friendsChat = () => friendsChatOf(ctx);
+  const deliveries = (webhookId: number) => deliveriesOf(t, webhookId);
 
   it('delivers a message once, signed, with the Standard Webhooks headers', async () => {
     const endpoint = await register(['message.created']);
@@ -102,7 +67,7 @@ describe('outgoing webhooks', () => {
       createdAt: expect.any(String),
       data: { message: expect.objectContaining({ id: message.id, body: 'hello outside world' }) },
     });
-    await eventually(async () =>
+    await eventuallyPasses(async () =>
       expect(await deliveries(endpoint.id)).toEqual([
         expect.objectContaining({
           eventId: request.headers['webhook-id'],
@@ -128,6 +93,11 @@ describe('outgoing webhooks', () => {
       body: { userIds: [c.id] },
     });
     expect(added.status).toBe(200);
+    const renamed = await t.http.patch(`/api/v1/chats/${group.id}`, {
+      token: a.accessToken,
+      body: { name: 'rehooked' },
+    });
+    expect(renamed.status).toBe(200);
     const message = await ctx.send(a, group.id, 'first');
     const path = `/api/v1/chats/${group.id}/messages/${message.id}`;
     expect(
@@ -151,6 +121,7 @@ describe('outgoing webhooks', () => {
       'friendship.created',
       'chat.created',
       'member.added',
+      'chat.updated',
       'message.created',
       'message.updated',
       'reaction.changed',
@@ -162,6 +133,10 @@ describe('outgoing webhooks', () => {
     const types = receiver.bodies().map((body) => body.type);
     // Each transaction's events are delivered independently, so only the set is certain.
     expect([...types].sort()).toEqual([...expected].sort());
+    const updated = receiver.bodies().find((body) => body.type === 'chat.updated');
+    expect(updated.data).toEqual({
+      chat: expect.objectContaining({ id: group.id, type: 'group', name: 'rehooked' }),
+    });
     const reaction = receiver.bodies().find((body) => body.type === 'reaction.changed');
     expect(reaction.data).toMatchObject({
       messageId: message.id,
@@ -169,24 +144,6 @@ describe('outgoing webhooks', () => {
       count: 1,
       on: true,
     });
-  });
-
-  it('retries a failed attempt with the same webhook-id and a fresh valid signature', async () => {
-    const endpoint = await register(['message.created']);
-    receiver.respond = (_request, index) => (index < 2 ? 503 : 200);
-    const { a, chat } = await friendsChat();
-    await ctx.send(a, chat.id, 'try, try again');
-
-    await receiver.waitFor(3);
-    const ids = new Set(receiver.requests.map((request) => request.headers['webhook-id']));
-    expect(ids.size).toBe(1);
-    expect(receiver.requests.every((request) => verifies(request, endpoint.secret))).toBe(true);
-    expect(new Set(receiver.requests.map((request) => request.body)).size).toBe(1);
-    await eventually(async () =>
-      expect(await deliveries(endpoint.id)).toEqual([
-        expect.objectContaining({ status: 'succeeded', attempts: 3, lastStatusCode: 200 }),
-      ]),
-    );
   });
 
   it('gives up after the last retry, counts the failure, and replays on request', async () => {
@@ -197,7 +154,7 @@ describe('outgoing webhooks', () => {
 
     await receiver.waitFor(3);
     let delivery: any;
-    await eventually(async () => {
+    await eventuallyPasses(async () => {
       [delivery] = await deliveries(endpoint.id);
       expect(delivery).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: 500 });
       expect(delivery.lastError).toMatch(/HTTP 500/);
@@ -216,7 +173,7 @@ describe('outgoing webhooks', () => {
     expect(replay.body).toMatchObject({ id: delivery.id, status: 'pending', attempts: 0 });
     await receiver.waitFor(4);
     expect(receiver.requests[3].headers['webhook-id']).toBe(delivery.eventId);
-    await eventually(async () =>
+    await eventuallyPasses(async () =>
       expect((await deliveries(endpoint.id))[0]).toMatchObject({
         status: 'succeeded',
         attempts: 1,
@@ -226,13 +183,41 @@ describe('outgoing webhooks', () => {
     expect(after.body.consecutiveFailures).toBe(0);
   });
 
+  it('answers replays at once with a reset or "still pending", never "not found"', async () => {
+    const endpoint = await register(['message.created']);
+    const { a, chat } = await friendsChat();
+    await ctx.send(a, chat.id, 'once more');
+    const finished = async () => {
+      let delivery: any;
+      await eventuallyPasses(async () => {
+        [delivery] = await deliveries(endpoint.id);
+        expect(delivery).toMatchObject({ status: 'succeeded', lastStatusCode: 200 });
+      });
+      return delivery;
+    };
+    const path = (id: number) => `/api/v1/admin/webhooks/${endpoint.id}/deliveries/${id}/replay`;
+
+    for (let round = 0; round < 8; round += 1) {
+      const { id } = await finished();
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () => t.http.post(path(id), admin)),
+      );
+      const outcomes = answers.map((res) => `${res.status} ${res.body.code ?? res.body.status}`);
+      // A replay after the replayed attempt is done may reset it again: 202 is fine then.
+      expect(outcomes.filter((o) => o !== '202 pending' && o !== '409 DELIVERY_PENDING')).toEqual(
+        [],
+      );
+      expect(outcomes).toContain('202 pending');
+    }
+  });
+
   it('disables an endpoint that answers 410 Gone, and delivers nothing more to it', async () => {
     const endpoint = await register(['message.created']);
     receiver.respond = () => 410;
     const { a, chat } = await friendsChat();
     await ctx.send(a, chat.id, 'anyone?');
     await receiver.waitFor(1);
-    await eventually(async () => {
+    await eventuallyPasses(async () => {
       const res = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
       expect(res.body).toMatchObject({
         enabled: false,
@@ -267,7 +252,7 @@ describe('outgoing webhooks', () => {
     await ctx.send(a, chat.id, 'one');
     await ctx.send(a, chat.id, 'two');
     await receiver.waitFor(2);
-    await eventually(async () => {
+    await eventuallyPasses(async () => {
       const res = await t.http.get(`/api/v1/admin/webhooks/${endpoint.id}`, admin);
       expect(res.body).toMatchObject({
         enabled: false,
@@ -280,7 +265,7 @@ describe('outgoing webhooks', () => {
     expect(receiver.requests).toHaveLength(2);
   });
 
-  it('keeps a garbled answer readable and refuses to replay a delivery still pending', async () => {
+  it("keeps a garbled answer readable, and replays neither a delivery still pending nor another endpoint's", async () => {
     const endpoint = await register(['message.created']);
     let answer = 0;
     receiver.respond = () => (answer++ === 0 ? 503 : 'hold');
@@ -289,7 +274,7 @@ describe('outgoing webhooks', () => {
     await ctx.send(a, chat.id, 'first try fails');
     await receiver.waitFor(1);
     let delivery: any;
-    await eventually(async () => {
+    await eventuallyPasses(async () => {
       [delivery] = await deliveries(endpoint.id);
       expect(delivery).toMatchObject({
         status: 'pending',
@@ -302,21 +287,36 @@ describe('outgoing webhooks', () => {
       admin,
     );
     expectError(replay, 409, 'DELIVERY_PENDING');
+    const other = await register(['friendship.removed']);
+    const elsewhere = await t.http.post(
+      `/api/v1/admin/webhooks/${other.id}/deliveries/${delivery.id}/replay`,
+      admin,
+    );
+    expectError(elsewhere, 404, 'DELIVERY_NOT_FOUND');
   });
 
   it('does not follow redirects', async () => {
-    const endpoint = await register(['message.created']);
-    receiver.respond = () => 307;
-    const { a, chat } = await friendsChat();
-    await ctx.send(a, chat.id, 'elsewhere?');
-    await eventually(async () =>
-      expect((await deliveries(endpoint.id))[0]).toMatchObject({
-        status: 'failed',
-        attempts: 1,
-        lastStatusCode: 307,
-      }),
-    );
-    expect(receiver.requests).toHaveLength(1);
+    const redirecting = await WebhookReceiver.start();
+    redirecting.respond = () => ({
+      status: 307,
+      headers: { location: receiver.url('/elsewhere') },
+    });
+    try {
+      const endpoint = await register(['message.created'], redirecting.url());
+      const { a, chat } = await friendsChat();
+      await ctx.send(a, chat.id, 'elsewhere?');
+      await eventuallyPasses(async () =>
+        expect((await deliveries(endpoint.id))[0]).toMatchObject({
+          status: 'failed',
+          attempts: 1,
+          lastStatusCode: 307,
+        }),
+      );
+      expect(redirecting.requests).toHaveLength(1);
+      expect(receiver.requests.map((request) => request.path)).toEqual([]);
+    } finally {
+      await redirecting.close();
+    }
   });
 
   it('writes the job in the transaction of the change: a rollback announces nothing', async () => {

@@ -10,8 +10,11 @@ export interface ReceivedRequest {
   receivedAt: number;
 }
 
-/** How the receiver answers a request: a status, or `hold` to never answer it. */
-export type Answer = number | 'hold';
+/**
+ * How the receiver answers a request: a status, a status with headers (a redirect's Location),
+ * `hold` to never answer it, or `cut` to close the connection without an answer.
+ */
+export type Answer = number | { status: number; headers: Record<string, string> } | 'hold' | 'cut';
 
 /**
  * A real HTTP server standing in for a webhook receiver or a push service: it records every request
@@ -45,7 +48,8 @@ export class WebhookReceiver {
         const index = receiver.requests.push(request) - 1;
         const answer = receiver.respond(request, index);
         if (answer === 'hold') receiver.held.push(res);
-        else res.writeHead(answer, { 'content-type': 'text/plain' }).end(receiver.body(answer));
+        else if (answer === 'cut') req.socket.destroy();
+        else receiver.answer(res, answer);
         receiver.notify();
       });
     });
@@ -85,6 +89,12 @@ export class WebhookReceiver {
     for (const res of this.held.splice(0)) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(res: ServerResponse, answer: Exclude<Answer, 'hold' | 'cut'>): void {
+    const { status, headers } =
+      typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(this.body(status));
   }
 
   private notify(): void {
