@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { groupBy } from '../common/collections/group-by';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
@@ -13,10 +13,17 @@ import { signWebhook } from './webhook-signature';
 
 const USER_AGENT = 'chat-backend-webhooks/1';
 
-/** An attempt made: at what, what its answer means, and what it changes on the delivery. */
-interface Outcome {
+type Result = AttemptResult & { detail: string | null };
+
+/** An attempt made: at what, and what its answer means. */
+interface Posted {
   attempt: DeliveryAttempt;
+  result: Result;
   verdict: Verdict;
+}
+
+/** And what it changes on the delivery. */
+interface Outcome extends Posted {
   record: AttemptRecord;
 }
 
@@ -28,6 +35,8 @@ interface Outcome {
  */
 @Injectable()
 export class WebhookDeliverer {
+  private readonly logger = new Logger(WebhookDeliverer.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: WebhooksRepository,
@@ -52,17 +61,24 @@ export class WebhookDeliverer {
     }
     const live = due.filter((attempt) => attempt.endpoint.enabled);
     if (live.length === 0) return;
-    const outcomes = await Promise.all(live.map((attempt) => this.attempt(attempt)));
-    await this.record(outcomes);
+    const posted = await Promise.all(live.map((attempt) => this.attempt(attempt)));
+    // One clock for the job: each retry is due no sooner than its wait after the job's last answer.
+    const now = Date.now();
+    await this.record(posted.map((done) => ({ ...done, record: this.recordOf(done, now) })));
   }
 
-  private async attempt(attempt: DeliveryAttempt): Promise<Outcome> {
-    const result = await this.post(attempt);
+  private async attempt(attempt: DeliveryAttempt): Promise<Posted> {
+    const result = await this.post(attempt).catch((error: unknown) => {
+      // Not the network's doing: still an attempt that failed, so the job's others are recorded.
+      this.logger.error({ err: error, deliveryId: attempt.delivery.id }, 'Webhook post failed');
+      return { failure: 'network' as const, detail: 'the request could not be made' };
+    });
     const verdict = verdictOf(result);
-    return { attempt, verdict, record: this.recordOf(attempt, result, verdict) };
+    this.metrics.webhookAttempts.inc({ result: verdict });
+    return { attempt, result, verdict };
   }
 
-  private async post(attempt: DeliveryAttempt): Promise<AttemptResult & { detail: string | null }> {
+  private async post(attempt: DeliveryAttempt): Promise<Result> {
     const { event, endpoint } = attempt;
     const body = JSON.stringify({
       id: event.id,
@@ -107,20 +123,12 @@ export class WebhookDeliverer {
     });
     const now = Date.now();
     for (const { attempt, verdict } of outcomes) {
-      this.metrics.webhookAttempts.inc({ result: verdict });
-      if (verdict === 'succeeded') {
-        this.metrics.webhookDeliverySeconds.observe(
-          (now - attempt.event.createdAt.getTime()) / 1000,
-        );
-      }
+      if (verdict !== 'succeeded') continue;
+      this.metrics.webhookDeliverySeconds.observe((now - attempt.event.createdAt.getTime()) / 1000);
     }
   }
 
-  private recordOf(
-    { delivery }: DeliveryAttempt,
-    result: AttemptResult & { detail: string | null },
-    verdict: Verdict,
-  ): AttemptRecord {
+  private recordOf({ attempt: { delivery }, result, verdict }: Posted, now: number): AttemptRecord {
     const retryIn =
       verdict === 'retry' ? this.config.webhooks.retryDelaysMs[delivery.attempts] : undefined;
     const status: DeliveryStatus =
@@ -131,13 +139,13 @@ export class WebhookDeliverer {
       status,
       statusCode: 'status' in result ? result.status : null,
       error: result.detail,
-      nextAttemptAt: retryIn === undefined ? null : new Date(Date.now() + retryIn),
+      nextAttemptAt: retryIn === undefined ? null : new Date(now + retryIn),
     };
   }
 
   /**
-   * The next attempts: a job for those that had made as many attempts (their next one is due after
-   * the same wait), due when the first of them is.
+   * The next attempts: a job for those that had made as many attempts (their next one is due at the
+   * same time, the same wait after the job's answers).
    */
   private async scheduleRetries(records: AttemptRecord[]): Promise<void> {
     const retried = records.filter((record) => record.nextAttemptAt);
