@@ -22,17 +22,21 @@ import { OutgoingEvent } from './webhook-events';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhookDeliverer } from './webhook-deliverer';
 
-/** How often each replica forgets finished webhook events past the retention. */
-const RETENTION_INTERVAL_MS = 3600_000;
+/**
+ * How often each replica forgets finished webhook events past the retention, and gives a job back to
+ * deliveries left without one.
+ */
+const HOUSEKEEPING_INTERVAL_MS = 3600_000;
 
 /**
- * Serves the notification queues on this replica, and purges old webhook events. A batch whose
+ * Serves the notification queues on this replica, purges old webhook events and queues again the
+ * deliveries left without a job. A batch whose
  * handling failed for one job is retried whole: every handler is idempotent.
  */
 @Injectable()
 export class NotificationWorkers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NotificationWorkers.name);
-  private retention: NodeJS.Timeout | null = null;
+  private housekeeping: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,13 +58,13 @@ export class NotificationWorkers implements OnApplicationBootstrap, OnModuleDest
       this.each(PUSH_QUEUE, jobs, (job: PushJob) => this.pusher.push(job)),
     );
     if (this.config.jobs.workers) {
-      this.retention = setInterval(() => void this.purge(), RETENTION_INTERVAL_MS);
-      this.retention.unref();
+      this.housekeeping = setInterval(() => void this.keepHouse(), HOUSEKEEPING_INTERVAL_MS);
+      this.housekeeping.unref();
     }
   }
 
   onModuleDestroy(): void {
-    if (this.retention) clearInterval(this.retention);
+    if (this.housekeeping) clearInterval(this.housekeeping);
   }
 
   /**
@@ -86,13 +90,15 @@ export class NotificationWorkers implements OnApplicationBootstrap, OnModuleDest
     );
   }
 
-  private async purge(): Promise<void> {
+  private async keepHouse(): Promise<void> {
     const before = new Date(Date.now() - this.config.webhooks.retentionDays * 86_400_000);
     try {
       const purged = await this.webhooks.purgeFinished(before);
       if (purged > 0) this.logger.log({ purged }, 'Purged old webhook events');
+      const requeued = await this.deliverer.requeueOrphans();
+      if (requeued > 0) this.logger.warn({ requeued }, 'Deliveries without a job queued again');
     } catch (error) {
-      this.logger.warn({ err: error }, 'Purging webhook events failed; the next round retries');
+      this.logger.warn({ err: error }, 'Webhook housekeeping failed; the next round retries');
     }
   }
 }

@@ -12,6 +12,10 @@ import { AttemptRecord, DeliveryAttempt, WebhooksRepository } from './webhooks.r
 import { signWebhook } from './webhook-signature';
 
 const USER_AGENT = 'chat-backend-webhooks/1';
+/** Overdue this long, a pending delivery without a job is an orphan: no writer of its job is still open. */
+const ORPHANED_AFTER_MS = 15 * 60_000;
+/** Orphans queued per sweep; the next sweep takes the rest. */
+const SWEEP_LIMIT = 10_000;
 
 type Result = AttemptResult & { detail: string | null };
 
@@ -65,6 +69,27 @@ export class WebhookDeliverer {
     // One clock for the job: each retry is due no sooner than its wait after the job's last answer.
     const now = Date.now();
     await this.record(posted.map((done) => ({ ...done, record: this.recordOf(done, now) })));
+  }
+
+  /**
+   * Gives a new job to each pending delivery that no job waits on any more (its job's own retries
+   * ran out while the database was away), once its attempt is ORPHANED_AFTER_MS overdue. One replica
+   * at a time; answers how many it queued.
+   */
+  async requeueOrphans(): Promise<number> {
+    const orphans = await this.transactions.run(async () => {
+      if (!(await this.repository.takeSweep())) return [];
+      const dueBefore = new Date(Date.now() - ORPHANED_AFTER_MS);
+      const found = await this.repository.orphans(DELIVERY_QUEUE, dueBefore, SWEEP_LIMIT);
+      const byEndpoint = groupBy(found, (orphan) => orphan.endpointId);
+      const jobs = [...byEndpoint.values()].flatMap((group) =>
+        deliveryJobs(group.map(({ id, attempts }) => ({ deliveryId: id, attempt: attempts }))),
+      );
+      await this.queue.insert(DELIVERY_QUEUE, jobs);
+      return found;
+    });
+    if (orphans.length > 0) this.queue.nudge(DELIVERY_QUEUE);
+    return orphans.length;
   }
 
   private async attempt(attempt: DeliveryAttempt): Promise<Posted> {

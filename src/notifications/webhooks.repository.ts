@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../database/transaction-host';
+import { JOB_QUEUE_SCHEMA } from './job-queue-schema';
 import { DeliveryStatus, WebhookDelivery } from './entities/webhook-delivery.entity';
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity';
 import { OutgoingEvent } from './webhook-events';
@@ -12,6 +13,16 @@ export interface DeliveryAttempt {
   delivery: WebhookDelivery;
   endpoint: Pick<WebhookEndpoint, 'id' | 'url' | 'secret' | 'enabled'>;
   event: { id: string; type: string; createdAt: Date; data: object };
+}
+
+/** Keeps the replicas' sweeps of orphaned deliveries apart: pg_try_advisory_xact_lock(SWEEP). */
+const SWEEP_LOCK = 0x7377656570;
+
+/** A pending delivery, with the attempts it has made. */
+export interface DueDelivery {
+  id: number;
+  endpointId: number;
+  attempts: number;
 }
 
 /** What an attempt changes on its delivery, read when it had made `attempts` attempts. */
@@ -200,6 +211,37 @@ export class WebhooksRepository {
       ],
     );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Pending deliveries that no job of `queue` is waiting to attempt (the job's own retries ran out,
+   * the database being away for that long), whose attempt was due before `dueBefore`: long enough
+   * ago that no transaction writing their job can still be open. Up to `limit`, oldest first.
+   */
+  async orphans(queue: string, dueBefore: Date, limit: number): Promise<DueDelivery[]> {
+    return this.manager.query(
+      `WITH queued AS (
+         SELECT (attempt->>'deliveryId')::bigint AS id
+           FROM ${JOB_QUEUE_SCHEMA}.job j, jsonb_array_elements(j.data->'deliveries') attempt
+          WHERE j.name = $1 AND j.state < 'completed'
+       )
+       SELECT d.id, d.endpoint_id AS "endpointId", d.attempts
+         FROM webhook_deliveries d
+        WHERE d.status = 'pending' AND coalesce(d.next_attempt_at, d.created_at) < $2
+          AND NOT EXISTS (SELECT 1 FROM queued q WHERE q.id = d.id)
+        ORDER BY d.id
+        LIMIT $3`,
+      [queue, dueBefore, limit],
+    );
+  }
+
+  /** Inside a transaction: true for the one replica whose sweep goes ahead, false for the others. */
+  async takeSweep(): Promise<boolean> {
+    const [{ taken }]: { taken: boolean }[] = await this.manager.query(
+      'SELECT pg_try_advisory_xact_lock($1) AS taken',
+      [SWEEP_LOCK],
+    );
+    return taken;
   }
 
   /** Gives up on deliveries without an attempt (their endpoint is disabled). */

@@ -1,5 +1,7 @@
 import { ChatsService } from '../../src/chats/chats.service';
 import { TransactionHost } from '../../src/database/transaction-host';
+import { JobQueue } from '../../src/notifications/job-queue';
+import { WebhookDeliverer } from '../../src/notifications/webhook-deliverer';
 import { TestContext } from '../utils/context';
 import { eventuallyPasses } from '../utils/eventually';
 import { expectError } from '../utils/expect-error';
@@ -317,6 +319,45 @@ describe('outgoing webhooks', () => {
     } finally {
       await redirecting.close();
     }
+  });
+
+  it('queues again a delivery left without a job, and only that one', async () => {
+    const endpoint = await register(['message.created']);
+    // Two deliveries due an hour ago: one whose job is gone (its retries ran out), one whose job
+    // still waits (due in an hour).
+    const { rows } = await t.db.query(
+      `WITH events AS (
+         INSERT INTO webhook_events (id, type, created_at, data)
+         VALUES (gen_random_uuid(), 'message.created', now() - interval '1 hour', '{"n": 1}'),
+                (gen_random_uuid(), 'message.created', now() - interval '1 hour', '{"n": 2}')
+         RETURNING id, data
+       )
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, created_at)
+       SELECT $1, id, now() - interval '1 hour' FROM events ORDER BY data->>'n'
+       RETURNING id, event_id AS "eventId"`,
+      [endpoint.id],
+    );
+    const [orphan, waiting] = rows as { id: number; eventId: string }[];
+    await t.app.get(JobQueue).insert('webhook-delivery', [
+      {
+        data: { deliveries: [{ deliveryId: waiting.id, attempt: 0 }] },
+        startAfter: new Date(Date.now() + 3600_000),
+      },
+    ]);
+
+    const deliverer = t.app.get(WebhookDeliverer);
+    expect(await deliverer.requeueOrphans()).toBe(1);
+    await receiver.waitFor(1);
+    expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual([
+      orphan.eventId,
+    ]);
+    await eventuallyPasses(async () =>
+      expect(await deliveries(endpoint.id)).toEqual([
+        expect.objectContaining({ id: waiting.id, status: 'pending', attempts: 0 }),
+        expect.objectContaining({ id: orphan.id, status: 'succeeded', attempts: 1 }),
+      ]),
+    );
+    expect(await deliverer.requeueOrphans()).toBe(0);
   });
 
   it('writes the job in the transaction of the change: a rollback announces nothing', async () => {

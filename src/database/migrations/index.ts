@@ -15,6 +15,7 @@ import { JobQueue1796402711022 } from './1796402711022-job-queue';
 import { AccountProvisioning1796404980343 } from './1796404980343-account-provisioning';
 import { AccountDeletion1796418412049 } from './1796418412049-account-deletion';
 import { AdminAuditBody1796418412050 } from './1796418412050-admin-audit-body';
+import { PendingDeliveries1796430000000 } from './1796430000000-pending-deliveries';
 
 /** Every migration, oldest first. A unit test checks that each file of this folder is listed. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AccountProvisioning1796404980343,
   AccountDeletion1796418412049,
   AdminAuditBody1796418412050,
+  PendingDeliveries1796430000000,
 ];

@@ -28,6 +28,8 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 // An endpoint's deliveries, newest first (the admin list); an event's (retention, cascades).
 @Index('webhook_deliveries_endpoint_idx', ['endpointId', 'id'])
 @Index('webhook_deliveries_event_idx', ['eventId'])
+// The pending ones, for the sweep of deliveries left without a job.
+@Index('webhook_deliveries_pending_idx', ['id'], { where: `"status" = 'pending'` })
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
