@@ -1,5 +1,6 @@
 import { ChatClient, type Message } from '../../sdk/src';
 import { PASSWORD, Session, TestContext } from '../utils/context';
+import { eventuallyPasses } from '../utils/eventually';
 import { delay } from '../utils/recipe-client';
 import { createTestDatabase, startTestApp, TestApp } from '../utils/test-app';
 import { ServerProcess } from '../utils/server-process';
@@ -10,19 +11,8 @@ import { SwitchProxy } from '../utils/switch-proxy';
  * every side, socket drops mid-send, changes made while offline, and a server restart.
  */
 
-/** Polls until `check` passes (the SDK catches up asynchronously); fails with its last error. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(50);
-    }
-  }
-}
+/** Polls until `check` passes: the SDK catches up asynchronously. */
+const eventually = (check: () => unknown) => eventuallyPasses(check, 15_000);
 
 /** Every `message` event an SDK client emitted, to check order and exactly-once per chat. */
 function recordMessages(client: ChatClient): Message[] {
