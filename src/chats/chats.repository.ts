@@ -528,24 +528,6 @@ export class ChatsRepository {
   }
 
   /**
-   * Under the chat row's lock, after a change to its messages: the counter moves to `lastRev`, and
-   * the list preview is replaced when the changed message is the newest.
-   */
-  async recordMessageChange(
-    chatId: number,
-    lastRev: number,
-    message: LastMessageSnapshot | null,
-  ): Promise<void> {
-    await this.manager.query(
-      `UPDATE chat_sessions
-          SET last_rev = $2,
-              last_message = CASE WHEN (last_message->>'id')::bigint = $4 THEN $3::jsonb ELSE last_message END
-        WHERE id = $1`,
-      [chatId, lastRev, message, message?.id ?? null],
-    );
-  }
-
-  /**
    * Moves the read marker forward only. Returns the chat's topic when it moved (in the same
    * statement, so the move can be announced without another query), null when it was already there
    * or further.

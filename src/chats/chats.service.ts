@@ -23,11 +23,11 @@ import {
   SenderMembership,
   Unarchived,
 } from './chats.repository';
-import { ChatForSend, FlushedChat, GateKind, ReadMarker, SendGate } from './send-gate';
+import { FlushedChat, ReadMarker, SendGate } from './send-gate';
 import { ReadMarkerResponseDto } from './dto/read-marker-response.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
 import { MAX_GROUP_MEMBERS } from './dto/member-ids.validator';
-import { ChatSession, LastMessageSnapshot } from './entities/chat-session.entity';
+import { ChatSession } from './entities/chat-session.entity';
 import {
   ChatCreatedEvent,
   ChatReadEvent,
@@ -248,45 +248,23 @@ export class ChatsService {
 
   /**
    * Inside the flush transaction: each chat's counters once per batch and, where messages were
-   * sent, its preview and sort key, and the senders' read markers (a sender has read everything up
-   * to their own message).
+   * sent or its last one changed, its preview (and sort key for sends), and the senders' read
+   * markers (a sender has read everything up to their own message).
    */
   async recordFlush(chats: FlushedChat[], senderMarkers: ReadMarker[]): Promise<void> {
     await this.repository.recordFlush(
-      chats.map(({ chatId, lastSeq, lastRev, newest }) => ({
-        chatId,
-        lastSeq,
-        lastRev,
-        lastMessage: newest && toLastMessage(newest),
-        lastActivityAt: newest && new Date(newest.createdAt),
-      })),
+      chats.map(({ chatId, lastSeq, lastRev, newest, preview }) => {
+        const shown = newest ?? preview;
+        return {
+          chatId,
+          lastSeq,
+          lastRev,
+          lastMessage: shown && toLastMessage(shown),
+          lastActivityAt: newest && new Date(newest.createdAt),
+        };
+      }),
       senderMarkers,
     );
-  }
-
-  /**
-   * Inside a transaction, before changing messages of a chat: locks the chat row (the lock sends
-   * take, so every change to the chat commits in rev order) and checks the user against the gate:
-   * `send` as for sending, `participant` for taking one's own words back. The changes then take
-   * the revs after `lastRev` and end with recordMessageChanges.
-   */
-  async lockForChange(chatId: number, userId: number, gate: GateKind): Promise<ChatForSend> {
-    const sendGate = await this.lockForSends([{ chatId, senderId: userId }]);
-    const refusal = sendGate.refusal(chatId, userId, gate);
-    if (refusal) throw refusal;
-    return sendGate.chat(chatId);
-  }
-
-  /**
-   * Inside the transaction of lockForChange: the chat's counter moves to `lastRev`, and its list
-   * preview follows a change to its newest message.
-   */
-  recordMessageChanges(
-    chatId: number,
-    lastRev: number,
-    changed: LastMessageSnapshot | null,
-  ): Promise<void> {
-    return this.repository.recordMessageChange(chatId, lastRev, changed && toLastMessage(changed));
   }
 
   /**

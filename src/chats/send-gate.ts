@@ -25,12 +25,16 @@ export interface SendGate {
   isParticipant(chatId: number, userId: number): boolean;
 }
 
-/** A chat after a flush: its counters, and its newest message when the flush sent any. */
+/**
+ * A chat after a flush: its counters, its newest message when the flush sent any (the list's
+ * preview and sort key), else its last message when the flush changed it (the preview only).
+ */
 export interface FlushedChat {
   chatId: number;
   lastSeq: number;
   lastRev: number;
   newest: LastMessageSnapshot | null;
+  preview: LastMessageSnapshot | null;
 }
 
 /** A read marker to move forward: the user has read up to this message. */

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ChatsService } from '../chats/chats.service';
 import { TransactionHost } from '../database/transaction-host';
 import { MessagesEvents } from './events/messages.events';
+import { MessageChanges } from './message-changes';
 import { MessageFiles } from './message-files';
 import { MessageBatcher, SendRequest } from './message-batcher';
 import { MentionsRepository } from './mentions.repository';
@@ -63,6 +64,15 @@ describe('MessageBatcher', () => {
     new MessageFiles(attachments),
     // Sends without mentions: nothing to insert.
     {} as MentionsRepository,
+    // Sends only: no edit or delete to store.
+    new MessageChanges(
+      repository as unknown as MessagesRepository,
+      {} as MentionsRepository,
+      chats as unknown as ChatsService,
+      attachments,
+      new MessageFiles(attachments),
+      new TransactionHost(dataSource as unknown as DataSource, events),
+    ),
   );
 
   const send = (body: string, chatId = 1): SendRequest => ({

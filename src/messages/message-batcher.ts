@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AttachmentsError } from '../attachments/attachments.errors';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
-import { GateKind, ReadMarker, SendGate } from '../chats/send-gate';
+import { FlushedChat, GateKind, ReadMarker, SendGate } from '../chats/send-gate';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/pg-errors';
 import { TransactionHost } from '../database/transaction-host';
 import { MessageResponseDto } from './dto/message-response.dto';
@@ -16,6 +16,7 @@ import {
   MessagesEvents,
 } from './events/messages.events';
 import { MentionsRepository, NewMention } from './mentions.repository';
+import { ChangeRequest, MessageChanges, StoredChange, StoredChanges } from './message-changes';
 import { InsertedMessage, MessagesRepository, NewMessage } from './messages.repository';
 import { PlannedReaction, planReactions, ReactionRequest } from './reaction-plan';
 import { ReactionsRepository } from './reactions.repository';
@@ -57,8 +58,12 @@ interface Waiting {
 
 /** A request and its caller; the request is held as given (no copy per send). */
 type Pending = Waiting &
-  ({ kind: 'send'; send: SendRequest } | { kind: 'reaction'; reaction: ReactionRequest });
-type Outcome = StoredSend | StoredReaction | Error;
+  (
+    | { kind: 'send'; send: SendRequest }
+    | { kind: 'change'; change: ChangeRequest }
+    | { kind: 'reaction'; reaction: ReactionRequest }
+  );
+type Outcome = StoredSend | StoredChange | StoredReaction | Error;
 
 /** Big enough to amortise a flush; small enough to keep one flush's statements quick. */
 const MAX_BATCH = 1000;
@@ -93,6 +98,7 @@ export class MessageBatcher {
     private readonly attachments: AttachmentsService,
     private readonly files: MessageFiles,
     private readonly mentions: MentionsRepository,
+    private readonly changes: MessageChanges,
   ) {}
 
   send(send: SendRequest): Promise<StoredSend> {
@@ -102,7 +108,15 @@ export class MessageBatcher {
     );
   }
 
-  /** Reactions ride the same flushes: their chat's lock is taken once for sends and reactions. */
+  /** Edits and deletes ride the same flushes: their chat's lock is taken once for all. */
+  change(change: ChangeRequest): Promise<StoredChange> {
+    if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
+    return new Promise<StoredChange>((resolve, reject) =>
+      this.enqueue({ kind: 'change', change, resolve: resolve as Waiting['resolve'], reject }),
+    );
+  }
+
+  /** Reactions ride the same flushes too. */
   react(reaction: ReactionRequest): Promise<StoredReaction> {
     if (this.stalled) return Promise.reject(new DatabaseUnavailableError());
     return new Promise<StoredReaction>((resolve, reject) =>
@@ -127,7 +141,7 @@ export class MessageBatcher {
     let done: () => void = () => undefined;
     this.flushed = new Promise((resolve) => (done = resolve));
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.takeBatch();
       this.inFlight = batch;
       const watchdog = setTimeout(() => this.stall(), STALLED_FLUSH_MS);
       try {
@@ -140,6 +154,27 @@ export class MessageBatcher {
     }
     this.flushing = false;
     done();
+  }
+
+  /**
+   * The next batch from the queue, in order: at most MAX_BATCH items and one change per message (a
+   * second change of it waits for the next flush, so that each reads what the one before left).
+   */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const waiting: Pending[] = [];
+    const changing = new Set<number>();
+    for (const item of this.queue) {
+      if (batch.length === MAX_BATCH) waiting.push(item);
+      else if (item.kind !== 'change') batch.push(item);
+      else if (changing.has(item.change.messageId)) waiting.push(item);
+      else {
+        changing.add(item.change.messageId);
+        batch.push(item);
+      }
+    }
+    this.queue = waiting;
+    return batch;
   }
 
   private async flush(batch: Pending[]): Promise<void> {
@@ -182,13 +217,7 @@ export class MessageBatcher {
    * (rolled back, so no seq is ever skipped).
    */
   private async store(batch: Pending[], lookUpResends: boolean): Promise<Outcome[]> {
-    const gate = await this.chats.lockForSends(
-      batch.map((item) =>
-        item.kind === 'send'
-          ? { chatId: item.send.chatId, senderId: item.send.senderId, mentions: item.send.mentions }
-          : { chatId: item.reaction.chatId, senderId: item.reaction.userId },
-      ),
-    );
+    const gate = await this.chats.lockForSends(batch.map(gateItem));
     const sends = sendsOf(batch);
     const allowed = sends.filter((send) => !gate.refusal(send.chatId, send.senderId));
     const targets = await this.replyTargets(allowed);
@@ -291,12 +320,14 @@ export class MessageBatcher {
       ),
     );
     const earlierFiles = await this.files.filesOf(earlier);
-    const reactions = await this.storeReactions(batch, gate, (chatId) => {
+    const takeRev = (chatId: number) => {
       const last = numbersOf(chatId);
       next.set(chatId, { seq: last.seq, rev: last.rev + 1 });
       return last.rev + 1;
-    });
-    await this.recordChats(responses, next);
+    };
+    const changes = await this.changes.store(changesOf(batch), gate, takeRev);
+    const reactions = await this.storeReactions(batch, gate, takeRev);
+    await this.recordChats(responses, changes, gate, next);
     const sent = sends.map((send, i): StoredSend | Error => {
       const decision = decisions[i];
       if ('refusal' in decision) return decision.refusal;
@@ -308,8 +339,8 @@ export class MessageBatcher {
       }
       return { message: responses[decision.fresh], topic, created: !decision.resend };
     });
-    const outcomes = inBatchOrder(batch, sent, reactions);
-    this.announce(outcomes);
+    const outcomes = inBatchOrder(batch, sent, changes.outcomes, reactions);
+    this.announce(outcomes, changes);
     return outcomes;
   }
 
@@ -386,16 +417,17 @@ export class MessageBatcher {
   }
 
   /**
-   * The chat hears of each new message and each reaction that changed a row once, when the flush
-   * commits and before any ack (also when it commits after its items were refused as stalled):
-   * new messages first, as their revs come first.
+   * The chat hears of each new message, each changed message and each reaction that changed a row
+   * once, when the flush commits and before any ack (also when it commits after its items were
+   * refused as stalled), in the order of their revs.
    */
-  private announce(outcomes: Outcome[]): void {
+  private announce(outcomes: Outcome[], changes: StoredChanges): void {
     for (const outcome of outcomes) {
-      if (outcome instanceof Error || !('message' in outcome) || !outcome.created) continue;
+      if (outcome instanceof Error || !('created' in outcome) || !outcome.created) continue;
       const event = new MessageCreatedEvent(outcome.message, outcome.topic);
       this.transactions.publish(MessagesEvents.created, event);
     }
+    this.changes.announce(changes);
     for (const outcome of outcomes) {
       if (outcome instanceof Error || !('reaction' in outcome) || !outcome.reaction.changed) {
         continue;
@@ -418,14 +450,22 @@ export class MessageBatcher {
   }
 
   /**
-   * Each chat the flush changed, once: its counters, and for new messages the list preview, sort
-   * key and the senders' read markers.
+   * Each chat the flush changed, once: its counters, for new messages the list preview, sort key
+   * and the senders' read markers, and the preview again when its message changed.
    */
   private async recordChats(
     stored: MessageResponseDto[],
+    { latest }: StoredChanges,
+    gate: SendGate,
     counters: Map<number, { seq: number; rev: number }>,
   ): Promise<void> {
     if (counters.size === 0) return;
+    // A chat's last message before the flush is the one at its lastSeq (messages are never removed).
+    const lastChanged = new Map<number, MessageResponseDto>();
+    for (const message of latest.values()) {
+      if (message.seq === gate.chat(message.chatId).lastSeq)
+        lastChanged.set(message.chatId, message);
+    }
     const newest = new Map<number, MessageResponseDto>();
     const markers = new Map<string, ReadMarker>();
     for (const message of stored) {
@@ -437,12 +477,16 @@ export class MessageBatcher {
         seq: message.seq,
       });
     }
-    const chats = [...counters].map(([chatId, { seq, rev }]) => ({
-      chatId,
-      lastSeq: seq,
-      lastRev: rev,
-      newest: newest.get(chatId) ?? null,
-    }));
+    const chats = [...counters].map(([chatId, { seq, rev }]): FlushedChat => {
+      const sent = newest.get(chatId);
+      return {
+        chatId,
+        lastSeq: seq,
+        lastRev: rev,
+        newest: sent ? (latest.get(sent.id) ?? sent) : null,
+        preview: sent ? null : (lastChanged.get(chatId) ?? null),
+      };
+    });
     await this.chats.recordFlush(chats, [...markers.values()]);
   }
 }
@@ -480,21 +524,44 @@ function sendsOf(batch: Pending[]): SendRequest[] {
   return sends;
 }
 
+function changesOf(batch: Pending[]): ChangeRequest[] {
+  const changes: ChangeRequest[] = [];
+  for (const item of batch) if (item.kind === 'change') changes.push(item.change);
+  return changes;
+}
+
 function reactionsOf(batch: Pending[]): ReactionRequest[] {
   const reactions: ReactionRequest[] = [];
   for (const item of batch) if (item.kind === 'reaction') reactions.push(item.reaction);
   return reactions;
 }
 
-/** The outcomes of a batch's sends and reactions, back in the batch's order. */
+/** The outcomes of a batch's sends, changes and reactions, back in the batch's order. */
 function inBatchOrder(
   batch: Pending[],
   sends: (StoredSend | Error)[],
+  changes: (StoredChange | Error)[],
   reactions: (StoredReaction | Error)[],
 ): Outcome[] {
-  let send = 0;
-  let reaction = 0;
-  return batch.map((item) => (item.kind === 'send' ? sends[send++] : reactions[reaction++]));
+  const next = { send: 0, change: 0, reaction: 0 };
+  return batch.map((item) => {
+    if (item.kind === 'send') return sends[next.send++];
+    if (item.kind === 'change') return changes[next.change++];
+    return reactions[next.reaction++];
+  });
+}
+
+/** Whom the chat lock's statement checks for an item: its user, and those a send or edit mentions. */
+function gateItem(item: Pending): { chatId: number; senderId: number; mentions?: number[] } {
+  if (item.kind === 'send') {
+    const { chatId, senderId, mentions } = item.send;
+    return { chatId, senderId, mentions };
+  }
+  if (item.kind === 'change') {
+    const { chatId, userId, edit } = item.change;
+    return { chatId, senderId: userId, mentions: edit?.mentions };
+  }
+  return { chatId: item.reaction.chatId, senderId: item.reaction.userId };
 }
 
 function idempotencyKey(send: {

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatsModule } from '../chats/chats.module';
 import { UsersModule } from '../users/users.module';
-import { ChatChanges } from './chat-changes';
+import { MessageChanges } from './message-changes';
 import { Message } from './entities/message.entity';
 import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageMention } from './entities/message-mention.entity';
@@ -35,7 +35,7 @@ import { ReactionsService } from './reactions.service';
     ReactionsRepository,
     MessageBatcher,
     MessageFiles,
-    ChatChanges,
+    MessageChanges,
     MessagesService,
     ReactionsService,
     MessageSearchService,

@@ -95,14 +95,19 @@ const MESSAGE_COLUMNS = `m.id, m.chat_id, m.seq, m.rev, m.sender_id, m.body, m.c
  * A message as readers see it, in one statement for a whole page: the preview of what it replies
  * to (a join), its reactions counted from their rows and its mentions (an index probe each per
  * message), with `me` for the reader `reader` (an SQL expression: `$1`, or `m.sender_id` for a sender's resends).
+ * `source` is what the messages `m` come from, when a join must precede the reactions' lateral.
  */
-const view = (reader: string, extraColumns = '') => `SELECT ${MESSAGE_COLUMNS},
+const view = (
+  reader: string,
+  extraColumns = '',
+  source = 'messages m',
+) => `SELECT ${MESSAGE_COLUMNS},
     t.seq AS reply_seq, t.sender_id AS reply_sender_id, left(t.body, ${REPLY_PREVIEW_LENGTH}) AS reply_body,
     t.deleted_at AS reply_deleted_at, r.reactions,
     ARRAY(SELECT mm.user_id FROM message_mentions mm
            WHERE mm.message_id = m.id AND mm.chat_id = m.chat_id ORDER BY mm.user_id)
       AS mentions${extraColumns}
-  FROM messages m
+  FROM ${source}
   LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.id = m.reply_to_id
   LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me)
@@ -246,14 +251,6 @@ export class MessagesRepository {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
-  /** These messages of the chat as the viewer sees them, in rev order. */
-  viewByIds(chatId: number, ids: number[], viewerId: number): Promise<MessageView[]> {
-    return this.view(viewerId, 'WHERE m.chat_id = $2 AND m.id = ANY($3::bigint[]) ORDER BY m.rev', [
-      chatId,
-      ids,
-    ]);
-  }
-
   /**
    * A keyset page on (chat_id, id): `before` walks back newest first, `after` walks forward oldest
    * first. Costs the same at any depth of the chat.
@@ -387,57 +384,77 @@ export class MessagesRepository {
   // bare UPDATE or DELETE with [rows, count] instead of the rows.
 
   /**
-   * Edits a message that is not deleted; false when it is. Stamped with clock_timestamp(), the
-   * moment the row lock is held, not now() (the transaction's start): edits commit in lock order,
-   * so their stamps follow it too.
+   * Edits messages, each with its new body and rev (the caller holds their chats' locks and found
+   * them not deleted). Stamped with clock_timestamp(), the moment the row lock is held, not now()
+   * (the transaction's start): changes commit in lock order, so their stamps follow it too.
    */
-  async edit(id: number, body: string, rev: number): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query(
-      `WITH edited AS (
-         UPDATE messages SET body = $2, edited_at = clock_timestamp(), rev = $3
-          WHERE id = $1 AND deleted_at IS NULL RETURNING id
-       )
-       SELECT id FROM edited`,
-      [id, body, rev],
+  async editMany(edits: { id: number; body: string; rev: number }[]): Promise<void> {
+    if (edits.length === 0) return;
+    await this.manager.query(
+      `UPDATE messages m SET body = v.body, edited_at = clock_timestamp(), rev = v.rev
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS v(id, body, rev)
+        WHERE m.id = v.id`,
+      [edits.map((e) => e.id), edits.map((e) => e.body), edits.map((e) => e.rev)],
     );
-    return rows.length > 0;
   }
 
   /**
-   * Keeps the message's place in history but drops its body, its reactions, its mentions and its
-   * attachments (the caller detaches the files); false when it was already deleted.
+   * Keeps each message's place in history but drops its body, its reactions, its mentions and its
+   * attachments (the caller detaches the files), and says who deleted it.
    */
-  async tombstone(id: number, rev: number, deletedBy: number): Promise<boolean> {
-    const rows: unknown[] = await this.manager.query(
-      `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = $1),
-       mentions AS (DELETE FROM message_mentions WHERE message_id = $1),
-       deleted AS (
-         UPDATE messages
-            SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(), deleted_by = $3, rev = $2
-          WHERE id = $1 AND deleted_at IS NULL RETURNING id
-       )
-       SELECT id FROM deleted`,
-      [id, rev, deletedBy],
+  async tombstoneMany(deletes: { id: number; rev: number; deletedBy: number }[]): Promise<void> {
+    if (deletes.length === 0) return;
+    await this.manager.query(
+      `WITH reactions AS (DELETE FROM message_reactions WHERE message_id = ANY($1::bigint[])),
+       mentions AS (DELETE FROM message_mentions WHERE message_id = ANY($1::bigint[]))
+       UPDATE messages m
+          SET body = NULL, attachment_count = 0, deleted_at = clock_timestamp(),
+              deleted_by = v.deleted_by, rev = v.rev
+         FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS v(id, rev, deleted_by)
+        WHERE m.id = v.id`,
+      [deletes.map((d) => d.id), deletes.map((d) => d.rev), deletes.map((d) => d.deletedBy)],
     );
-    return rows.length > 0;
   }
 
-  /**
-   * The replies to a message show it, so they change with it: each takes one of the revs from
-   * `firstRev` on. Returns their ids in the order of their new revs.
-   */
-  async touchReplies(chatId: number, targetId: number, firstRev: number): Promise<number[]> {
-    const rows: { id: number }[] = await this.manager.query(
-      `WITH r AS (
-         SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
-           FROM messages WHERE chat_id = $1 AND reply_to_id = $2
-       ), touched AS (
-         UPDATE messages m SET rev = $3 + r.k FROM r WHERE m.id = r.id RETURNING m.id
-       )
-       SELECT id FROM touched`,
-      [chatId, targetId, firstRev],
+  /** The replies to these messages (targets given by chat and id), by ascending id. */
+  async findReplies(
+    chatIds: number[],
+    targetIds: number[],
+  ): Promise<{ id: number; replyToId: number }[]> {
+    if (targetIds.length === 0) return [];
+    return this.manager.query(
+      `SELECT m.id, m.reply_to_id AS "replyToId"
+         FROM unnest($1::int[], $2::bigint[]) AS k(chat_id, id)
+         JOIN messages m ON m.chat_id = k.chat_id AND m.reply_to_id = k.id
+        ORDER BY m.id`,
+      [chatIds, targetIds],
     );
-    return rows.sort((a, b) => a.id - b.id).map((row) => row.id);
+  }
+
+  /** These messages (named by chat and id), as stored now. */
+  async findInChats(chatIds: number[], ids: number[]): Promise<Message[]> {
+    if (ids.length === 0) return [];
+    const rows: MessageRow[] = await this.manager.query(
+      `SELECT ${MESSAGE_COLUMNS}
+         FROM unnest($1::int[], $2::bigint[]) AS k(chat_id, id)
+         JOIN messages m ON m.chat_id = k.chat_id AND m.id = k.id`,
+      [chatIds, ids],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Each message as its own reader sees it (`readers[i]` reads `ids[i]`). */
+  async viewsFor(ids: number[], readers: number[]): Promise<MessageView[]> {
+    if (ids.length === 0) return [];
+    const rows: MessageViewRow[] = await this.manager.query(
+      view(
+        'k.reader_id',
+        '',
+        'unnest($1::bigint[], $2::int[]) AS k(id, reader_id) JOIN messages m ON m.id = k.id',
+      ),
+      [ids, readers],
+    );
+    return rows.map(fromViewRow);
   }
 
   /** What a reaction needs of the messages it names (those of the chats given only). */

@@ -1,23 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isBigId } from '../common/pagination/cursor-keys';
 import { decodeCursor, Page, toPage } from '../common/pagination/page';
-import { AttachmentsService } from '../attachments/attachments.service';
 import { ChatsService } from '../chats/chats.service';
-import { GateKind } from '../chats/send-gate';
 import { RateLimiterService } from '../common/rate-limit/rate-limiter.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionHost } from '../database/transaction-host';
-import { ChatChanges } from './chat-changes';
 import { ChangesResponseDto } from './dto/changes-response.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { Message } from './entities/message.entity';
-import { MessageDeletedEvent, MessagesEvents, MessageUpdatedEvent } from './events/messages.events';
 import { MessageBatcher, SendRequest } from './message-batcher';
-import { MessagesError, MessagesErrorCode } from './messages.errors';
+import { MessageEdit } from './message-changes';
 import { MessageFiles } from './message-files';
-import { forEveryone } from './messages.mapper';
-import { MentionsRepository } from './mentions.repository';
+import { MessagesError, MessagesErrorCode } from './messages.errors';
 import { HistoryBound, MessagesRepository, OwnMessageExport } from './messages.repository';
 
 export interface SyncPoint {
@@ -28,12 +23,6 @@ export interface SyncPoint {
 export interface SyncResult {
   messages: MessageResponseDto[];
   hasMore: boolean;
-}
-
-/** An edit: the new body, and the mentions when they change too. */
-export interface MessageEdit {
-  body: string;
-  mentions?: number[];
 }
 
 export interface SendOutcome {
@@ -55,14 +44,11 @@ const isHistoryBound = (value: unknown): value is HistoryBound => {
 export class MessagesService {
   constructor(
     private readonly repository: MessagesRepository,
-    private readonly mentions: MentionsRepository,
     private readonly batcher: MessageBatcher,
     private readonly transactions: TransactionHost,
     private readonly chats: ChatsService,
-    private readonly chatChanges: ChatChanges,
     private readonly rateLimiter: RateLimiterService,
     private readonly files: MessageFiles,
-    private readonly attachments: AttachmentsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -162,11 +148,13 @@ export class MessagesService {
    */
   async eraseOwn(userId: number, afterId: number, limit: number): Promise<number | null> {
     const page = await this.repository.ownMessages(userId, afterId, limit);
-    for (const { id, chatId } of page.filter((message) => message.deletedAt === null)) {
-      await this.changeMessage(userId, chatId, id, 'erasure', (rev) =>
-        this.repository.tombstone(id, rev, userId),
-      );
-    }
+    await Promise.all(
+      page
+        .filter((message) => message.deletedAt === null)
+        .map(({ id, chatId }) =>
+          this.batcher.change({ userId, chatId, messageId: id, edit: null, erasure: true }),
+        ),
+    );
     return page.length === limit ? page[page.length - 1].id : null;
   }
 
@@ -178,21 +166,18 @@ export class MessagesService {
   /**
    * Only the sender, only as a send would pass the gate; a deleted message is 409. Mentions, when
    * given, replace the message's own: those newly mentioned get their chat back from their archive.
+   * Edits and deletes ride the flushes of sends (see MessageChanges): each takes the chat's next
+   * rev, each reply to the message one more, and is announced with it.
    */
   async edit(
     userId: number,
     chatId: number,
     messageId: number,
-    { body, mentions }: MessageEdit,
+    edit: MessageEdit,
   ): Promise<MessageResponseDto> {
     await this.limitChanges(userId);
-    const change = await this.changeMessage(userId, chatId, messageId, 'send', async (rev, own) => {
-      if (!(await this.repository.edit(messageId, body, rev))) return false;
-      if (mentions !== undefined) await this.replaceMentions(own, mentions);
-      return true;
-    });
-    if (!change) throw new MessagesError(MessagesErrorCode.MESSAGE_DELETED);
-    return change;
+    const { message } = await this.batcher.change({ userId, chatId, messageId, edit });
+    return message!;
   }
 
   /**
@@ -202,14 +187,7 @@ export class MessagesService {
    */
   async delete(userId: number, chatId: number, messageId: number): Promise<void> {
     await this.limitChanges(userId);
-    await this.changeMessage(
-      userId,
-      chatId,
-      messageId,
-      'participant',
-      (rev) => this.repository.tombstone(messageId, rev, userId),
-      (message) => this.assertMayDelete(userId, message),
-    );
+    await this.batcher.change({ userId, chatId, messageId, edit: null });
   }
 
   /** Moves my read marker in the chat forward to this message (never back). */
@@ -220,89 +198,10 @@ export class MessagesService {
     await this.chats.markRead(chatId, userId, message.id, message.seq);
   }
 
-  /**
-   * One edit or delete of the sender's own message (see ChatChanges): the message takes the chat's
-   * next rev, each reply showing it one more, and each change is announced with its rev. Null when
-   * `apply` changed nothing (the message was deleted).
-   */
-  private changeMessage(
-    userId: number,
-    chatId: number,
-    messageId: number,
-    gate: GateKind,
-    apply: (rev: number, own: Message) => Promise<boolean>,
-    authorize: (message: Message) => Promise<void> = async (message) => {
-      if (message.senderId !== userId) {
-        throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
-      }
-    },
-  ): Promise<MessageResponseDto | null> {
-    return this.chatChanges.run(chatId, userId, gate, async ({ topic, lastRev }) => {
-      const own = await this.repository.findInChat(chatId, messageId);
-      if (!own) throw new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
-      await authorize(own);
-      const rev = lastRev + 1;
-      if (!(await apply(rev, own))) return null;
-      const replyIds = await this.repository.touchReplies(chatId, messageId, rev + 1);
-      const views = await this.repository.viewByIds(chatId, [messageId, ...replyIds], userId);
-      const changed = await this.files.responses(views, userId);
-      const response = changed[0];
-      if (response.deletedAt !== null) await this.attachments.detach([messageId]);
-      await this.chats.recordMessageChanges(chatId, rev + replyIds.length, response);
-      if (response.deletedAt === null) {
-        this.transactions.publish(
-          MessagesEvents.updated,
-          new MessageUpdatedEvent(forEveryone(response), topic),
-        );
-      } else {
-        const deletedBy = response.deletedBy ?? userId;
-        const event = new MessageDeletedEvent(
-          chatId,
-          messageId,
-          topic,
-          rev,
-          response.deletedAt,
-          deletedBy,
-        );
-        this.transactions.publish(MessagesEvents.deleted, event);
-      }
-      for (const reply of changed.slice(1)) {
-        const event = new MessageUpdatedEvent(forEveryone(reply), topic);
-        this.transactions.publish(MessagesEvents.updated, event);
-      }
-      return response;
-    });
-  }
-
-  /**
-   * Inside the edit's transaction, under the chat's lock: those newly mentioned must be participants
-   * (those mentioned already may stay, even if they have left since).
-   */
-  private async replaceMentions(message: Message, userIds: number[]): Promise<void> {
-    const { chatId, seq } = message;
-    const current = new Set(await this.mentions.of(chatId, message.id));
-    const newcomers = userIds.filter((userId) => !current.has(userId));
-    const present = await this.chats.participantsAmong(chatId, newcomers);
-    if (present.size < newcomers.length) {
-      throw new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT);
-    }
-    const added = await this.mentions.replace({ chatId, messageId: message.id, seq }, userIds);
-    await this.chats.unarchiveMentioned(added.map((userId) => ({ chatId, userId, seq })));
-  }
-
   /** Edits and deletes reach every participant live: a user's count over every transport. */
   private limitChanges(userId: number): Promise<void> {
     const rule = this.config.rateLimits.messageChangesPerUser;
     return this.rateLimiter.consume('message-changes-user', rule, String(userId));
-  }
-
-  /** The sender, or an owner or admin of the group (a direct chat has neither). */
-  private async assertMayDelete(userId: number, message: Message): Promise<void> {
-    if (message.senderId === userId) return;
-    const { role } = await this.chats.assertParticipant(message.chatId, userId);
-    if (role !== 'owner' && role !== 'admin') {
-      throw new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
-    }
   }
 }
 
