@@ -78,10 +78,12 @@ const MAX_BATCH = 1000;
 export const STALLED_FLUSH_MS = 5000;
 
 /**
- * Group commit of message sends. One flush is in flight at a time; sends arriving meanwhile form
- * the next batch, which flushes as soon as the previous one has committed (no timer, so an idle
- * server adds no latency). A flush is one transaction: lock the batch's chats, insert every message
- * in one statement, update each chat once. Each caller is answered only after that commit.
+ * Group commit of message sends, edits, deletes and reactions. One flush is in flight at a time;
+ * what arrives meanwhile forms the next batch, which flushes as soon as the previous one has
+ * committed (no timer, so an idle server adds no latency). A flush is one transaction: lock the
+ * batch's chats, insert every message in one statement, then the changes (MessageChanges) and the
+ * reactions, each kind in a fixed number of statements, and update each chat once. Revs follow
+ * that order, so the flush announces in rev order. Each caller is answered only after the commit.
  */
 @Injectable()
 export class MessageBatcher {

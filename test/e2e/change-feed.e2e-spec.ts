@@ -791,12 +791,11 @@ describe('change feed and replies', () => {
     expect([...announced].sort((x, y) => x - y)).toEqual(
       Array.from({ length: lastRev - startRev }, (_, i) => startRev + 1 + i),
     );
-    // Their arrival order is not asserted: sends and reactions (one flush) and edits or deletes
-    // (a transaction of their own) commit in rev order under the chat row's lock, but each is
-    // announced when its own COMMIT answer reaches the process, so an edit can be announced just
-    // after the send that followed it (and across replicas nothing orders them). Clients keep the
-    // highest rev they applied contiguously and sync on a gap (docs/realtime.md); the convergence
-    // property test holds them to it.
+    // And they arrived in rev order: on one replica sends, reactions, edits and deletes all go
+    // through its group commit, one flush at a time, each announced as it commits. (Across
+    // replicas nothing orders them: clients keep the highest rev they applied contiguously and sync
+    // on a gap, docs/realtime.md; the convergence property test holds them to it.)
+    expect(announced).toEqual([...announced].sort((x, y) => x - y));
 
     // Each message's rev in the table is the rev of the latest event about it.
     const lastEventRev = new Map<number, number>();
