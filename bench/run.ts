@@ -2,7 +2,9 @@
  * The benchmark suite: `npm run bench [-- --quick] [-- --scenarios=1,2,3,4,5,6,7] [-- --pairs=3]`
  * `[-- --webhook]` (the product with one webhook endpoint for every event, on a local receiver)
  * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
- * reflects the whole CPU cost of a message, the database's included).
+ * reflects the whole CPU cost of a message, the database's included)
+ * `[-- --postgres-breakdown]` (PostgreSQL's CPU per message also by process role: backends,
+ * walwriter, autovacuum…, read every 100 ms by the load generator).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -12,7 +14,7 @@ import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -21,6 +23,7 @@ import { dataSourceOptions } from '../src/database/data-source-options';
 import { quoteIdentifier, startEmbeddedDatabase } from '../src/database/embedded-database';
 import { freePort } from '../test/utils/free-port';
 import { connectAll, LoadOptions, LoadResult, round, runLoad } from './load';
+import { PostgresCpu } from './postgres-cpu';
 import {
   directTopology,
   groupTopology,
@@ -44,6 +47,8 @@ const canPin = hasTaskset();
 /** With --webhook, the product delivers every event to a receiver in this process. */
 const WEBHOOK = args.has('webhook');
 const SHARED_CORE = args.has('shared-core');
+/** With --postgres-breakdown, PostgreSQL's CPU per message is also given by process role. */
+const POSTGRES_BREAKDOWN = args.has('postgres-breakdown');
 const EMBEDDED_DIR = join(ROOT, '.data', `bench-${process.pid}`);
 
 interface Server {
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
   if (canPin) execSync(`taskset -pc 1 ${process.pid}`, { stdio: 'ignore' });
   log(`load generator ${canPin ? 'pinned to CPU 1, servers to CPU 0' : 'not pinned (no taskset)'}`);
   if (SHARED_CORE) pinPostgres();
+  const postgres = new PostgresCpu(process.env.BENCH_DATABASE_URL ? null : postmasterPid());
   const template = await migratedTemplate(adminUrl);
   const receiver = WEBHOOK ? await webhookReceiver() : null;
   const records: RunRecord[] = [];
@@ -142,7 +148,8 @@ async function main(): Promise<void> {
       const population = await populate(server, topology);
       if (receiver && kind === 'product') await registerWebhook(server, receiver.url);
       const deliveredBefore = receiver?.delivered() ?? 0;
-      const before = { server: cpuSeconds(server.process.pid!), postgres: postgresCpuSeconds() };
+      const before = cpuSeconds(server.process.pid!);
+      postgres.start(POSTGRES_BREAKDOWN);
       const result: LoadResult = await runLoad({
         baseUrl: server.baseUrl,
         ...population,
@@ -155,15 +162,23 @@ async function main(): Promise<void> {
         ...load,
         durationMs,
       });
-      const serverCpu = cpuSeconds(server.process.pid!) - before.server;
-      const postgresCpu = postgresCpuSeconds() - before.postgres;
+      const serverCpu = cpuSeconds(server.process.pid!) - before;
+      const postgresCpu = postgres.stop();
+      const perMessage = (seconds: number) => round((seconds / Math.max(1, result.acked)) * 1e6);
       const record: RunRecord = {
         scenario,
         kind,
         ...result,
         serverRssMb: rssMb(server.process.pid!),
         serverCpuUsPerMessage: round((serverCpu / Math.max(1, result.acked)) * 1e6),
-        postgresCpuUsPerMessage: round((postgresCpu / Math.max(1, result.acked)) * 1e6),
+        postgresCpuUsPerMessage: perMessage(postgresCpu.seconds),
+        ...(postgresCpu.byRole
+          ? {
+              postgresCpuUsPerMessageByRole: Object.fromEntries(
+                Object.entries(postgresCpu.byRole).map(([role, s]) => [role, perMessage(s)]),
+              ),
+            }
+          : {}),
         loadGeneratorCpuUsPerMessage: round(
           (result.loadGeneratorCpuSeconds / Math.max(1, result.acked)) * 1e6,
         ),
@@ -302,7 +317,7 @@ function pinPostgres(): void {
   if (!canPin || process.env.BENCH_DATABASE_URL) {
     throw new Error('--shared-core needs taskset, two CPUs and the embedded PostgreSQL');
   }
-  const postmaster = readFileSync(join(EMBEDDED_DIR, 'postmaster.pid'), 'utf8').split('\n')[0];
+  const postmaster = postmasterPid();
   const children = execSync(`pgrep -P ${postmaster} || true`).toString().split('\n');
   for (const pid of [postmaster, ...children].filter(Boolean)) {
     execSync(`taskset -pc 0 ${pid}`, { stdio: 'ignore' });
@@ -603,31 +618,19 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** CPU seconds of a process; with `reaped`, also those of its children that ended. */
-function cpuSeconds(pid: number, reaped = false): number {
+/** CPU seconds of a process. */
+function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const own = Number(fields[11]) + Number(fields[12]);
-    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
 }
 
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // A backend that ends during a run (a pool's idle connection) takes its CPU time with it;
-      // the postmaster that reaps it keeps the sum, so the count never drops.
-      if (stat.includes('(postgres)')) total += cpuSeconds(Number(entry), true);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
+/** The embedded PostgreSQL's postmaster: its CPU and its children's are the database's. */
+function postmasterPid(): number {
+  return Number(readFileSync(join(EMBEDDED_DIR, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
 function rssMb(pid: number): number {
