@@ -4,7 +4,7 @@
  * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
  * reflects the whole CPU cost of a message, the database's included)
  * `[-- --postgres-breakdown]` (PostgreSQL's CPU per message also by process role: backends,
- * walwriter, autovacuum…, read every 100 ms by the load generator).
+ * walwriter, autovacuum…, read every 100 ms by the load generator; and messages per commit).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       const population = await populate(server, topology);
       if (receiver && kind === 'product') await registerWebhook(server, receiver.url);
       const deliveredBefore = receiver?.delivered() ?? 0;
+      const commitsBefore = POSTGRES_BREAKDOWN ? await commits(adminUrl, server.database) : 0;
       const before = cpuSeconds(server.process.pid!);
       postgres.start(POSTGRES_BREAKDOWN);
       const result: LoadResult = await runLoad({
@@ -165,6 +166,10 @@ async function main(): Promise<void> {
       const serverCpu = cpuSeconds(server.process.pid!) - before;
       const postgresCpu = postgres.stop();
       const perMessage = (seconds: number) => round((seconds / Math.max(1, result.acked)) * 1e6);
+      // Idle backends report their counts within a second (PostgreSQL 15 and later).
+      const committed = POSTGRES_BREAKDOWN
+        ? (await settle(1500), await commits(adminUrl, server.database)) - commitsBefore
+        : 0;
       const record: RunRecord = {
         scenario,
         kind,
@@ -174,6 +179,7 @@ async function main(): Promise<void> {
         postgresCpuUsPerMessage: perMessage(postgresCpu.seconds),
         ...(postgresCpu.byRole
           ? {
+              messagesPerCommit: round(result.acked / Math.max(1, committed)),
               postgresCpuUsPerMessageByRole: Object.fromEntries(
                 Object.entries(postgresCpu.byRole).map(([role, s]) => [role, perMessage(s)]),
               ),
@@ -638,8 +644,23 @@ function rssMb(pid: number): number {
   return match ? round(Number(match[1]) / 1024) : 0;
 }
 
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 2000));
+function settle(ms = 2000): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Transactions committed in the database so far (every client's: flushes, the job queue's polls...). */
+async function commits(adminUrl: string, database: string): Promise<number> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = $1',
+      [database],
+    );
+    return rows[0].n as number;
+  } finally {
+    await client.end();
+  }
 }
 
 function hasTaskset(): boolean {
