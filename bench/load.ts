@@ -26,7 +26,7 @@ export interface LoadOptions {
   /** After every n-th acked message its sender edits it (0: never), awaited in its lane. */
   editEvery: number;
   /** Called once every socket is connected, as the load starts: where CPU counts begin. */
-  onConnected?: () => Promise<void>;
+  onConnected?: () => void;
 }
 
 export interface LoadResult {
@@ -170,7 +170,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     stats.expectedDeliveries += membersOf.get(payload.chatId)!;
   };
 
-  await options.onConnected?.();
+  options.onConnected?.();
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
   const endsAt = startedAt + options.durationMs;

@@ -4,7 +4,7 @@
  * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
  * reflects the whole CPU cost of a message, the database's included)
  * `[-- --postgres-breakdown]` (PostgreSQL's CPU per message also by process role: backends,
- * walwriter, autovacuum…, read every 100 ms by the load generator; and messages per commit).
+ * walwriter, autovacuum…, read every 100 ms by the load generator).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -150,10 +150,8 @@ async function main(): Promise<void> {
       const deliveredBefore = receiver?.delivered() ?? 0;
       // Counted from when every socket is connected, as the load generator's own CPU and the
       // rates are: the sockets' handshakes are not the messages' cost.
-      let commitsBefore = 0;
       let before = 0;
-      const onConnected = async () => {
-        if (POSTGRES_BREAKDOWN) commitsBefore = await commits(adminUrl, server.database);
+      const onConnected = () => {
         before = cpuSeconds(server.process.pid!);
         postgres.start(POSTGRES_BREAKDOWN);
       };
@@ -173,10 +171,6 @@ async function main(): Promise<void> {
       const serverCpu = cpuSeconds(server.process.pid!) - before;
       const postgresCpu = postgres.stop();
       const perMessage = (seconds: number) => round((seconds / Math.max(1, result.acked)) * 1e6);
-      // Idle backends report their counts within a second (PostgreSQL 15 and later).
-      const committed = POSTGRES_BREAKDOWN
-        ? (await settle(1500), await commits(adminUrl, server.database)) - commitsBefore
-        : 0;
       const record: RunRecord = {
         scenario,
         kind,
@@ -186,7 +180,6 @@ async function main(): Promise<void> {
         postgresCpuUsPerMessage: perMessage(postgresCpu.seconds),
         ...(postgresCpu.byRole
           ? {
-              messagesPerCommit: round(result.acked / Math.max(1, committed)),
               postgresCpuUsPerMessageByRole: Object.fromEntries(
                 Object.entries(postgresCpu.byRole).map(([role, s]) => [role, perMessage(s)]),
               ),
@@ -651,23 +644,8 @@ function rssMb(pid: number): number {
   return match ? round(Number(match[1]) / 1024) : 0;
 }
 
-function settle(ms = 2000): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Transactions committed in the database so far (every client's: flushes, the job queue's polls...). */
-async function commits(adminUrl: string, database: string): Promise<number> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      'SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = $1',
-      [database],
-    );
-    return rows[0].n as number;
-  } finally {
-    await client.end();
-  }
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 2000));
 }
 
 function hasTaskset(): boolean {
