@@ -16,7 +16,7 @@ import { UsersService } from '../users/users.service';
 import { AccountDeletionService } from './account-deletion.service';
 import { ERASURE_QUEUE, ErasureJob, erasureJob, erasureQueue } from './account-erasure-queue';
 
-/** Messages erased per job: one short transaction each, so a step ends well within its expiry. */
+/** Messages erased per job: a few flushes of the message batcher, well within a step's expiry. */
 const ERASURE_STEP = 200;
 /**
  * When the final pass runs: well after any send that passed its gate before the deletion committed

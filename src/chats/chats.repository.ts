@@ -338,6 +338,17 @@ export class ChatsRepository {
   }
 
   /** Which of the users are participants of the chat right now. */
+  /** Which of these (chat, user) pairs are an owner or admin of the chat. */
+  async moderatorsAmong(pairs: ChatUserPairs): Promise<{ chatId: number; userId: number }[]> {
+    return this.manager.query(
+      `SELECT p.chat_id AS "chatId", p.user_id AS "userId"
+         FROM unnest($1::int[], $2::int[]) AS k(chat_id, user_id)
+         JOIN chat_participants p ON p.chat_id = k.chat_id AND p.user_id = k.user_id
+        WHERE p.role IN ('owner', 'admin')`,
+      [pairs.chatIds, pairs.userIds],
+    );
+  }
+
   async participantIdsAmong(chatId: number, userIds: number[]): Promise<number[]> {
     const rows: { user_id: number }[] = await this.manager.query(
       'SELECT user_id FROM chat_participants WHERE chat_id = $1 AND user_id = ANY($2::int[])',

@@ -161,6 +161,16 @@ export class ChatsService {
     return new Set(await this.repository.participantIdsAmong(chatId, userIds));
   }
 
+  /** Which of these users are an owner or admin of the chat named with them, as `chatId:userId`. */
+  async moderatorsAmong(pairs: { chatId: number; userId: number }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const moderators = await this.repository.moderatorsAmong({
+      chatIds: pairs.map((pair) => pair.chatId),
+      userIds: pairs.map((pair) => pair.userId),
+    });
+    return new Set(moderators.map(({ chatId, userId }) => `${chatId}:${userId}`));
+  }
+
   /**
    * SQL over `chat` and `user` (column names or parameters): true while the user is in the chat,
    * for a statement of another module that must see only the chats of its reader.

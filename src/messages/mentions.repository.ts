@@ -37,13 +37,17 @@ export class MentionsRepository {
     );
   }
 
-  /** Whom the message mentions now. */
-  async of(chatId: number, messageId: number): Promise<number[]> {
-    const rows: { user_id: number }[] = await this.db.manager.query(
-      'SELECT user_id FROM message_mentions WHERE chat_id = $1 AND message_id = $2',
-      [chatId, messageId],
+  /** Whom each of these messages mentions now, by message id (one statement for them all). */
+  async of(messageIds: number[]): Promise<Map<number, number[]>> {
+    const mentioned = new Map<number, number[]>();
+    if (messageIds.length === 0) return mentioned;
+    const rows: { message_id: number; user_id: number }[] = await this.db.manager.query(
+      'SELECT message_id, user_id FROM message_mentions WHERE message_id = ANY($1::bigint[])',
+      [messageIds],
     );
-    return rows.map((row) => row.user_id);
+    for (const row of rows)
+      mentioned.set(row.message_id, [...(mentioned.get(row.message_id) ?? []), row.user_id]);
+    return mentioned;
   }
 
   /**

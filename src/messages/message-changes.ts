@@ -55,14 +55,23 @@ export interface StoredChanges {
   latest: Map<number, MessageResponseDto>;
 }
 
-/** A rev given to a message by a change: of that message itself (`own`), or of what it replies to. */
+/** The rev a message took by a change: of that message itself, or of what it replies to. */
 interface Assigned {
   id: number;
   rev: number;
-  /** The user whose change gave it. */
+  /** The user whose change gave it: the message is read as they see it. */
   by: number;
-  own: boolean;
+  /** Deleted by this change: announced as a delete, not an update. */
   deleted: boolean;
+}
+
+/** What the checks of a flush's changes read. */
+interface Facts {
+  messages: Map<number, Message>;
+  /** `chatId:userId` of those deleting another's message who are an owner or admin there. */
+  moderators: Set<string>;
+  /** Whom each message an edit re-mentions mentions now. */
+  mentioned: Map<number, number[]>;
 }
 
 /** A change that passed its checks, with the message as the flush found it. */
@@ -74,9 +83,9 @@ interface Accepted {
 /**
  * The edits and deletes of one flush, under the chat locks it holds, after its sends and before
  * its reactions: each change takes the chat's next rev, and each reply to the message one more (a
- * reply shows its target), in a fixed number of statements whatever their number. The batcher
- * queues at most one change per message per flush, so each reads the message as the one before
- * left it.
+ * reply shows its target), in a fixed number of statements whatever their number (an edit that
+ * changes its mentions adds two of its own). The batcher queues at most one change per message per
+ * flush, so each reads the message as the one before left it.
  */
 @Injectable()
 export class MessageChanges {
@@ -96,31 +105,15 @@ export class MessageChanges {
   ): Promise<StoredChanges> {
     if (requests.length === 0) return { outcomes: [], announced: [], latest: new Map() };
     const refusals = requests.map((r) => gate.refusal(r.chatId, r.userId, changeGate(r)));
-    const allowed = requests.filter((_, i) => refusals[i] === null);
-    const found = new Map(
-      (
-        await this.repository.findInChats(
-          allowed.map((r) => r.chatId),
-          allowed.map((r) => r.messageId),
-        )
-      ).map((message) => [message.id, message]),
-    );
-    const accepted: Accepted[] = [];
-    const decisions: (Error | Accepted | null)[] = [];
-    for (const [i, request] of requests.entries()) {
-      const decision =
-        refusals[i] ?? (await this.decide(request, found.get(request.messageId), gate));
-      if (decision !== null && !(decision instanceof Error)) accepted.push(decision);
-      decisions.push(decision);
-    }
+    const facts = await this.facts(requests.filter((_, i) => refusals[i] === null));
+    const decisions = requests.map((request, i) => refusals[i] ?? decide(request, facts, gate));
+    const accepted = decisions.filter((d): d is Accepted => d !== null && !(d instanceof Error));
     const assigned = await this.apply(accepted, takeRev);
     const { announced, latest } = await this.readBack(assigned, gate);
-    const own = new Map<number, MessageResponseDto>();
-    assigned.forEach((rev, i) => rev.own && own.set(rev.id, announced[i].message));
     const outcomes = decisions.map((decision): StoredChange | Error => {
       if (decision === null) return { message: null };
       if (decision instanceof Error) return decision;
-      return { message: own.get(decision.message.id)! };
+      return { message: latest.get(decision.message.id)! };
     });
     return { outcomes, announced, latest };
   }
@@ -145,47 +138,30 @@ export class MessageChanges {
     }
   }
 
-  /**
-   * Whether the change may go ahead: an error, null for a delete of a deleted message (nothing to
-   * do), or the change. Editing needs the sender; deleting the sender or a group's owner or admin.
-   */
-  private async decide(
-    request: ChangeRequest,
-    message: Message | undefined,
-    gate: SendGate,
-  ): Promise<Error | Accepted | null> {
-    if (!message) return new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
-    if (message.senderId !== request.userId && !(await this.moderates(request))) {
-      return new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
-    }
-    if (message.deletedAt !== null) {
-      return request.edit ? new MessagesError(MessagesErrorCode.MESSAGE_DELETED) : null;
-    }
-    const mentions = request.edit?.mentions;
-    if (mentions && !(await this.mayMention(message, mentions, gate))) {
-      return new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT);
-    }
-    return { request, message };
-  }
-
-  /** Only a delete moderates, by an owner or admin of a group (a direct chat has neither). */
-  private async moderates(request: ChangeRequest): Promise<boolean> {
-    if (request.edit || request.erasure) return false;
-    const { role } = await this.chats.assertParticipant(request.chatId, request.userId);
-    return role === 'owner' || role === 'admin';
-  }
-
-  /** Those newly mentioned must be participants; those mentioned already may stay after leaving. */
-  private async mayMention(message: Message, userIds: number[], gate: SendGate): Promise<boolean> {
-    const current = new Set(await this.mentions.of(message.chatId, message.id));
-    return userIds.every(
-      (userId) => current.has(userId) || gate.isParticipant(message.chatId, userId),
+  /** What the checks read, each kind in one statement for the whole flush (none when unneeded). */
+  private async facts(allowed: ChangeRequest[]): Promise<Facts> {
+    const found = await this.repository.findInChats(
+      allowed.map((r) => r.chatId),
+      allowed.map((r) => r.messageId),
     );
+    const messages = new Map(found.map((message) => [message.id, message]));
+    const ofOthers = allowed.filter((r) => {
+      const message = messages.get(r.messageId);
+      return message !== undefined && message.senderId !== r.userId;
+    });
+    const moderators = await this.chats.moderatorsAmong(
+      ofOthers.filter((r) => !r.edit && !r.erasure),
+    );
+    const mentioned = await this.mentions.of(
+      allowed.filter((r) => r.edit?.mentions && messages.has(r.messageId)).map((r) => r.messageId),
+    );
+    return { messages, moderators, mentioned };
   }
 
   /**
    * Writes the accepted changes, each taking its chat's next rev and each reply to its message one
-   * more (in id order), and answers those revs in order.
+   * more (in id order), and answers those revs in order: one rev per message, since a reply changed
+   * by the flush itself shows its target as the flush leaves it at its own rev.
    */
   private async apply(
     accepted: Accepted[],
@@ -199,16 +175,19 @@ export class MessageChanges {
       ),
       (reply) => reply.replyToId,
     );
+    const changed = new Set(accepted.map(({ message }) => message.id));
     const assigned: Assigned[] = [];
-    const last = new Map<number, number>();
+    const revs = new Map<number, number>();
     for (const { request, message } of accepted) {
-      const take = (id: number, own: boolean) => {
+      const take = (id: number, deleted: boolean) => {
         const rev = takeRev(message.chatId);
-        assigned.push({ id, rev, by: request.userId, own, deleted: own && !request.edit });
-        last.set(id, rev);
+        assigned.push({ id, rev, by: request.userId, deleted });
+        revs.set(id, rev);
       };
-      take(message.id, true);
-      for (const reply of replies.get(message.id) ?? []) take(reply.id, false);
+      take(message.id, !request.edit);
+      for (const reply of replies.get(message.id) ?? []) {
+        if (!changed.has(reply.id)) take(reply.id, false);
+      }
     }
     const edits = accepted.filter(({ request }) => request.edit);
     const deletes = accepted.filter(({ request }) => !request.edit);
@@ -216,18 +195,18 @@ export class MessageChanges {
       edits.map(({ request, message }) => ({
         id: message.id,
         body: request.edit!.body,
-        rev: last.get(message.id)!,
+        rev: revs.get(message.id)!,
       })),
     );
     await this.repository.tombstoneMany(
       deletes.map(({ request, message }) => ({
         id: message.id,
-        rev: last.get(message.id)!,
+        rev: revs.get(message.id)!,
         deletedBy: request.userId,
       })),
     );
-    for (const { message } of accepted) last.delete(message.id);
-    await this.repository.setRevs(last);
+    for (const id of changed) revs.delete(id);
+    await this.repository.setRevs(revs);
     for (const { request, message } of edits) {
       if (request.edit!.mentions) await this.replaceMentions(message, request.edit!.mentions);
     }
@@ -242,34 +221,55 @@ export class MessageChanges {
     await this.chats.unarchiveMentioned(added.map((userId) => ({ chatId, userId, seq })));
   }
 
-  /**
-   * Every changed message as the flush left it, read once (as its changer sees it, or a reply as
-   * the changer of its target), and each of its revs announced with it.
-   */
+  /** Every changed message as the flush left it, as its changer (or its target's) sees it. */
   private async readBack(
     assigned: Assigned[],
     gate: SendGate,
   ): Promise<Pick<StoredChanges, 'announced' | 'latest'>> {
-    const readers = new Map<number, number>();
-    for (const { id, by, own } of assigned) if (own || !readers.has(id)) readers.set(id, by);
-    const views = await this.repository.viewsFor([...readers.keys()], [...readers.values()]);
+    const views = await this.repository.viewsFor(
+      assigned.map(({ id }) => id),
+      assigned.map(({ by }) => by),
+    );
     const files = await this.files.filesOf(views);
+    const readers = new Map(assigned.map(({ id, by }) => [id, by]));
     const latest = new Map(
       views.map((view) => [
         view.id,
         this.files.response(view, files.get(view.id) ?? [], readers.get(view.id)!),
       ]),
     );
-    const announced = assigned.map(({ id, rev, deleted }): Announced => {
+    const announced = assigned.map(({ id, deleted }): Announced => {
       const message = latest.get(id)!;
-      return {
-        message: message.rev === rev ? message : { ...message, rev },
-        topic: gate.chat(message.chatId).topic,
-        deleted,
-      };
+      return { message, topic: gate.chat(message.chatId).topic, deleted };
     });
     return { announced, latest };
   }
+}
+
+/**
+ * Whether the change may go ahead: an error, null for a delete of a deleted message (nothing to
+ * do), or the change. Editing needs the sender; deleting the sender or a group's owner or admin.
+ */
+function decide(request: ChangeRequest, facts: Facts, gate: SendGate): Error | Accepted | null {
+  const message = facts.messages.get(request.messageId);
+  if (!message) return new MessagesError(MessagesErrorCode.MESSAGE_NOT_FOUND);
+  const moderates = facts.moderators.has(`${request.chatId}:${request.userId}`);
+  if (message.senderId !== request.userId && (request.edit || !moderates)) {
+    return new MessagesError(MessagesErrorCode.NOT_MESSAGE_SENDER);
+  }
+  if (message.deletedAt !== null) {
+    return request.edit ? new MessagesError(MessagesErrorCode.MESSAGE_DELETED) : null;
+  }
+  const mentions = request.edit?.mentions;
+  if (mentions) {
+    // Those newly mentioned must be participants; those mentioned already may stay after leaving.
+    const current = new Set(facts.mentioned.get(message.id) ?? []);
+    const allowed = (userId: number) =>
+      current.has(userId) || gate.isParticipant(message.chatId, userId);
+    if (!mentions.every(allowed))
+      return new MessagesError(MessagesErrorCode.MENTION_NOT_PARTICIPANT);
+  }
+  return { request, message };
 }
 
 /** Editing passes the gate a send does; taking one's words back needs only membership. */

@@ -177,6 +177,7 @@ export class MessagesService {
   ): Promise<MessageResponseDto> {
     await this.limitChanges(userId);
     const { message } = await this.batcher.change({ userId, chatId, messageId, edit });
+    // Only a delete of a deleted message answers null: an edit of one is refused (409).
     return message!;
   }
 
