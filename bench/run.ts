@@ -4,7 +4,7 @@
  * `[-- --shared-core]` (the embedded PostgreSQL pinned to the servers' CPU 0, so a run's throughput
  * reflects the whole CPU cost of a message, the database's included)
  * `[-- --postgres-breakdown]` (PostgreSQL's CPU per message also by process role: backends,
- * walwriter, autovacuum…, read every 100 ms by the load generator).
+ * walwriter, autovacuum…, read every 100 ms by the load generator, and the tables autovacuum visited).
  * Runs the product and the bare-stack reference alternately (A B A B ...) after a warm-up, on one
  * PostgreSQL (embedded unless BENCH_DATABASE_URL names a server), pins the servers to CPU 0 and the
  * load generator to CPU 1 when `taskset` is there, and prints one JSON line per run, then medians,
@@ -144,16 +144,22 @@ async function main(): Promise<void> {
     print: boolean,
   ): Promise<RunRecord> {
     const server = await startServer(kind, adminUrl, template);
+    const serverUrl = databaseUrl(adminUrl, server.database);
     try {
       const population = await populate(server, topology);
       if (receiver && kind === 'product') await registerWebhook(server, receiver.url);
+      // Tables just filled are what autovacuum would visit next (analyze the new users and chats,
+      // vacuum the accepted friend requests): done here, so that the run counts only the load's own.
+      await admin(serverUrl, 'VACUUM ANALYZE');
       const deliveredBefore = receiver?.delivered() ?? 0;
       // Counted from when every socket is connected, as the load generator's own CPU and the
       // rates are: the sockets' handshakes are not the messages' cost.
       let before = 0;
+      let vacuumsBefore: Promise<AutovacuumRuns> | null = null;
       const onConnected = () => {
         before = cpuSeconds(server.process.pid!);
         postgres.start(POSTGRES_BREAKDOWN);
+        if (POSTGRES_BREAKDOWN) vacuumsBefore = autovacuumRuns(serverUrl);
       };
       const result: LoadResult = await runLoad({
         onConnected,
@@ -170,6 +176,8 @@ async function main(): Promise<void> {
       });
       const serverCpu = cpuSeconds(server.process.pid!) - before;
       const postgresCpu = postgres.stop();
+      const vacuums =
+        vacuumsBefore && runsSince(await vacuumsBefore, await autovacuumRuns(serverUrl));
       const perMessage = (seconds: number) => round((seconds / Math.max(1, result.acked)) * 1e6);
       const record: RunRecord = {
         scenario,
@@ -185,6 +193,7 @@ async function main(): Promise<void> {
               ),
             }
           : {}),
+        ...(vacuums ? { autovacuumRunsByTable: vacuums } : {}),
         loadGeneratorCpuUsPerMessage: round(
           (result.loadGeneratorCpuSeconds / Math.max(1, result.acked)) * 1e6,
         ),
@@ -661,6 +670,36 @@ function databaseUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** Autovacuum's and autoanalyze's runs so far, by table: `vacuum` and `analyze` counts. */
+type AutovacuumRuns = Record<string, { vacuum: number; analyze: number }>;
+
+async function autovacuumRuns(url: string): Promise<AutovacuumRuns> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ relname: string; vacuum: number; analyze: number }>(
+      `SELECT relname, autovacuum_count::int AS vacuum, autoanalyze_count::int AS analyze
+         FROM pg_stat_user_tables`,
+    );
+    return Object.fromEntries(rows.map(({ relname, ...runs }) => [relname, runs]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The tables autovacuum visited between two readings, with its runs on each. */
+function runsSince(before: AutovacuumRuns, after: AutovacuumRuns): AutovacuumRuns {
+  const visited: AutovacuumRuns = {};
+  for (const [table, { vacuum, analyze }] of Object.entries(after)) {
+    const runs = {
+      vacuum: vacuum - (before[table]?.vacuum ?? 0),
+      analyze: analyze - (before[table]?.analyze ?? 0),
+    };
+    if (runs.vacuum > 0 || runs.analyze > 0) visited[table] = runs;
+  }
+  return visited;
 }
 
 async function admin(adminUrl: string, sql: string): Promise<void> {

@@ -337,7 +337,6 @@ export class ChatsRepository {
     });
   }
 
-  /** Which of the users are participants of the chat right now. */
   /** Which of these (chat, user) pairs are an owner or admin of the chat. */
   async moderatorsAmong(pairs: ChatUserPairs): Promise<{ chatId: number; userId: number }[]> {
     return this.manager.query(
@@ -349,6 +348,7 @@ export class ChatsRepository {
     );
   }
 
+  /** Which of the users are participants of the chat right now. */
   async participantIdsAmong(chatId: number, userIds: number[]): Promise<number[]> {
     const rows: { user_id: number }[] = await this.manager.query(
       'SELECT user_id FROM chat_participants WHERE chat_id = $1 AND user_id = ANY($2::int[])',
