@@ -362,7 +362,9 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles']
     : [];
   const script = kind === 'product' ? 'dist/src/main.js' : 'bench/reference/server.mjs';
-  const command = ['node', ...profile, script];
+  // BENCH_SERVER_FLAGS (e.g. `--trace-gc`) are Node flags for the product only; its output is shown.
+  const flags = kind === 'product' ? (process.env.BENCH_SERVER_FLAGS?.split(' ') ?? []) : [];
+  const command = ['node', ...profile, ...flags, script];
   const env = {
     ...process.env,
     NODE_ENV: 'production',
@@ -393,7 +395,7 @@ async function startServer(kind: Kind, adminUrl: string, template: string): Prom
     {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', flags.length > 0 ? 'inherit' : 'ignore', 'inherit'],
     },
   );
   const baseUrl = `http://127.0.0.1:${port}`;
